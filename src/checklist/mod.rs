@@ -1,0 +1,126 @@
+//! The checklist: its model ([`model`]), loading with `${var}` interpolation
+//! ([`load`], [`text`]), the semantic pass ([`validate`]) and the diagnostics a
+//! person reads when something is wrong ([`diagnostic`]).
+
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod scalar;
+pub mod text;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use load::Source;
+pub use model::Checklist;
+pub use validate::PlanOptions;
+
+use crate::engine::plan::Plan;
+
+/// How to load a checklist.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--var NAME=VALUE` overrides.
+    pub overrides: HashMap<String, String>,
+    /// The environment; `None` reads the process environment.
+    pub env: Option<HashMap<String, String>>,
+    /// Plan options (default timeout, …).
+    pub plan: PlanOptions,
+}
+
+/// A checklist that loaded and validated.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The file's text, for rendering warnings.
+    pub source: Source,
+    /// The typed checklist.
+    pub checklist: Checklist,
+    /// What the engine runs.
+    pub plan: Plan,
+    /// Warnings (never errors).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a checklist could not be used.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read at all.
+    Io(String),
+    /// The file was read and has problems.
+    Invalid {
+        /// The file's text, for rendering.
+        source: Source,
+        /// Every problem found, errors first.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl LoadError {
+    /// Renders the error for a terminal.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            LoadError::Io(message) => format!("error: {message}\n"),
+            LoadError::Invalid {
+                source,
+                diagnostics,
+            } => render_all(source, diagnostics, color),
+        }
+    }
+}
+
+/// Renders several diagnostics and a closing count.
+pub fn render_all(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&d.render(&source.name, &source.text, color));
+        out.push('\n');
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    if errors > 0 {
+        let plural = if errors == 1 { "" } else { "s" };
+        out.push_str(&format!("{}: {errors} error{plural}; nothing was run\n", source.name));
+    }
+    out
+}
+
+/// Reads, parses and validates a checklist file.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let source = load::read(path).map_err(LoadError::Io)?;
+    load_source(source, options)
+}
+
+/// Parses and validates checklist text.
+pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let scope = text::Scope {
+        overrides: options.overrides.clone(),
+        vars: HashMap::new(),
+        env: options
+            .env
+            .clone()
+            .unwrap_or_else(|| std::env::vars().collect()),
+    };
+    let checklist = match load::parse(&source, scope) {
+        Ok(checklist) => checklist,
+        Err(diagnostics) => {
+            return Err(LoadError::Invalid {
+                source,
+                diagnostics,
+            });
+        }
+    };
+    let validated = validate::validate(&checklist, Some(&source.name), &options.plan);
+    match validated.plan {
+        Some(plan) => Ok(Loaded {
+            source,
+            checklist,
+            plan,
+            warnings: validated.diagnostics,
+        }),
+        None => Err(LoadError::Invalid {
+            source,
+            diagnostics: validated.diagnostics,
+        }),
+    }
+}

@@ -1,0 +1,200 @@
+//! The checklist as written: typed, with source locations kept where later
+//! validation needs to point at something (ids, dependencies, probes).
+//!
+//! Every struct rejects unknown keys, so a misspelt key is an error at its line
+//! and column instead of a silently disabled check.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::checklist::scalar::Dur;
+use crate::engine::plan::Declared;
+use crate::probe::ProbeSpec;
+
+/// A whole checklist file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    /// The file format version; must be `1`.
+    pub version: Spanned<u32>,
+    /// What this checklist is for, e.g. `Candlefish AI production launch`.
+    pub name: String,
+    /// Who owns the checklist.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// A longer description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// When a person last reviewed the checklist.
+    #[serde(default)]
+    pub last_reviewed: Option<jiff::civil::Date>,
+    /// When it is due for review again.
+    #[serde(default)]
+    pub next_review: Option<jiff::civil::Date>,
+    /// Variables for `${name}` interpolation. Values may use the environment.
+    #[serde(default)]
+    pub vars: IndexMap<String, Spanned<String>>,
+    /// Defaults for every probe.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Blockers, decisions, dependencies and risks, as in the seed's notes.
+    #[serde(default)]
+    pub notes: Notes,
+    /// The top-level sections: items whose children are the checklist.
+    pub sections: Vec<Item>,
+}
+
+/// Defaults that apply to every probe unless the probe says otherwise.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// The deadline of one probe attempt (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Spanned<Dur>>,
+}
+
+/// The checklist's notes section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notes {
+    /// What blocks the launch.
+    #[serde(default)]
+    pub blockers: Vec<String>,
+    /// Decisions that still need to be made.
+    #[serde(default)]
+    pub decisions: Vec<String>,
+    /// External dependencies.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Known risks.
+    #[serde(default)]
+    pub risks: Vec<String>,
+}
+
+/// One checklist item. Items nest to any depth; a section is an item with children.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// Stable id, unique in the file: letters, digits, `-`, `_` and `.`.
+    pub id: Spanned<String>,
+    /// What people read.
+    pub title: String,
+    /// Who is responsible.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Free-form tags, selectable with `--only tag:NAME`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// On the critical path: must be green before launch.
+    #[serde(default)]
+    pub critical: bool,
+    /// Optional: white unless it is green; never fails the gate.
+    #[serde(default)]
+    pub optional: bool,
+    /// Ids that must be green before this item counts.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
+    /// A link or path to documentation.
+    #[serde(default)]
+    pub docs: Option<String>,
+    /// Free-form notes, e.g. the commands a person runs.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The status as declared by a person, for items nothing verifies yet.
+    #[serde(default)]
+    pub status: Option<Spanned<Declared>>,
+    /// One probe.
+    #[serde(default)]
+    pub probe: Option<Spanned<ProbeSpec>>,
+    /// Several probes; every one must pass.
+    #[serde(default)]
+    pub probes: Vec<Spanned<ProbeSpec>>,
+    /// A person signs this item off.
+    #[serde(default)]
+    pub manual: Option<Manual>,
+    /// Child items.
+    #[serde(default)]
+    pub items: Vec<Item>,
+}
+
+impl Item {
+    /// The item's probes, whether written as `probe:` or `probes:`.
+    pub fn all_probes(&self) -> impl Iterator<Item = &Spanned<ProbeSpec>> {
+        self.probe.iter().chain(self.probes.iter())
+    }
+
+    /// This item and every descendant, depth first.
+    pub fn walk(&self) -> Vec<&Item> {
+        let mut out = vec![self];
+        for child in &self.items {
+            out.extend(child.walk());
+        }
+        out
+    }
+}
+
+/// How a person signs an item off. `manual: true` takes every default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manual {
+    /// A sign-off must carry evidence (a link or text).
+    pub evidence_required: bool,
+    /// How long a sign-off stays valid.
+    pub expires: Option<Dur>,
+    /// How many distinct people must sign off.
+    pub signoffs: u32,
+    /// What the person should check.
+    pub instructions: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualFields {
+    #[serde(default)]
+    evidence_required: bool,
+    #[serde(default)]
+    expires: Option<Dur>,
+    #[serde(default = "one")]
+    signoffs: u32,
+    #[serde(default)]
+    instructions: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl<'de> Deserialize<'de> for Manual {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ManualVisitor;
+        impl<'de> Visitor<'de> for ManualVisitor {
+            type Value = Manual;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`true` or a mapping with evidence_required, expires, signoffs, instructions")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Manual, E> {
+                if v {
+                    Ok(Manual {
+                        signoffs: 1,
+                        ..Manual::default()
+                    })
+                } else {
+                    Err(E::custom("`manual: false` means nothing: leave the key out"))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Manual, A::Error> {
+                let f = ManualFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Manual {
+                    evidence_required: f.evidence_required,
+                    expires: f.expires,
+                    signoffs: f.signoffs,
+                    instructions: f.instructions,
+                })
+            }
+        }
+        deserializer.deserialize_any(ManualVisitor)
+    }
+}

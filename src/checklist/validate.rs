@@ -1,0 +1,309 @@
+//! The semantic pass: everything the types cannot say, reported all at once —
+//! duplicate ids, unknown or cyclic `depends_on`, thresholds that can never
+//! hold — then the [`Plan`] the engine runs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::checklist::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::checklist::model::{Checklist, Item};
+use crate::engine::plan::{Plan, PlanItem, PlanProbe};
+use crate::outcome::ChecklistInfo;
+use crate::probe::DEFAULT_TIMEOUT;
+
+/// Options that shape the plan without being part of the checklist.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Replaces `defaults.timeout` (but not a probe's own `timeout`).
+    pub default_timeout: Option<Duration>,
+}
+
+/// What validation found: the plan, or the errors; warnings either way.
+#[derive(Debug)]
+pub struct Validated {
+    /// The plan, when there were no errors.
+    pub plan: Option<Plan>,
+    /// Every problem, errors first.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates a parsed checklist and builds its plan.
+pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions) -> Validated {
+    let mut problems = Vec::new();
+    if checklist.version.value != 1 {
+        problems.push(
+            Diagnostic::error(
+                format!("unsupported checklist version {}", checklist.version.value),
+                Span::from_location(&checklist.version.referenced),
+            )
+            .with_help("this Candlefish reads `version: 1`"),
+        );
+    }
+    if let (Some(last), Some(next)) = (checklist.last_reviewed, checklist.next_review)
+        && next < last
+    {
+        problems.push(Diagnostic::error(
+            format!("next_review ({next}) is before last_reviewed ({last})"),
+            None,
+        ));
+    }
+    if checklist.sections.is_empty() {
+        problems.push(
+            Diagnostic::error("the checklist has no sections", None)
+                .with_help("add at least one item under `sections:`"),
+        );
+    }
+    let items: Vec<&Item> = checklist.sections.iter().flat_map(Item::walk).collect();
+    check_ids(&items, &mut problems);
+    check_dependencies(checklist, &items, &mut problems);
+    let default_timeout = options
+        .default_timeout
+        .or(checklist.defaults.timeout.as_ref().map(|t| t.value.0))
+        .unwrap_or(DEFAULT_TIMEOUT);
+    if let Some(t) = &checklist.defaults.timeout
+        && t.value.0.is_zero()
+    {
+        problems.push(Diagnostic::error(
+            "defaults.timeout is 0: every probe would time out",
+            Span::from_location(&t.referenced),
+        ));
+    }
+    for item in &items {
+        check_item(item, default_timeout, &mut problems);
+    }
+    problems.sort_by_key(|d| d.severity != crate::checklist::diagnostic::Severity::Error);
+    let has_errors = problems
+        .iter()
+        .any(|d| d.severity == crate::checklist::diagnostic::Severity::Error);
+    let plan = (!has_errors).then(|| Plan {
+        info: ChecklistInfo {
+            name: checklist.name.clone(),
+            file: file.map(str::to_owned),
+            owner: checklist.owner.clone(),
+            last_reviewed: checklist.last_reviewed.map(|d| d.to_string()),
+            next_review: checklist.next_review.map(|d| d.to_string()),
+        },
+        items: checklist
+            .sections
+            .iter()
+            .map(|s| plan_item(s, false, default_timeout))
+            .collect(),
+    });
+    Validated {
+        plan,
+        diagnostics: problems,
+    }
+}
+
+fn span_of<T>(spanned: &serde_saphyr::Spanned<T>) -> Option<Span> {
+    Span::from_location(&spanned.referenced)
+}
+
+fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn check_ids(items: &[&Item], problems: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Option<Span>> = HashMap::new();
+    for item in items {
+        let id = item.id.value.as_str();
+        if !valid_id(id) {
+            problems.push(
+                Diagnostic::error(format!("`{id}` is not a valid id"), span_of(&item.id))
+                    .with_help("ids are letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
+            );
+        }
+        if let Some(first) = seen.get(id) {
+            let mut d = Diagnostic::error(format!("duplicate id `{id}`"), span_of(&item.id))
+                .with_help("ids must be unique in the file: rename one of them");
+            if let Some(first) = first {
+                d = d.with_note(format!("`{id}` is first defined at line {}", first.line));
+            }
+            problems.push(d);
+        } else {
+            seen.insert(id, span_of(&item.id));
+        }
+    }
+}
+
+fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec<Diagnostic>) {
+    let ids: Vec<&str> = items.iter().map(|i| i.id.value.as_str()).collect();
+    // Edges: an item depends on its dependencies, and a group on its children.
+    let mut edges: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
+    for item in items {
+        let from = item.id.value.as_str();
+        for child in &item.items {
+            edges.entry(from).or_default().push((child.id.value.as_str(), false));
+        }
+        for dep in &item.depends_on {
+            let to = dep.value.as_str();
+            if to == from {
+                problems.push(Diagnostic::error(format!("`{from}` depends on itself"), span_of(dep)));
+            } else if ids.contains(&to) {
+                edges.entry(from).or_default().push((to, true));
+            } else {
+                let mut d = Diagnostic::error(format!("`{from}` depends on unknown id `{to}`"), span_of(dep));
+                if let Some(best) = did_you_mean(to, ids.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{best}`?"));
+                }
+                problems.push(d);
+            }
+        }
+    }
+    let dep_spans: HashMap<(&str, &str), Option<Span>> = items
+        .iter()
+        .flat_map(|i| i.depends_on.iter().map(move |d| ((i.id.value.as_str(), d.value.as_str()), span_of(d))))
+        .collect();
+    let roots: Vec<&str> = checklist
+        .sections
+        .iter()
+        .map(|s| s.id.value.as_str())
+        .chain(ids.iter().copied())
+        .collect();
+    let mut reported: Vec<Vec<&str>> = Vec::new();
+    for cycle in find_cycles(&roots, &edges) {
+        let mut names: Vec<&str> = cycle.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        if reported.contains(&names) {
+            continue;
+        }
+        reported.push(names);
+        let mut text = String::new();
+        for (name, dep) in &cycle {
+            text.push_str(name);
+            text.push_str(if *dep { " → " } else { " ⊃ " });
+        }
+        text.push_str(cycle[0].0);
+        let span = cycle.iter().enumerate().find(|(_, (_, dep))| *dep).and_then(|(i, (from, _))| {
+            let to = cycle[(i + 1) % cycle.len()].0;
+            dep_spans.get(&(*from, to)).copied().flatten()
+        });
+        problems.push(
+            Diagnostic::error(format!("dependency cycle: {text}"), span)
+                .with_help("`a → b` means a depends on b, `a ⊃ b` that group a contains b; remove one dependency"),
+        );
+    }
+}
+
+/// Every cycle reachable from `roots` that has at least one dependency edge, as
+/// a list of (id, whether the edge to the next id is a dependency). Iterative, so
+/// a long chain cannot overflow the stack.
+fn find_cycles<'a>(
+    roots: &[&'a str],
+    edges: &HashMap<&'a str, Vec<(&'a str, bool)>>,
+) -> Vec<Vec<(&'a str, bool)>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    let no_edges: Vec<(&str, bool)> = Vec::new();
+    let mut marks: HashMap<&str, Mark> = HashMap::new();
+    let mut cycles = Vec::new();
+    for &root in roots {
+        if marks.contains_key(root) {
+            continue;
+        }
+        // The DFS path: (node, index of the next edge to follow, kind of the edge that led here).
+        let mut path: Vec<(&str, usize, bool)> = vec![(root, 0, false)];
+        marks.insert(root, Mark::Visiting);
+        while let Some(top) = path.last_mut() {
+            let (node, next_edge) = (top.0, top.1);
+            let out = edges.get(node).unwrap_or(&no_edges);
+            if next_edge == out.len() {
+                marks.insert(node, Mark::Done);
+                path.pop();
+                continue;
+            }
+            top.1 += 1;
+            let (next, by_dep) = out[next_edge];
+            match marks.get(next) {
+                Some(Mark::Done) => {}
+                Some(Mark::Visiting) => {
+                    let start = path.iter().position(|(n, _, _)| *n == next).unwrap_or(0);
+                    let mut cycle: Vec<(&str, bool)> = Vec::new();
+                    for i in start..path.len() {
+                        let to_next = path.get(i + 1).map_or(by_dep, |(_, _, dep)| *dep);
+                        cycle.push((path[i].0, to_next));
+                    }
+                    if cycle.iter().any(|(_, dep)| *dep) {
+                        cycles.push(cycle);
+                    }
+                }
+                None => {
+                    marks.insert(next, Mark::Visiting);
+                    path.push((next, 0, by_dep));
+                }
+            }
+        }
+    }
+    cycles
+}
+
+fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnostic>) {
+    let id = item.id.value.as_str();
+    if item.critical && item.optional {
+        problems.push(
+            Diagnostic::error(format!("`{id}` is both critical and optional"), span_of(&item.id))
+                .with_help("an optional item never blocks a launch; drop one of the two"),
+        );
+    }
+    let has_probes = item.all_probes().next().is_some();
+    if !has_probes && item.manual.is_none() && item.status.is_none() && item.items.is_empty() {
+        problems.push(
+            Diagnostic::warning(format!("`{id}` has nothing to verify it"), span_of(&item.id))
+                .with_help("add a `probe`, `manual: true`, a declared `status`, or child `items`; until then it is red"),
+        );
+    }
+    if let Some(manual) = &item.manual
+        && manual.signoffs == 0
+    {
+        problems.push(Diagnostic::error(
+            format!("`{id}`: manual.signoffs is 0; at least one person must sign off"),
+            span_of(&item.id),
+        ));
+    }
+    for spec in item.all_probes() {
+        let timeout = spec.value.timeout.map_or(default_timeout, |t| t.0);
+        let span = Span::from_location(&spec.referenced);
+        if timeout.is_zero() {
+            problems.push(Diagnostic::error(format!("`{id}`: probe timeout is 0"), span));
+            continue;
+        }
+        for message in spec.value.kind.validate(timeout) {
+            problems.push(Diagnostic::error(
+                format!("`{id}`: {} probe: {message}", spec.value.kind.name()),
+                span,
+            ));
+        }
+    }
+}
+
+fn plan_item(item: &Item, optional_parent: bool, default_timeout: Duration) -> PlanItem {
+    let optional = optional_parent || item.optional;
+    PlanItem {
+        id: item.id.value.clone(),
+        title: item.title.clone(),
+        owner: item.owner.clone(),
+        tags: item.tags.clone(),
+        critical: item.critical,
+        optional,
+        depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
+        declared: item.status.as_ref().map(|s| s.value),
+        manual: item.manual.is_some(),
+        probes: item
+            .all_probes()
+            .map(|spec| PlanProbe {
+                kind: spec.value.kind.clone(),
+                timeout: spec.value.timeout.map_or(default_timeout, |t| t.0),
+            })
+            .collect(),
+        items: item
+            .items
+            .iter()
+            .map(|child| plan_item(child, optional, default_timeout))
+            .collect(),
+    }
+}

@@ -1,0 +1,195 @@
+//! Command-line definitions (clap derive) and nothing else: what each command
+//! does lives in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::DEFAULT_CONCURRENCY;
+use crate::engine::gate::FailOn;
+use crate::report::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  candlefish demo                              see a board with every colour, offline
+  candlefish check                             run ./candlefish.yaml
+  candlefish check checklists/production.yaml --only rtpm-api
+  candlefish check prod.yaml --format json > report.json
+  candlefish validate checklists/*.yaml
+  candlefish list checklists/production.yaml
+
+Exit codes:
+  0  the gate passed      1  the gate failed
+  2  usage or checklist error (nothing ran)      130  interrupted";
+
+/// Production-readiness checklists with automated probes and a status board.
+#[derive(Debug, Parser)]
+#[command(
+    name = "candlefish",
+    version,
+    about = "Production-readiness checklists with automated probes and a 🟢🟡🔴⚪ status board",
+    long_about = "Candlefish turns a launch checklist into YAML whose items carry probes, runs them \
+                  concurrently, and shows which items are complete and verified (🟢), in progress (🟡), \
+                  not started or blocked (🔴), or optional (⚪).",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// When to use colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a checklist's probes and show the board.
+    #[command(after_help = "Examples:\n  candlefish check\n  candlefish check prod.yaml --only tag:database -j 8\n  candlefish check prod.yaml --format json --fail-on yellow")]
+    Check(CheckArgs),
+    /// Check that checklist files are valid, without running anything.
+    #[command(after_help = "Examples:\n  candlefish validate checklists/production.yaml\n  candlefish validate checklists/*.yaml")]
+    Validate(ValidateArgs),
+    /// Show a checklist's items as a tree: ids, probe kinds, critical and optional marks.
+    #[command(after_help = "Examples:\n  candlefish list checklists/production.yaml\n  candlefish list prod.yaml --format json | jq '.[].id'")]
+    List(ListArgs),
+    /// Start demo services on 127.0.0.1 and check them: every colour, offline.
+    #[command(after_help = "Examples:\n  candlefish demo\n  candlefish demo --format json")]
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  candlefish completions bash > ~/.local/share/bash-completion/completions/candlefish\n  candlefish completions zsh > \"${fpath[1]}/_candlefish\"\n  candlefish completions fish > ~/.config/fish/completions/candlefish.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Options shared by commands that load a checklist.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoadArgs {
+    /// Set a variable for `${NAME}`, overriding `vars:` and the environment.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+}
+
+/// How the board is drawn.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DisplayArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Board)]
+    pub format: Format,
+
+    /// Use ASCII instead of emoji and box drawing.
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// The width the board fits (default: the terminal's, else 80).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `candlefish check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The checklist to run.
+    #[arg(default_value = "candlefish.yaml")]
+    pub file: PathBuf,
+
+    /// Run only this item (and what it contains), or `tag:NAME`; repeatable.
+    #[arg(long, value_name = "ID|tag:NAME")]
+    pub only: Vec<String>,
+
+    /// Probes in flight at once.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
+          value_parser = parse_concurrency)]
+    pub concurrency: usize,
+
+    /// Deadline for each probe that sets none (default: the checklist's, else 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// The lowest status of a required item that fails the gate (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Red)]
+    pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+/// `candlefish validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Checklist files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `candlefish list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The checklist.
+    #[arg(default_value = "candlefish.yaml")]
+    pub file: PathBuf,
+
+    /// Output format: a tree, or JSON.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Tree)]
+    pub format: ListFormat,
+
+    /// Use ASCII instead of box drawing.
+    #[arg(long)]
+    pub ascii: bool,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Formats of `candlefish list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// An indented tree.
+    Tree,
+    /// JSON.
+    Json,
+}
+
+/// `candlefish demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a number from 1 to 10000")),
+    }
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::checklist::scalar::Dur::parse(text).map(|d| d.0)
+}

@@ -1,0 +1,45 @@
+//! `candlefish demo`: start the demo services, check examples/demo.yaml
+//! against them, show the board. Exits 0 when the demo ran, whatever the board
+//! says: the red items are part of the show.
+
+use std::collections::HashMap;
+
+use super::check::execute;
+use super::{Exit, Terminal};
+use crate::checklist::{LoadOptions, Source, load_source};
+use crate::cli::DemoArgs;
+use crate::engine::DEFAULT_CONCURRENCY;
+use crate::engine::gate::FailOn;
+
+pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
+    let server = match crate::demo::start().await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot start the demo services on 127.0.0.1: {e}");
+            return Exit::Usage;
+        }
+    };
+    let overrides = HashMap::from([
+        ("demo".to_owned(), format!("http://{}", server.addr)),
+        ("nothing_listens".to_owned(), format!("http://{}", server.refused)),
+    ]);
+    let source = Source {
+        name: "examples/demo.yaml".to_owned(),
+        text: crate::demo::CHECKLIST.to_owned(),
+    };
+    let options = LoadOptions {
+        overrides,
+        ..LoadOptions::default()
+    };
+    let loaded = match load_source(source, &options) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprint!("{}", error.render(term.color_err));
+            return Exit::Usage;
+        }
+    };
+    match execute(&loaded.plan, DEFAULT_CONCURRENCY, FailOn::Red, &args.display, term).await {
+        Exit::Interrupted => Exit::Interrupted,
+        _ => Exit::Passed,
+    }
+}

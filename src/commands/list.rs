@@ -1,0 +1,96 @@
+//! `candlefish list`: the checklist as a tree, with ids, probe kinds and marks.
+
+use serde_json::{Value, json};
+
+use super::{Exit, Terminal, load_options, load_or_report};
+use crate::cli::{ListArgs, ListFormat};
+use crate::engine::plan::PlanItem;
+
+pub fn run(args: &ListArgs, term: Terminal) -> Exit {
+    let options = match load_options(&args.load) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
+    let Some(loaded) = load_or_report(&args.file, &options, term) else {
+        return Exit::Usage;
+    };
+    let plan = &loaded.plan;
+    match args.format {
+        ListFormat::Json => {
+            let items: Vec<Value> = plan.items.iter().map(item_json).collect();
+            println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+        }
+        ListFormat::Tree => {
+            let paint = |code: &str, text: &str| {
+                if term.color_out {
+                    format!("\x1b[{code}m{text}\x1b[0m")
+                } else {
+                    text.to_owned()
+                }
+            };
+            println!(
+                "{}  ({}: {} items, {} probes)",
+                paint("1", &plan.info.name),
+                loaded.source.name,
+                plan.walk().len(),
+                plan.probe_count()
+            );
+            let mut out = String::new();
+            for item in &plan.items {
+                tree(item, "", None, args.ascii, &paint, &mut out);
+            }
+            print!("{out}");
+        }
+    }
+    Exit::Passed
+}
+
+fn tree(item: &PlanItem, prefix: &str, last: Option<bool>, ascii: bool, paint: &dyn Fn(&str, &str) -> String, out: &mut String) {
+    let (branch, end, pipe) = if ascii { ("|- ", "`- ", "|  ") } else { ("├─ ", "└─ ", "│  ") };
+    let (lead, cont) = match last {
+        None => (String::new(), String::new()),
+        Some(true) => (format!("{prefix}{end}"), format!("{prefix}   ")),
+        Some(false) => (format!("{prefix}{branch}"), format!("{prefix}{pipe}")),
+    };
+    let mut marks = Vec::new();
+    if item.critical {
+        marks.push(paint("1;31", "critical"));
+    }
+    if item.optional {
+        marks.push(paint("2", "optional"));
+    }
+    if item.manual {
+        marks.push(paint("35", "manual"));
+    }
+    for probe in &item.probes {
+        marks.push(paint("36", probe.kind.name()));
+    }
+    if let Some(declared) = item.declared {
+        marks.push(paint("33", declared.word()));
+    }
+    let marks = if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) };
+    out.push_str(&format!("{}{}  {}{marks}\n", paint("2", &lead), paint("1", &item.id), item.title));
+    let count = item.items.len();
+    for (i, child) in item.items.iter().enumerate() {
+        tree(child, &cont, Some(i + 1 == count), ascii, paint, out);
+    }
+}
+
+fn item_json(item: &PlanItem) -> Value {
+    json!({
+        "id": item.id,
+        "title": item.title,
+        "critical": item.critical,
+        "optional": item.optional,
+        "manual": item.manual,
+        "declared": item.declared.map(|d| d.word()),
+        "owner": item.owner,
+        "tags": item.tags,
+        "depends_on": item.depends_on,
+        "probes": item.probes.iter().map(|p| json!({"kind": p.kind.name(), "target": p.kind.target()})).collect::<Vec<_>>(),
+        "items": item.items.iter().map(item_json).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,134 @@
+//! What each subcommand does. `main.rs` parses arguments and calls [`run`];
+//! everything that touches the terminal lives here, not in the library's core.
+
+mod check;
+mod demo;
+mod list;
+mod progress;
+mod validate;
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use crate::checklist::{LoadError, LoadOptions, load};
+use crate::cli::{Cli, ColorChoice, Command, LoadArgs};
+
+/// The process exit codes (documented in README and `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The gate passed (or the command succeeded).
+    Passed = 0,
+    /// The gate failed.
+    Failed = 1,
+    /// Usage or checklist error: nothing ran.
+    Usage = 2,
+    /// Interrupted (Ctrl-C).
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// What the terminal can show.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    /// Colour on stdout.
+    pub color_out: bool,
+    /// Colour on stderr.
+    pub color_err: bool,
+    /// stderr is a terminal (progress goes there only then).
+    pub stderr_tty: bool,
+    /// The width of stdout's terminal, if it is one.
+    pub width: Option<usize>,
+}
+
+impl Terminal {
+    /// Looks at the real terminal, `--color` and `NO_COLOR`.
+    pub fn detect(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let auto = |tty: bool| tty && !no_color && !dumb;
+        let out_tty = std::io::stdout().is_terminal();
+        let err_tty = std::io::stderr().is_terminal();
+        let (color_out, color_err) = match choice {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto => (auto(out_tty), auto(err_tty)),
+        };
+        let width = if out_tty {
+            terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+        } else {
+            None
+        };
+        Terminal {
+            color_out,
+            color_err,
+            stderr_tty: err_tty,
+            width,
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    let term = Terminal::detect(cli.color);
+    match cli.command {
+        Command::Check(args) => runtime().block_on(check::run(args, term)),
+        Command::Validate(args) => validate::run(&args, term),
+        Command::List(args) => list::run(&args, term),
+        Command::Demo(args) => runtime().block_on(demo::run(args, term)),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());
+            Exit::Passed
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(Exit::Usage as i32)
+        })
+}
+
+fn load_options(args: &LoadArgs) -> Result<LoadOptions, String> {
+    Ok(LoadOptions {
+        overrides: crate::checklist::load::parse_overrides(&args.vars)?,
+        ..LoadOptions::default()
+    })
+}
+
+/// Loads a checklist, printing problems to stderr. `None` means exit 2.
+fn load_or_report(
+    path: &std::path::Path,
+    options: &LoadOptions,
+    term: Terminal,
+) -> Option<crate::checklist::Loaded> {
+    match load(path, options) {
+        Ok(loaded) => {
+            if !loaded.warnings.is_empty() {
+                eprint!(
+                    "{}",
+                    crate::checklist::render_all(&loaded.source, &loaded.warnings, term.color_err)
+                );
+            }
+            Some(loaded)
+        }
+        Err(error) => {
+            eprint!("{}", error.render(term.color_err));
+            if let LoadError::Io(_) = error {
+                if path.as_os_str() == "candlefish.yaml" {
+                    eprintln!("hint: pass a checklist file, or try `candlefish demo`");
+                }
+            }
+            None
+        }
+    }
+}

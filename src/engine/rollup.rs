@@ -1,0 +1,442 @@
+//! From probe outcomes to item statuses, exactly as DESIGN.md says:
+//!
+//! - a leaf's probes: any failure or error → red, any warning → yellow, else green;
+//! - a leaf without probes: its declared status, or red when nothing verifies it;
+//! - a group ignores white children; all green → green; none green or yellow →
+//!   red; otherwise yellow (a group's own probes count as one more child);
+//! - an item whose `depends_on` is not green is red, "blocked by …";
+//! - an optional item is white unless it is green; a deferred one is white.
+
+use std::collections::HashMap;
+
+use crate::engine::plan::{Declared, Plan, PlanItem};
+use crate::outcome::{Basis, ItemReport, ProbeOutcome, Status, Summary, Verdict};
+
+/// The roll-up of child statuses. White children are ignored; with only white
+/// children the group is white.
+pub fn roll_up(children: &[Status]) -> Status {
+    let counted: Vec<Status> = children.iter().copied().filter(|s| *s != Status::White).collect();
+    if counted.is_empty() {
+        Status::White
+    } else if counted.iter().all(|s| *s == Status::Green) {
+        Status::Green
+    } else if counted.iter().all(|s| *s == Status::Red) {
+        Status::Red
+    } else {
+        Status::Yellow
+    }
+}
+
+/// The status probe outcomes give their item.
+pub fn probe_status(outcomes: &[ProbeOutcome]) -> (Status, String) {
+    let bad: Vec<&ProbeOutcome> = outcomes
+        .iter()
+        .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
+        .collect();
+    let label = |o: &ProbeOutcome| {
+        if outcomes.len() > 1 {
+            format!("{}: {}", o.kind, o.evidence)
+        } else {
+            o.evidence.clone()
+        }
+    };
+    if let Some(first) = bad.first() {
+        let more = if bad.len() > 1 {
+            format!(" (+{} more failing)", bad.len() - 1)
+        } else {
+            String::new()
+        };
+        return (Status::Red, format!("{}{more}", label(first)));
+    }
+    if !outcomes.is_empty() && outcomes.iter().all(|o| o.verdict == Verdict::Skipped) {
+        return (Status::Red, outcomes[0].evidence.clone());
+    }
+    if let Some(warn) = outcomes.iter().find(|o| o.verdict == Verdict::Warn) {
+        return (Status::Yellow, label(warn));
+    }
+    if let Some(skipped) = outcomes.iter().find(|o| o.verdict == Verdict::Skipped) {
+        return (Status::Yellow, label(skipped));
+    }
+    (Status::Green, String::new())
+}
+
+/// The status a person declared.
+pub fn declared_status(declared: Declared) -> (Status, &'static str) {
+    match declared {
+        Declared::Done => (Status::Green, "declared done; nothing verifies it"),
+        Declared::InProgress => (Status::Yellow, "declared in progress"),
+        Declared::NotStarted => (Status::Red, "not started"),
+        Declared::Blocked => (Status::Red, "declared blocked"),
+        Declared::Deferred => (Status::White, "deferred"),
+    }
+}
+
+#[derive(Clone)]
+struct Verdict3 {
+    status: Status,
+    basis: Basis,
+    reason: String,
+}
+
+struct Arena<'a> {
+    items: Vec<&'a PlanItem>,
+    children: Vec<Vec<usize>>,
+    outcomes: Vec<Vec<ProbeOutcome>>,
+    by_id: HashMap<&'a str, usize>,
+    memo: Vec<Option<Verdict3>>,
+    visiting: Vec<bool>,
+}
+
+impl<'a> Arena<'a> {
+    fn new(plan: &'a Plan, mut outcomes: HashMap<usize, Vec<ProbeOutcome>>) -> Self {
+        let mut arena = Arena {
+            items: Vec::new(),
+            children: Vec::new(),
+            outcomes: Vec::new(),
+            by_id: HashMap::new(),
+            memo: Vec::new(),
+            visiting: Vec::new(),
+        };
+        fn add<'a>(arena: &mut Arena<'a>, item: &'a PlanItem, outcomes: &mut HashMap<usize, Vec<ProbeOutcome>>) -> usize {
+            let index = arena.items.len();
+            arena.items.push(item);
+            arena.children.push(Vec::new());
+            arena.outcomes.push(outcomes.remove(&index).unwrap_or_default());
+            arena.by_id.insert(item.id.as_str(), index);
+            arena.memo.push(None);
+            arena.visiting.push(false);
+            for child in &item.items {
+                let c = add(arena, child, outcomes);
+                arena.children[index].push(c);
+            }
+            index
+        }
+        for item in &plan.items {
+            add(&mut arena, item, &mut outcomes);
+        }
+        arena
+    }
+
+    fn verdict(&mut self, index: usize) -> Verdict3 {
+        if let Some(done) = &self.memo[index] {
+            return done.clone();
+        }
+        if self.visiting[index] {
+            // Validation rejects cycles; stay total anyway.
+            return Verdict3 {
+                status: Status::Red,
+                basis: Basis::Dependency,
+                reason: "dependency cycle".to_owned(),
+            };
+        }
+        self.visiting[index] = true;
+        let item = self.items[index];
+        let mut v = self.own_verdict(index);
+        if item.declared != Some(Declared::Deferred) {
+            for dep in &item.depends_on {
+                let Some(&d) = self.by_id.get(dep.as_str()) else { continue };
+                let dep_status = self.verdict(d).status;
+                if dep_status != Status::Green {
+                    v = Verdict3 {
+                        status: Status::Red,
+                        basis: Basis::Dependency,
+                        reason: format!("blocked by `{dep}` ({})", dep_status.word()),
+                    };
+                    break;
+                }
+            }
+        }
+        if item.optional && v.status != Status::Green && v.status != Status::White {
+            v = Verdict3 {
+                status: Status::White,
+                basis: Basis::Optional,
+                reason: format!("optional; {}", v.reason),
+            };
+        }
+        self.visiting[index] = false;
+        self.memo[index] = Some(v.clone());
+        v
+    }
+
+    fn own_verdict(&mut self, index: usize) -> Verdict3 {
+        let item = self.items[index];
+        let outcomes = &self.outcomes[index];
+        if item.declared == Some(Declared::Deferred) {
+            return Verdict3 {
+                status: Status::White,
+                basis: Basis::Optional,
+                reason: "deferred".to_owned(),
+            };
+        }
+        let children = self.children[index].clone();
+        if !children.is_empty() {
+            let mut statuses: Vec<Status> = children.iter().map(|&c| self.verdict(c).status).collect();
+            if !self.outcomes[index].is_empty() {
+                statuses.push(probe_status(&self.outcomes[index]).0);
+            }
+            let status = roll_up(&statuses);
+            return Verdict3 {
+                status,
+                basis: Basis::Children,
+                reason: group_reason(&statuses, status),
+            };
+        }
+        if !outcomes.is_empty() {
+            let (status, reason) = probe_status(outcomes);
+            return Verdict3 {
+                status,
+                basis: Basis::Probes,
+                reason,
+            };
+        }
+        match (item.manual, item.declared) {
+            (_, Some(declared)) => {
+                let (status, reason) = declared_status(declared);
+                Verdict3 {
+                    status,
+                    basis: Basis::Declared,
+                    reason: reason.to_owned(),
+                }
+            }
+            (true, None) => Verdict3 {
+                status: Status::Red,
+                basis: Basis::Manual,
+                reason: "awaiting sign-off".to_owned(),
+            },
+            (false, None) => Verdict3 {
+                status: Status::Red,
+                basis: Basis::Nothing,
+                reason: "nothing verifies this item".to_owned(),
+            },
+        }
+    }
+
+    fn report(&mut self, index: usize) -> ItemReport {
+        let v = self.verdict(index);
+        let item = self.items[index];
+        let children = self.children[index].clone();
+        ItemReport {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            status: v.status,
+            basis: v.basis,
+            reason: v.reason,
+            critical: item.critical,
+            optional: item.optional,
+            declared: item.declared.map(|d| d.word().to_owned()),
+            owner: item.owner.clone(),
+            tags: item.tags.clone(),
+            depends_on: item.depends_on.clone(),
+            probes: std::mem::take(&mut self.outcomes[index]),
+            items: children.into_iter().map(|c| self.report(c)).collect(),
+        }
+    }
+}
+
+fn group_reason(children: &[Status], status: Status) -> String {
+    if status == Status::Green {
+        return String::new();
+    }
+    let counted = children.iter().filter(|s| **s != Status::White).count();
+    let mut parts = Vec::new();
+    for s in [Status::Red, Status::Yellow, Status::Green] {
+        let n = children.iter().filter(|c| **c == s).count();
+        if n > 0 {
+            parts.push(format!("{n} {}", s.word()));
+        }
+    }
+    if counted == 0 {
+        return "every item is optional or deferred".to_owned();
+    }
+    format!("{} of {counted}", parts.join(", "))
+}
+
+/// Builds the item tree of a report. `outcomes` maps the pre-order index of an
+/// item in the plan to its probe outcomes.
+pub fn build(plan: &Plan, outcomes: HashMap<usize, Vec<ProbeOutcome>>) -> Vec<ItemReport> {
+    let mut arena = Arena::new(plan, outcomes);
+    let mut roots = Vec::new();
+    let mut next = 0;
+    for item in &plan.items {
+        roots.push(next);
+        next += item.walk().len();
+    }
+    roots.into_iter().map(|r| arena.report(r)).collect()
+}
+
+/// Counts leaf items per status and probes per verdict.
+pub fn summarize(items: &[ItemReport]) -> Summary {
+    let mut summary = Summary::default();
+    for item in items.iter().flat_map(ItemReport::walk) {
+        if item.items.is_empty() {
+            match item.status {
+                Status::Green => summary.green += 1,
+                Status::Yellow => summary.yellow += 1,
+                Status::Red => summary.red += 1,
+                Status::White => summary.white += 1,
+            }
+        }
+        for probe in &item.probes {
+            match probe.verdict {
+                Verdict::Pass => summary.probes_pass += 1,
+                Verdict::Warn => summary.probes_warn += 1,
+                Verdict::Fail => summary.probes_fail += 1,
+                Verdict::Error => summary.probes_error += 1,
+                Verdict::Skipped => summary.probes_skipped += 1,
+            }
+        }
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::ChecklistInfo;
+    use Status::{Green, Red, White, Yellow};
+
+    #[test]
+    fn roll_up_follows_the_design() {
+        assert_eq!(roll_up(&[Green, Green]), Green);
+        assert_eq!(roll_up(&[Green, White]), Green);
+        assert_eq!(roll_up(&[Red, Red, White]), Red);
+        assert_eq!(roll_up(&[Green, Red]), Yellow);
+        assert_eq!(roll_up(&[Yellow, Red]), Yellow);
+        assert_eq!(roll_up(&[Yellow]), Yellow);
+        assert_eq!(roll_up(&[White, White]), White);
+        assert_eq!(roll_up(&[]), White);
+    }
+
+    fn item(id: &str) -> PlanItem {
+        PlanItem {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            owner: None,
+            tags: Vec::new(),
+            critical: false,
+            optional: false,
+            depends_on: Vec::new(),
+            declared: None,
+            manual: false,
+            probes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn declared(id: &str, d: Declared) -> PlanItem {
+        PlanItem {
+            declared: Some(d),
+            ..item(id)
+        }
+    }
+
+    fn plan(items: Vec<PlanItem>) -> Plan {
+        Plan {
+            info: ChecklistInfo::default(),
+            items,
+        }
+    }
+
+    fn statuses(report: &[ItemReport]) -> Vec<(String, Status)> {
+        report
+            .iter()
+            .flat_map(ItemReport::walk)
+            .map(|i| (i.id.clone(), i.status))
+            .collect()
+    }
+
+    #[test]
+    fn nested_groups_and_optional_groups() {
+        let mut optional_group = item("opt");
+        optional_group.optional = true;
+        optional_group.items = vec![
+            PlanItem {
+                optional: true,
+                ..declared("o1", Declared::Done)
+            },
+            PlanItem {
+                optional: true,
+                ..declared("o2", Declared::NotStarted)
+            },
+        ];
+        let mut inner = item("inner");
+        inner.items = vec![declared("a", Declared::Done), declared("b", Declared::InProgress)];
+        let mut outer = item("outer");
+        outer.items = vec![inner, optional_group, declared("c", Declared::Deferred)];
+        let report = build(&plan(vec![outer]), HashMap::new());
+        assert_eq!(
+            statuses(&report),
+            vec![
+                ("outer".into(), Yellow),
+                ("inner".into(), Yellow),
+                ("a".into(), Green),
+                ("b".into(), Yellow),
+                ("opt".into(), White),
+                ("o1".into(), Green),
+                ("o2".into(), White),
+                ("c".into(), White),
+            ]
+        );
+    }
+
+    #[test]
+    fn optional_group_all_green_is_green() {
+        let mut group = item("g");
+        group.optional = true;
+        group.items = vec![PlanItem {
+            optional: true,
+            ..declared("x", Declared::Done)
+        }];
+        let report = build(&plan(vec![group]), HashMap::new());
+        assert_eq!(report[0].status, Green);
+    }
+
+    #[test]
+    fn dependencies_block_until_green() {
+        let mut a = declared("a", Declared::Done);
+        a.depends_on = vec!["b".into()];
+        let b = declared("b", Declared::InProgress);
+        let mut c = declared("c", Declared::Done);
+        c.depends_on = vec!["d".into()];
+        let d = declared("d", Declared::Done);
+        let report = build(&plan(vec![a, b, c, d]), HashMap::new());
+        assert_eq!(report[0].status, Red);
+        assert_eq!(report[0].basis, Basis::Dependency);
+        assert_eq!(report[0].reason, "blocked by `b` (yellow)");
+        assert_eq!(report[2].status, Green);
+    }
+
+    #[test]
+    fn probe_failures_and_errors_are_red_warnings_yellow() {
+        let outcome = |v: Verdict, e: &str| ProbeOutcome::bare("http", "GET x".into(), v, e.into());
+        assert_eq!(probe_status(&[outcome(Verdict::Pass, "")]).0, Green);
+        assert_eq!(probe_status(&[outcome(Verdict::Warn, "slow")]), (Yellow, "slow".into()));
+        assert_eq!(
+            probe_status(&[outcome(Verdict::Pass, ""), outcome(Verdict::Error, "refused")]),
+            (Red, "http: refused".into())
+        );
+        assert_eq!(probe_status(&[outcome(Verdict::Fail, "503")]).0, Red);
+    }
+
+    #[test]
+    fn leaves_without_anything_are_red() {
+        let report = build(&plan(vec![item("lonely")]), HashMap::new());
+        assert_eq!(report[0].status, Red);
+        assert_eq!(report[0].basis, Basis::Nothing);
+        let manual = PlanItem {
+            manual: true,
+            ..item("m")
+        };
+        let report = build(&plan(vec![manual]), HashMap::new());
+        assert_eq!(report[0].reason, "awaiting sign-off");
+    }
+
+    #[test]
+    fn summary_counts_leaves_only() {
+        let mut g = item("g");
+        g.items = vec![declared("a", Declared::Done), declared("b", Declared::NotStarted)];
+        let report = build(&plan(vec![g]), HashMap::new());
+        let s = summarize(&report);
+        assert_eq!((s.green, s.yellow, s.red, s.white), (1, 0, 1, 0));
+    }
+}

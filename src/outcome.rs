@@ -1,0 +1,325 @@
+//! Plain, serializable results: what one probe found ([`ProbeOutcome`]), what an
+//! item's status is ([`ItemReport`]) and what a whole run found ([`Report`]).
+//!
+//! Nothing here performs I/O. Probes produce [`ProbeOutcome`]s, the engine turns
+//! them into a [`Report`], and renderers only read it. The JSON form of these types
+//! is the documented `--format json` schema (see `docs/json-schema.md`); field names
+//! are stable within a `schema_version`.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of the JSON report schema. Bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// An item's status on the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Complete and verified.
+    Green,
+    /// In progress or partially complete, or a probe warns.
+    Yellow,
+    /// Not started or blocked: probes fail or could not run.
+    Red,
+    /// Optional or deferred.
+    White,
+}
+
+impl Status {
+    /// Every status, in board order.
+    pub const ALL: [Status; 4] = [Status::Green, Status::Yellow, Status::Red, Status::White];
+
+    /// The emoji shown on the board.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Status::Green => "🟢",
+            Status::Yellow => "🟡",
+            Status::Red => "🔴",
+            Status::White => "⚪",
+        }
+    }
+
+    /// The three-column ASCII stand-in for [`Status::glyph`].
+    pub fn ascii(self) -> &'static str {
+        match self {
+            Status::Green => "[+]",
+            Status::Yellow => "[~]",
+            Status::Red => "[x]",
+            Status::White => "[-]",
+        }
+    }
+
+    /// The lowercase word, as in the JSON report.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Green => "green",
+            Status::Yellow => "yellow",
+            Status::Red => "red",
+            Status::White => "white",
+        }
+    }
+}
+
+/// The verdict of one probe. `Fail` and `Error` are kept apart: the first means
+/// the system answered wrong, the second that the probe could not run at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every expectation held.
+    Pass,
+    /// Every expectation held, but something deserves attention.
+    Warn,
+    /// The system answered, and the answer was wrong.
+    Fail,
+    /// The probe could not run: DNS, refused, timeout, no credentials.
+    Error,
+    /// The probe was not run (blocked by a dependency, or the run was interrupted).
+    Skipped,
+}
+
+impl Verdict {
+    /// The lowercase word, as in the JSON report.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+/// One expectation compared with one observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// What was expected, e.g. `status 200` or `latency <= 500ms`.
+    pub expected: String,
+    /// What was seen, e.g. `503` or `41 ms`.
+    pub observed: String,
+    /// Whether it held.
+    pub verdict: Verdict,
+}
+
+/// Everything one probe found. Evidence is for people; `checks` is for machines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeOutcome {
+    /// The probe kind, e.g. `http`.
+    pub kind: String,
+    /// What was probed, secrets removed, e.g. `GET https://api.example.com/health`.
+    pub target: String,
+    /// The probe's verdict.
+    pub verdict: Verdict,
+    /// One line a person can read, e.g. `expected status 200, got 503 in 41 ms`.
+    pub evidence: String,
+    /// Each expectation with what was observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// When the probe started, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// Wall time of the probe in milliseconds, retries included.
+    pub duration_ms: u64,
+    /// How many attempts were made (1 unless retries are configured).
+    pub attempts: u32,
+}
+
+impl ProbeOutcome {
+    /// An outcome with no checks: used for errors and skips.
+    pub fn bare(kind: &str, target: String, verdict: Verdict, evidence: String) -> Self {
+        ProbeOutcome {
+            kind: kind.to_owned(),
+            target,
+            verdict,
+            evidence,
+            checks: Vec::new(),
+            started_at: None,
+            duration_ms: 0,
+            attempts: 0,
+        }
+    }
+}
+
+/// Where an item's status came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Its probes.
+    Probes,
+    /// The roll-up of its children (and its own probes, if any).
+    Children,
+    /// The status declared in the checklist; nothing verified it.
+    Declared,
+    /// A manual item with no sign-off store consulted.
+    Manual,
+    /// Nothing: no probe, sign-off or declared status.
+    Nothing,
+    /// A dependency that is not green.
+    Dependency,
+    /// Optional or deferred.
+    Optional,
+    /// Left out by `--only`.
+    Filtered,
+}
+
+/// One checklist item and its verdict, with its children.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemReport {
+    /// The item's stable id.
+    pub id: String,
+    /// The item's title.
+    pub title: String,
+    /// The item's status after roll-up.
+    pub status: Status,
+    /// Where the status came from.
+    pub basis: Basis,
+    /// Why the item has its status, one line; empty for verified green items.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// On the critical path.
+    #[serde(default)]
+    pub critical: bool,
+    /// Optional: white unless it is green.
+    #[serde(default)]
+    pub optional: bool,
+    /// The status written in the checklist, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<String>,
+    /// The item's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The item's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Ids this item depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// The item's own probes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeOutcome>,
+    /// Child items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemReport>,
+}
+
+impl ItemReport {
+    /// This item and every descendant, depth first.
+    pub fn walk(&self) -> Vec<&ItemReport> {
+        let mut out = vec![self];
+        for child in &self.items {
+            out.extend(child.walk());
+        }
+        out
+    }
+}
+
+/// Counts of leaf items per status and of probes per verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Leaf items that are green.
+    pub green: usize,
+    /// Leaf items that are yellow.
+    pub yellow: usize,
+    /// Leaf items that are red.
+    pub red: usize,
+    /// Leaf items that are white.
+    pub white: usize,
+    /// Probes that passed.
+    pub probes_pass: usize,
+    /// Probes that passed with a warning.
+    pub probes_warn: usize,
+    /// Probes that failed.
+    pub probes_fail: usize,
+    /// Probes that could not run.
+    pub probes_error: usize,
+    /// Probes that were not run.
+    pub probes_skipped: usize,
+}
+
+impl Summary {
+    /// The count for one status.
+    pub fn count(&self, status: Status) -> usize {
+        match status {
+            Status::Green => self.green,
+            Status::Yellow => self.yellow,
+            Status::Red => self.red,
+            Status::White => self.white,
+        }
+    }
+
+    /// All probes counted.
+    pub fn probes(&self) -> usize {
+        self.probes_pass
+            + self.probes_warn
+            + self.probes_fail
+            + self.probes_error
+            + self.probes_skipped
+    }
+}
+
+/// The checklist a report is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistInfo {
+    /// The checklist's name.
+    pub name: String,
+    /// The file it was loaded from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When it was last reviewed (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reviewed: Option<String>,
+    /// When it is due for review (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_review: Option<String>,
+}
+
+/// The gate's verdict on a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    /// The policy applied, e.g. `no required item is red`.
+    pub policy: String,
+    /// The statuses that fail it: `red`, or `yellow or red`.
+    pub blocking: String,
+    /// Whether the gate passed.
+    pub passed: bool,
+    /// Ids of the items that made it fail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<String>,
+}
+
+/// The result of one run over a checklist: pure data, rendered by `report::*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// See [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `candlefish <version>`.
+    pub tool: String,
+    /// What was checked.
+    pub checklist: ChecklistInfo,
+    /// When the run started, RFC 3339.
+    pub started_at: String,
+    /// Wall time of the run in milliseconds.
+    pub duration_ms: u64,
+    /// The roll-up of all top-level sections.
+    pub status: Status,
+    /// Counts.
+    pub summary: Summary,
+    /// The gate's verdict, when one was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
+    /// True when the run was stopped before every probe finished.
+    #[serde(default)]
+    pub interrupted: bool,
+    /// The top-level sections.
+    pub items: Vec<ItemReport>,
+}
+
+impl Report {
+    /// Every item of the report, depth first.
+    pub fn all_items(&self) -> Vec<&ItemReport> {
+        self.items.iter().flat_map(ItemReport::walk).collect()
+    }
+}

@@ -1,0 +1,208 @@
+//! Probes: the closed registry of probe kinds, the [`Probe`] trait each kind
+//! implements, and the per-run [`Context`] they share.
+//!
+//! Adding a kind is one file, one line in [`probe_kinds!`], and whatever the
+//! compiler then asks for. A probe gathers observations and compares them with
+//! its expectations through [`expect`]; it never prints and never panics on what
+//! the other side sends.
+
+pub mod expect;
+pub mod http;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::checklist::scalar::Dur;
+pub use expect::Finding;
+
+/// What every probe kind provides.
+pub trait Probe {
+    /// What is probed, for people, without secrets: `GET https://api.example.com/health`.
+    fn target(&self) -> String;
+
+    /// Strings that must never appear in any output (tokens from the environment, …).
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Problems no type can express: thresholds that can never hold, and the like.
+    /// `timeout` is the probe's resolved deadline.
+    fn validate(&self, _timeout: Duration) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Runs one attempt. The engine enforces the deadline; the probe keeps what
+    /// it reads bounded.
+    fn run(&self, ctx: &Context) -> impl Future<Output = Finding> + Send;
+}
+
+/// Declares the probe kinds: the enum, its names, and dispatch to each kind.
+macro_rules! probe_kinds {
+    ($($name:literal => $variant:ident($ty:ty)),+ $(,)?) => {
+        /// A probe kind with its configuration. One variant per kind.
+        #[derive(Debug, Clone)]
+        pub enum ProbeKind {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant($ty),
+            )+
+        }
+
+        /// The name of every probe kind, as written in checklists.
+        pub const KIND_NAMES: &[&str] = &[$($name),+];
+
+        /// Every key a probe mapping accepts.
+        const PROBE_KEYS: &[&str] = &["name", "timeout", $($name),+];
+
+        impl ProbeKind {
+            /// The kind's name as written in checklists.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(ProbeKind::$variant(_) => $name,)+
+                }
+            }
+
+            fn deserialize_named<'de, A: MapAccess<'de>>(
+                key: &str,
+                map: &mut A,
+            ) -> Result<Option<Self>, A::Error> {
+                match key {
+                    $($name => Ok(Some(ProbeKind::$variant(map.next_value()?))),)+
+                    _ => Ok(None),
+                }
+            }
+
+            /// See [`Probe::target`].
+            pub fn target(&self) -> String {
+                match self {
+                    $(ProbeKind::$variant(p) => p.target(),)+
+                }
+            }
+
+            /// See [`Probe::secrets`].
+            pub fn secrets(&self) -> Vec<String> {
+                match self {
+                    $(ProbeKind::$variant(p) => p.secrets(),)+
+                }
+            }
+
+            /// See [`Probe::validate`].
+            pub fn validate(&self, timeout: Duration) -> Vec<String> {
+                match self {
+                    $(ProbeKind::$variant(p) => p.validate(timeout),)+
+                }
+            }
+
+            /// See [`Probe::run`].
+            pub async fn run(&self, ctx: &Context) -> Finding {
+                match self {
+                    $(ProbeKind::$variant(p) => p.run(ctx).await,)+
+                }
+            }
+        }
+    };
+}
+
+probe_kinds! {
+    "http" => Http(http::HttpProbe),
+}
+
+/// One probe as written in a checklist: its kind, plus options every kind shares.
+///
+/// ```yaml
+/// probe:
+///   http: { url: "${api}/health" }
+///   timeout: 5s
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    /// The kind and its configuration.
+    pub kind: ProbeKind,
+    /// A name for reports; defaults to the kind's target.
+    pub name: Option<String>,
+    /// The deadline of one attempt; defaults to `defaults.timeout`, then 10s.
+    pub timeout: Option<Dur>,
+}
+
+impl<'de> Deserialize<'de> for ProbeSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpecVisitor;
+        impl<'de> Visitor<'de> for SpecVisitor {
+            type Value = ProbeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a probe: a mapping with one of {}", KIND_NAMES.join(", "))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProbeSpec, A::Error> {
+                let mut kind: Option<ProbeKind> = None;
+                let mut name = None;
+                let mut timeout = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => name = Some(map.next_value()?),
+                        "timeout" => timeout = Some(map.next_value()?),
+                        other => match ProbeKind::deserialize_named(other, &mut map)? {
+                            Some(found) => {
+                                if let Some(first) = &kind {
+                                    return Err(de::Error::custom(format!(
+                                        "a probe has one kind, this one has `{}` and `{other}`: list them under `probes:` instead",
+                                        first.name()
+                                    )));
+                                }
+                                kind = Some(found);
+                            }
+                            None => return Err(de::Error::unknown_field(other, PROBE_KEYS)),
+                        },
+                    }
+                }
+                let kind = kind.ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "this probe has no kind: add one of {}",
+                        KIND_NAMES.join(", ")
+                    ))
+                })?;
+                Ok(ProbeSpec {
+                    kind,
+                    name,
+                    timeout,
+                })
+            }
+        }
+        deserializer.deserialize_map(SpecVisitor)
+    }
+}
+
+/// The default deadline of one probe attempt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What probes share during one run: connection pools and clients, created on
+/// first use so a checklist that needs no HTTP creates no HTTP client.
+#[derive(Default)]
+pub struct Context {
+    http_follow: OnceLock<Result<reqwest::Client, String>>,
+    http_no_follow: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Context")
+    }
+}
+
+impl Context {
+    /// The shared HTTP client that follows redirects (up to 10) or not.
+    pub fn http_client(&self, follow_redirects: bool) -> Result<&reqwest::Client, String> {
+        let cell = if follow_redirects {
+            &self.http_follow
+        } else {
+            &self.http_no_follow
+        };
+        cell.get_or_init(|| http::build_client(follow_redirects))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}

@@ -1,0 +1,312 @@
+//! The status board: the checklist as a tree with a 🟢🟡🔴⚪ per item, a line of
+//! evidence under each item that is not green, and a summary.
+//!
+//! It is laid out for a given width (80 columns by default): titles and evidence
+//! wrap inside the tree, ids are never truncated.
+
+use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
+
+use crate::checklist::scalar::format_duration;
+use crate::outcome::{Basis, ItemReport, Report, Status};
+
+/// How to draw the board.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardOptions {
+    /// ASCII stand-ins for emoji and box drawing.
+    pub ascii: bool,
+    /// ANSI colours.
+    pub color: bool,
+    /// The width to fit, in columns.
+    pub width: usize,
+}
+
+impl Default for BoardOptions {
+    fn default() -> Self {
+        BoardOptions {
+            ascii: false,
+            color: false,
+            width: 80,
+        }
+    }
+}
+
+/// A rule under the header and one at the bottom; no other lines.
+fn board_style(rule: char) -> TableStyle {
+    TableStyle::new()
+        .header_separator(LineStyle::none().fill(rule).junction(rule))
+        .bottom_border(LineStyle::none().fill(rule).junction(rule))
+}
+
+/// The narrowest the item column gets; past this the board grows wider instead.
+const MIN_ITEM_WIDTH: usize = 24;
+
+struct Glyphs {
+    branch: &'static str,
+    last: &'static str,
+    pipe: &'static str,
+    blank: &'static str,
+    critical: &'static str,
+    evidence: &'static str,
+}
+
+const UNICODE: Glyphs = Glyphs {
+    branch: "├─ ",
+    last: "└─ ",
+    pipe: "│  ",
+    blank: "   ",
+    critical: " ★",
+    evidence: "↳ ",
+};
+
+const ASCII: Glyphs = Glyphs {
+    branch: "|- ",
+    last: "`- ",
+    pipe: "|  ",
+    blank: "   ",
+    critical: " (critical)",
+    evidence: "> ",
+};
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn status_code(status: Status) -> &'static str {
+        match status {
+            Status::Green => "32",
+            Status::Yellow => "33",
+            Status::Red => "31",
+            Status::White => "2",
+        }
+    }
+}
+
+/// Renders the whole board.
+pub fn render(report: &Report, options: &BoardOptions) -> String {
+    let glyphs = if options.ascii { &ASCII } else { &UNICODE };
+    let painter = Painter { color: options.color };
+    let status_width = if options.ascii { 3 } else { 2 };
+    let id_width = report
+        .all_items()
+        .iter()
+        .map(|i| i.id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    // Three columns, one space of padding either side of each, and a space
+    // between columns.
+    let item_width = options
+        .width
+        .saturating_sub(status_width + id_width + 8)
+        .max(MIN_ITEM_WIDTH);
+
+    let mut table = Table::new();
+    table
+        .load_style(board_style(if options.ascii { '-' } else { '─' }))
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec![
+            painter.paint("1", if options.ascii { "ST" } else { "" }),
+            painter.paint("1", "ITEM"),
+            painter.paint("1", "ID"),
+        ]);
+    let mut rows = Vec::new();
+    for item in &report.items {
+        tree_rows(item, "", None, glyphs, &painter, options, item_width, &mut rows);
+    }
+    for row in rows {
+        table.add_row(row);
+    }
+    for (index, width) in [status_width, item_width, id_width].into_iter().enumerate() {
+        if let Some(column) = table.column_mut(index) {
+            // comfy-table's fixed width includes one space of padding either side.
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed((width + 2) as u16)));
+        }
+    }
+
+    let mut out = String::new();
+    let status = report.status;
+    let mark = if options.ascii { status.ascii() } else { status.glyph() };
+    let overall = format!("{mark} {}", painter.paint(Painter::status_code(status), status.word()));
+    let verdict = match &report.gate {
+        Some(gate) if gate.passed => format!("{} · overall {overall}", painter.paint("1;32", "READY")),
+        Some(_) => format!("{} · overall {overall}", painter.paint("1;31", "NOT READY")),
+        None => format!("overall {overall}"),
+    };
+    out.push_str(&format!("{} — {verdict}\n", painter.paint("1", &report.checklist.name)));
+    if report.interrupted {
+        out.push_str(&painter.paint("1;33", "interrupted: the board shows what finished before the stop\n"));
+    }
+    for line in table.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&summary(report, options, &painter));
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tree_rows(
+    item: &ItemReport,
+    prefix: &str,
+    last: Option<bool>,
+    glyphs: &Glyphs,
+    painter: &Painter,
+    options: &BoardOptions,
+    width: usize,
+    rows: &mut Vec<Vec<String>>,
+) {
+    let (lead, cont) = match last {
+        None => (String::new(), String::new()),
+        Some(true) => (format!("{prefix}{}", glyphs.last), format!("{prefix}{}", glyphs.blank)),
+        Some(false) => (format!("{prefix}{}", glyphs.branch), format!("{prefix}{}", glyphs.pipe)),
+    };
+    let mut title = item.title.clone();
+    if item.critical {
+        title.push_str(glyphs.critical);
+    }
+    // Lines under a group's title continue the tree down to its children.
+    let under = if item.items.is_empty() {
+        cont.clone()
+    } else {
+        format!("{cont}{}", glyphs.pipe)
+    };
+    let title_lines = wrap(&title, width, &lead, &under);
+    // Group titles are bold; leaf titles plain.
+    let weight = if item.items.is_empty() { "0" } else { "1" };
+    let title_cell: Vec<String> = title_lines
+        .iter()
+        .map(|(tree, text)| format!("{}{}", painter.paint("2", tree), painter.paint(weight, text)))
+        .collect();
+    let glyph = if options.ascii { item.status.ascii() } else { item.status.glyph() };
+    rows.push(vec![
+        painter.paint(Painter::status_code(item.status), glyph),
+        title_cell.join("\n"),
+        item.id.clone(),
+    ]);
+    let shows_evidence = item.status != Status::Green
+        && !item.reason.is_empty()
+        && (item.items.is_empty() || item.basis != Basis::Children);
+    if shows_evidence {
+        let evidence_prefix = under.clone();
+        let code = match item.status {
+            Status::Red => "31",
+            Status::Yellow => "33",
+            _ => "2",
+        };
+        let lines = wrap(&format!("{}{}", glyphs.evidence, item.reason), width, &evidence_prefix, &format!("{evidence_prefix}  "));
+        let cell: Vec<String> = lines
+            .iter()
+            .map(|(tree, text)| format!("{}{}", painter.paint("2", tree), painter.paint(code, text)))
+            .collect();
+        rows.push(vec![String::new(), cell.join("\n"), String::new()]);
+    }
+    let count = item.items.len();
+    for (i, child) in item.items.iter().enumerate() {
+        tree_rows(child, &cont, Some(i + 1 == count), glyphs, painter, options, width, rows);
+    }
+}
+
+/// Wraps `text` to `width` columns, the first line after `first`, the rest after `rest`.
+/// Returns (tree prefix, text) pairs.
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, String)> {
+    let text = text.replace(['\n', '\r', '\t'], " ");
+    let first_width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(first)).max(8);
+    let rest_width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(rest)).max(8);
+    let options = textwrap::Options::new(first_width)
+        .subsequent_indent("")
+        .break_words(true);
+    let mut lines: Vec<String> = Vec::new();
+    let first_pass = textwrap::wrap(&text, &options);
+    if let Some(head) = first_pass.first() {
+        lines.push(head.to_string());
+        let consumed = head.len();
+        let tail = text[consumed.min(text.len())..].trim_start();
+        if !tail.is_empty() {
+            let rest_options = textwrap::Options::new(rest_width).break_words(true);
+            lines.extend(textwrap::wrap(tail, &rest_options).into_iter().map(|l| l.to_string()));
+        }
+    } else {
+        lines.push(String::new());
+    }
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| (if i == 0 { first.to_owned() } else { rest.to_owned() }, line))
+        .collect()
+}
+
+fn summary(report: &Report, options: &BoardOptions, painter: &Painter) -> String {
+    let s = &report.summary;
+    let mut counts = Vec::new();
+    for status in Status::ALL {
+        let glyph = if options.ascii { status.ascii() } else { status.glyph() };
+        counts.push(format!("{} {glyph}", s.count(status)));
+    }
+    let leaves = s.green + s.yellow + s.red + s.white;
+    let mut probe_parts = vec![format!("{} passed", s.probes_pass)];
+    for (n, word) in [
+        (s.probes_warn, "warned"),
+        (s.probes_fail, "failed"),
+        (s.probes_error, "could not run"),
+        (s.probes_skipped, "skipped"),
+    ] {
+        if n > 0 {
+            probe_parts.push(format!("{n} {word}"));
+        }
+    }
+    let mut out = format!(
+        "{}   {leaves} items · {} probes ({}) in {}\n",
+        counts.join("  "),
+        s.probes(),
+        probe_parts.join(", "),
+        format_duration(std::time::Duration::from_millis(report.duration_ms))
+    );
+    if let Some(gate) = &report.gate {
+        if gate.passed {
+            out.push_str(&format!("{}: {}\n", painter.paint("1;32", "gate passed"), gate.policy));
+        } else if gate.failing.is_empty() {
+            out.push_str(&format!("{}: the run was interrupted\n", painter.paint("1;31", "gate failed")));
+        } else {
+            let shown: Vec<&str> = gate.failing.iter().take(8).map(String::as_str).collect();
+            let more = gate.failing.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let n = gate.failing.len();
+            let items = if n == 1 { "item is" } else { "items are" };
+            out.push_str(&format!(
+                "{}: {n} required {items} {}: {}{more}\n",
+                painter.paint("1;31", "gate failed"),
+                gate.blocking,
+                shown.join(", ")
+            ));
+        }
+    }
+    let has_critical = report.all_items().iter().any(|i| i.critical);
+    if has_critical {
+        let mark = if options.ascii { "(critical)" } else { "★" };
+        out.push_str(&painter.paint("2", &format!("{mark} critical path\n")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_prefixes() {
+        let lines = wrap("one two three four five six", 14, "├─ ", "│  ");
+        assert_eq!(lines[0], ("├─ ".to_owned(), "one two".to_owned()));
+        assert!(lines.iter().skip(1).all(|(p, _)| p == "│  "));
+        let joined: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
+        assert_eq!(joined.join(" "), "one two three four five six");
+    }
+}

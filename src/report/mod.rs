@@ -1,0 +1,27 @@
+//! Renderers: one file per output format. Each takes a finished [`Report`] and
+//! returns text; none of them probes, prints or reads the clock.
+
+pub mod board;
+pub mod json;
+
+pub use board::BoardOptions;
+
+use crate::outcome::Report;
+
+/// The formats `check --format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// The status board, for people.
+    #[default]
+    Board,
+    /// The versioned JSON report, for machines.
+    Json,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format, board: &BoardOptions) -> String {
+    match format {
+        Format::Board => board::render(report, board),
+        Format::Json => json::render(report),
+    }
+}
