@@ -146,6 +146,14 @@ pub fn diagnostic_from(error: &YamlError) -> Diagnostic {
 }
 
 fn with_suggestion(diagnostic: Diagnostic, word: &str, expected: &[&str]) -> Diagnostic {
+    // `timeout` and `name` belong to the probe, beside its kind; people often
+    // write them inside the kind's settings.
+    let is_kind_settings = !expected.contains(&"timeout") && expected.contains(&"url");
+    if is_kind_settings && let Some(common) = did_you_mean(word, ["timeout", "name"]) {
+        return diagnostic.with_help(format!(
+            "`{common}` is set on the probe, beside the kind: `probe: {{ http: {{ ... }}, {common}: ... }}`"
+        ));
+    }
     match did_you_mean(word, expected.iter().copied()) {
         Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
         None if expected.is_empty() => diagnostic,

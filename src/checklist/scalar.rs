@@ -124,7 +124,7 @@ impl<'de> Deserialize<'de> for Pattern {
             .map(Pattern)
             .map_err(|e| {
                 let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or("invalid").trim();
+                let last = detail.lines().last().unwrap_or("invalid").trim().trim_start_matches("error: ");
                 de::Error::custom(format!("invalid regular expression `{source}`: {last}"))
             })
     }

@@ -146,7 +146,12 @@ impl<'a> Arena<'a> {
                 }
             }
         }
-        if item.optional && v.status != Status::Green && v.status != Status::White {
+        // An optional group is white unless all of it is green.
+        let all_children_green = self.children[index]
+            .clone()
+            .into_iter()
+            .all(|c| self.verdict(c).status == Status::Green);
+        if item.optional && v.status != Status::White && (v.status != Status::Green || !all_children_green) {
             v = Verdict3 {
                 status: Status::White,
                 basis: Basis::Optional,

@@ -20,6 +20,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use indexmap::IndexMap;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -318,6 +319,9 @@ impl Probe for HttpProbe {
             && let Some(password) = url.password()
         {
             out.push(password.to_owned());
+            // The client sends URL credentials as Basic auth: mask the encoded form too.
+            let pair = format!("{}:{password}", url.username());
+            out.push(base64::engine::general_purpose::STANDARD.encode(pair));
         }
         out
     }

@@ -47,6 +47,8 @@ struct Glyphs {
     blank: &'static str,
     critical: &'static str,
     evidence: &'static str,
+    dash: &'static str,
+    dot: &'static str,
 }
 
 const UNICODE: Glyphs = Glyphs {
@@ -56,6 +58,8 @@ const UNICODE: Glyphs = Glyphs {
     blank: "   ",
     critical: " ★",
     evidence: "↳ ",
+    dash: "—",
+    dot: "·",
 };
 
 const ASCII: Glyphs = Glyphs {
@@ -65,6 +69,8 @@ const ASCII: Glyphs = Glyphs {
     blank: "   ",
     critical: " (critical)",
     evidence: "> ",
+    dash: "-",
+    dot: "|",
 };
 
 struct Painter {
@@ -136,12 +142,13 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
     let status = report.status;
     let mark = if options.ascii { status.ascii() } else { status.glyph() };
     let overall = format!("{mark} {}", painter.paint(Painter::status_code(status), status.word()));
+    let dot = glyphs.dot;
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => format!("{} · overall {overall}", painter.paint("1;32", "READY")),
-        Some(_) => format!("{} · overall {overall}", painter.paint("1;31", "NOT READY")),
+        Some(gate) if gate.passed => format!("{} {dot} overall {overall}", painter.paint("1;32", "READY")),
+        Some(_) => format!("{} {dot} overall {overall}", painter.paint("1;31", "NOT READY")),
         None => format!("overall {overall}"),
     };
-    out.push_str(&format!("{} — {verdict}\n", painter.paint("1", &report.checklist.name)));
+    out.push_str(&format!("{} {} {verdict}\n", painter.paint("1", &report.checklist.name), glyphs.dash));
     if report.interrupted {
         out.push_str(&painter.paint("1;33", "interrupted: the board shows what finished before the stop\n"));
     }
@@ -149,7 +156,7 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    out.push_str(&summary(report, options, &painter));
+    out.push_str(&summary(report, options, glyphs, &painter));
     out
 }
 
@@ -244,7 +251,7 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         .collect()
 }
 
-fn summary(report: &Report, options: &BoardOptions, painter: &Painter) -> String {
+fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &Painter) -> String {
     let s = &report.summary;
     let mut counts = Vec::new();
     for status in Status::ALL {
@@ -264,11 +271,12 @@ fn summary(report: &Report, options: &BoardOptions, painter: &Painter) -> String
         }
     }
     let mut out = format!(
-        "{}   {leaves} items · {} probes ({}) in {}\n",
+        "{}  {} {leaves} items\n{} probes in {}: {}\n",
         counts.join("  "),
+        glyphs.dot,
         s.probes(),
+        format_duration(std::time::Duration::from_millis(report.duration_ms)),
         probe_parts.join(", "),
-        format_duration(std::time::Duration::from_millis(report.duration_ms))
     );
     if let Some(gate) = &report.gate {
         if gate.passed {

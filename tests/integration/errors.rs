@@ -1,0 +1,78 @@
+//! One fixture per checklist error, each with its exact expected message.
+//!
+//! `tests/fixtures/invalid/NAME.yaml` must fail `candlefish validate` with exit
+//! code 2 and exactly the stderr in `NAME.stderr`. To regenerate the expected
+//! files after an intended change: `CANDLEFISH_BLESS=1 cargo test errors`, then
+//! review the diff.
+
+use std::path::Path;
+
+use crate::support::{Run, root};
+
+#[test]
+fn every_invalid_fixture_has_its_exact_message() {
+    let dir = root().join("tests/fixtures/invalid");
+    let bless = std::env::var_os("CANDLEFISH_BLESS").is_some();
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 20, "expected the full set of fixtures, found {}", fixtures.len());
+    let mut failures = Vec::new();
+    for fixture in &fixtures {
+        let relative = fixture.strip_prefix(root()).unwrap_or(fixture);
+        let mut run = Run::new(&["validate", relative.to_str().unwrap_or_default()]);
+        run.command().env_remove("CANDLEFISH_TEST_UNSET_TOKEN");
+        let ran = run.run();
+        let expected_path = fixture.with_extension("stderr");
+        if bless {
+            std::fs::write(&expected_path, &ran.stderr).expect("write expected stderr");
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if ran.code != Some(2) {
+            failures.push(format!("{}: exit code {:?}, expected 2", name(fixture), ran.code));
+        }
+        if ran.stderr != expected {
+            failures.push(format!(
+                "{}: stderr differs\n--- expected\n{expected}--- actual\n{}",
+                name(fixture),
+                ran.stderr
+            ));
+        }
+        if !ran.stdout.is_empty() {
+            failures.push(format!("{}: printed on stdout: {}", name(fixture), ran.stdout));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[test]
+fn a_misspelt_key_is_reported_at_its_line_and_column_with_a_suggestion() {
+    let ran = Run::new(&["check", "tests/fixtures/invalid/unknown-key.yaml"]).run();
+    ran.code(2);
+    assert!(ran.stderr.contains("unknown key `metod`"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("tests/fixtures/invalid/unknown-key.yaml:12:13"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("did you mean `method`?"), "{}", ran.stderr);
+    assert!(ran.stdout.is_empty(), "nothing runs: {}", ran.stdout);
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let ran = Run::new(&["check", "does/not/exist.yaml"]).run();
+    ran.code(2);
+    assert_eq!(ran.stderr, "error: cannot read does/not/exist.yaml: no such file\n");
+}
+
+#[test]
+fn a_directory_is_not_a_checklist() {
+    let ran = Run::new(&["validate", "tests"]).run();
+    ran.code(2);
+    assert_eq!(ran.stderr, "error: tests is a directory, not a checklist file\n");
+}

@@ -1,0 +1,10 @@
+//! Candlefish's integration tests: the real binary against servers these tests
+//! start on 127.0.0.1. One test target; one module per area.
+
+mod board;
+mod check;
+mod cli;
+mod errors;
+mod production;
+mod schema;
+mod support;

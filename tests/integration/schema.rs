@@ -1,0 +1,31 @@
+//! The JSON report matches its documented schema (docs/report.schema.json).
+
+use crate::support::{Run, root};
+
+fn validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("docs/report.schema.json")).expect("schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+#[test]
+fn demo_json_matches_the_documented_schema() {
+    let ran = Run::new(&["demo", "--format", "json"]).run();
+    ran.code(0);
+    let report = ran.json();
+    let validator = validator();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(report["schema_version"], 1);
+}
+
+#[test]
+fn the_schema_rejects_what_it_should() {
+    let validator = validator();
+    let mut report = crate::board::fixed_report();
+    report.schema_version = 1;
+    let mut value = serde_json::to_value(&report).expect("serialize");
+    assert!(validator.is_valid(&value), "the fixed report is valid");
+    value["items"][0]["status"] = serde_json::json!("purple");
+    assert!(!validator.is_valid(&value), "an unknown status is rejected");
+}

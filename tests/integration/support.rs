@@ -1,0 +1,231 @@
+//! Test support: the real binary through a small fluent helper, and an HTTP
+//! server on 127.0.0.1 that the tests start themselves.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+
+/// The path of the built binary.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_candlefish"))
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A run of the binary, built up fluently.
+pub struct Run {
+    command: Command,
+    dir: Option<tempfile::TempDir>,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, Some(expected), "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+impl Run {
+    pub fn new(args: &[&str]) -> Self {
+        let mut command = Command::new(binary());
+        command
+            .args(args)
+            .current_dir(root())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env("COLUMNS", "80")
+            .stdin(Stdio::null());
+        Run { command, dir: None }
+    }
+
+    /// Writes `checklist` to a temporary `candlefish.yaml` and runs in that directory.
+    pub fn with_checklist(mut self, checklist: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write checklist");
+        self.command.current_dir(dir.path());
+        self.dir = Some(dir);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn command(&mut self) -> &mut Command {
+        &mut self.command
+    }
+
+    pub fn run(mut self) -> Ran {
+        let Output { status, stdout, stderr } = self.command.output().expect("run candlefish");
+        Ran {
+            code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+/// A loopback HTTP server with fixed routes:
+///
+/// - `/status/CODE`: that status, body `{"status":"ok"}`
+/// - `/slow/MS`: waits MS milliseconds, then 200
+/// - `/json`: a health document
+/// - `/echo`: 200 with the request's Authorization header as plain text
+/// - `/gauge/MS`: counts requests in flight (see [`Server::max_in_flight`]), waits MS, then 200
+pub struct Server {
+    pub addr: SocketAddr,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let (now, max) = (Arc::clone(&in_flight), Arc::clone(&max_in_flight));
+        runtime.spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let (now, max) = (Arc::clone(&now), Arc::clone(&max));
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| route(req, Arc::clone(&now), Arc::clone(&max)));
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+        Server {
+            addr,
+            in_flight,
+            max_in_flight,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    #[allow(dead_code)]
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+}
+
+async fn route(
+    request: Request<Incoming>,
+    now: Arc<AtomicUsize>,
+    max: Arc<AtomicUsize>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (status, body): (u16, String) = match parts.as_slice() {
+        ["status", code] => (code.parse().unwrap_or(500), r#"{"status":"ok"}"#.to_owned()),
+        ["slow", ms] => {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            (200, "slow but fine".to_owned())
+        }
+        ["json"] => (200, r#"{"status":"ok","version":"2.0.1","checks":{"db":"ok","cache":"degraded"}}"#.to_owned()),
+        ["echo"] => {
+            let auth = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            (200, format!("you sent {auth}"))
+        }
+        ["gauge", ms] => {
+            let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(current, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            now.fetch_sub(1, Ordering::SeqCst);
+            (200, "counted".to_owned())
+        }
+        _ => (404, "not found".to_owned()),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Ok(response)
+}
+
+/// A loopback port where nothing listens.
+pub fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// Statuses of every item in a JSON report, by id.
+pub fn statuses(report: &serde_json::Value) -> HashMap<String, String> {
+    fn walk(items: &serde_json::Value, out: &mut HashMap<String, String>) {
+        for item in items.as_array().into_iter().flatten() {
+            out.insert(
+                item["id"].as_str().unwrap_or_default().to_owned(),
+                item["status"].as_str().unwrap_or_default().to_owned(),
+            );
+            walk(&item["items"], out);
+        }
+    }
+    let mut out = HashMap::new();
+    walk(&report["items"], &mut out);
+    out
+}
+
+/// The JSON of one item in a report.
+pub fn item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    fn find<'a>(items: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+        for item in items.as_array()? {
+            if item["id"] == id {
+                return Some(item);
+            }
+            if let Some(found) = find(&item["items"], id) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    find(&report["items"], id).unwrap_or_else(|| panic!("no item {id} in the report"))
+}
