@@ -59,19 +59,27 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a checklist's probes and show the board.
-    #[command(after_help = "Examples:\n  candlefish check\n  candlefish check prod.yaml --only tag:database -j 8\n  candlefish check prod.yaml --format json --fail-on yellow")]
+    #[command(
+        after_help = "Examples:\n  candlefish check\n  candlefish check prod.yaml --only tag:database -j 8\n  candlefish check prod.yaml --format json --fail-on yellow"
+    )]
     Check(CheckArgs),
     /// Check that checklist files are valid, without running anything.
-    #[command(after_help = "Examples:\n  candlefish validate checklists/production.yaml\n  candlefish validate checklists/*.yaml")]
+    #[command(
+        after_help = "Examples:\n  candlefish validate checklists/production.yaml\n  candlefish validate checklists/*.yaml"
+    )]
     Validate(ValidateArgs),
     /// Show a checklist's items as a tree: ids, probe kinds, critical and optional marks.
-    #[command(after_help = "Examples:\n  candlefish list checklists/production.yaml\n  candlefish list prod.yaml --format json | jq '.[].id'")]
+    #[command(
+        after_help = "Examples:\n  candlefish list checklists/production.yaml\n  candlefish list prod.yaml --format json | jq '.[].id'"
+    )]
     List(ListArgs),
     /// Start demo services on 127.0.0.1 and check them: every colour, offline.
     #[command(after_help = "Examples:\n  candlefish demo\n  candlefish demo --format json")]
     Demo(DemoArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  candlefish completions bash > ~/.local/share/bash-completion/completions/candlefish\n  candlefish completions zsh > \"${fpath[1]}/_candlefish\"\n  candlefish completions fish > ~/.config/fish/completions/candlefish.fish")]
+    #[command(
+        after_help = "Examples:\n  candlefish completions bash > ~/.local/share/bash-completion/completions/candlefish\n  candlefish completions zsh > \"${fpath[1]}/_candlefish\"\n  candlefish completions fish > ~/.config/fish/completions/candlefish.fish"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,

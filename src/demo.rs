@@ -42,7 +42,9 @@ pub async fn start() -> std::io::Result<DemoServer> {
     let refused = TcpListener::bind("127.0.0.1:0").await?.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             tokio::spawn(async move {
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service_fn(route))
@@ -50,13 +52,25 @@ pub async fn start() -> std::io::Result<DemoServer> {
             });
         }
     });
-    Ok(DemoServer { addr, refused, task })
+    Ok(DemoServer {
+        addr,
+        refused,
+        task,
+    })
 }
 
 async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, content_type, body) = match request.uri().path() {
-        "/health" => (StatusCode::OK, "application/json", r#"{"status":"ok","version":"1.4.2","checks":{"db":"ok","cache":"ok"}}"#),
-        "/ready" => (StatusCode::SERVICE_UNAVAILABLE, "application/json", r#"{"status":"starting","pending":["migrations"]}"#),
+        "/health" => (
+            StatusCode::OK,
+            "application/json",
+            r#"{"status":"ok","version":"1.4.2","checks":{"db":"ok","cache":"ok"}}"#,
+        ),
+        "/ready" => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            r#"{"status":"starting","pending":["migrations"]}"#,
+        ),
         "/search" => {
             tokio::time::sleep(Duration::from_millis(250)).await;
             (StatusCode::OK, "application/json", r#"{"results":[]}"#)
@@ -65,14 +79,24 @@ async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infa
             tokio::time::sleep(Duration::from_secs(3)).await;
             (StatusCode::OK, "application/json", r#"{"reports":[]}"#)
         }
-        "/version" => (StatusCode::OK, "application/json", r#"{"version":"1.4.2","commit":"9f2c1ab","env":"staging"}"#),
-        "/docs" => (StatusCode::OK, "text/html", "<html><title>API reference</title><h1>Endpoints</h1></html>"),
+        "/version" => (
+            StatusCode::OK,
+            "application/json",
+            r#"{"version":"1.4.2","commit":"9f2c1ab","env":"staging"}"#,
+        ),
+        "/docs" => (
+            StatusCode::OK,
+            "text/html",
+            "<html><title>API reference</title><h1>Endpoints</h1></html>",
+        ),
         _ => (StatusCode::NOT_FOUND, "text/plain", "not found"),
     };
     let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
     if let Ok(value) = hyper::header::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, value);
     }
     Ok(response)
 }

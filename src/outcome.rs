@@ -158,8 +158,6 @@ pub enum Basis {
     Dependency,
     /// Optional or deferred.
     Optional,
-    /// Left out by `--only`.
-    Filtered,
 }
 
 /// One checklist item and its verdict, with its children.

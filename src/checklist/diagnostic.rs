@@ -127,10 +127,16 @@ impl Diagnostic {
                 if let Some(text) = source.lines().nth(span.line as usize - 1) {
                     let text = text.trim_end_matches('\r').replace('\t', " ");
                     let _ = writeln!(out, "{pad} {bar}");
-                    let _ = writeln!(out, "{} {bar} {text}", paint("1;34", &span.line.to_string()));
+                    let _ = writeln!(
+                        out,
+                        "{} {bar} {text}",
+                        paint("1;34", &span.line.to_string())
+                    );
                     let start = span.column.saturating_sub(1) as usize;
                     let line_chars = text.chars().count();
-                    let width = (span.len as usize).min(line_chars.saturating_sub(start)).max(1);
+                    let width = (span.len as usize)
+                        .min(line_chars.saturating_sub(start))
+                        .max(1);
                     let carets = format!("{}{}", " ".repeat(start), "^".repeat(width));
                     let _ = writeln!(out, "{pad} {bar} {}", paint(code, &carets));
                 }
@@ -150,7 +156,10 @@ impl Diagnostic {
 }
 
 /// The closest candidate to `word`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -165,8 +174,15 @@ mod tests {
 
     #[test]
     fn renders_caret_under_the_span() {
-        let d = Diagnostic::error("unknown field `timout`", Some(Span { line: 2, column: 3, len: 6 }))
-            .with_help("did you mean `timeout`?");
+        let d = Diagnostic::error(
+            "unknown field `timout`",
+            Some(Span {
+                line: 2,
+                column: 3,
+                len: 6,
+            }),
+        )
+        .with_help("did you mean `timeout`?");
         let out = d.render("x.yaml", "a:\n  timout: 5s\n", false);
         assert_eq!(
             out,

@@ -44,8 +44,9 @@ fn yaml_options() -> serde_saphyr::Options {
 pub fn parse(source: &Source, mut scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
     if source.text.trim().is_empty() {
         return Err(vec![
-            Diagnostic::error("the checklist is empty", None)
-                .with_help("start with `version: 1`, a `name:` and `sections:`; see `candlefish --help`"),
+            Diagnostic::error("the checklist is empty", None).with_help(
+                "start with `version: 1`, a `name:` and `sections:`; see `candlefish --help`",
+            ),
         ]);
     }
     let vars = serde_saphyr::from_str_with_options::<VarsOnly>(&source.text, yaml_options())
@@ -54,11 +55,13 @@ pub fn parse(source: &Source, mut scope: Scope) -> Result<Checklist, Vec<Diagnos
     let mut problems = Vec::new();
     for (name, raw) in &vars {
         if !is_var_name(name) {
-            problems.push(Diagnostic::error(
-                format!("`{name}` is not a valid variable name"),
-                Span::from_location(&raw.referenced),
-            )
-            .with_help("names are letters, digits and `_`, not starting with a digit"));
+            problems.push(
+                Diagnostic::error(
+                    format!("`{name}` is not a valid variable name"),
+                    Span::from_location(&raw.referenced),
+                )
+                .with_help("names are letters, digits and `_`, not starting with a digit"),
+            );
             continue;
         }
         match scope.expand(&raw.value) {
@@ -82,14 +85,17 @@ pub fn parse(source: &Source, mut scope: Scope) -> Result<Checklist, Vec<Diagnos
 
 fn is_var_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// Reads a checklist file, refusing what is too large or not UTF-8.
 pub fn read(path: &std::path::Path) -> Result<Source, String> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
     if meta.is_dir() {
         return Err(format!("{name} is a directory, not a checklist file"));
     }
@@ -100,7 +106,8 @@ pub fn read(path: &std::path::Path) -> Result<Source, String> {
             MAX_FILE_SIZE >> 20
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "{name} is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
@@ -122,13 +129,21 @@ fn io_reason(e: &std::io::Error) -> String {
 pub fn diagnostic_from(error: &YamlError) -> Diagnostic {
     let span = error.location().and_then(|l| Span::from_location(&l));
     match error.without_snippet() {
-        YamlError::SerdeUnknownField { field, expected, .. } => {
+        YamlError::SerdeUnknownField {
+            field, expected, ..
+        } => {
             let is_probe = expected.contains(&KIND_NAMES[0]) && expected.contains(&"timeout");
-            let what = if is_probe { "unknown probe kind or option" } else { "unknown key" };
+            let what = if is_probe {
+                "unknown probe kind or option"
+            } else {
+                "unknown key"
+            };
             let diagnostic = Diagnostic::error(format!("{what} `{field}`"), span);
             with_suggestion(diagnostic, field, expected)
         }
-        YamlError::SerdeUnknownVariant { variant, expected, .. } => {
+        YamlError::SerdeUnknownVariant {
+            variant, expected, ..
+        } => {
             let diagnostic = Diagnostic::error(format!("unknown value `{variant}`"), span);
             with_suggestion(diagnostic, variant, expected)
         }
@@ -191,7 +206,10 @@ mod tests {
 
     #[test]
     fn strips_only_the_location_suffix() {
-        assert_eq!(strip_location("invalid u32 at line 1, column 10"), "invalid u32");
+        assert_eq!(
+            strip_location("invalid u32 at line 1, column 10"),
+            "invalid u32"
+        );
         assert_eq!(strip_location("look at line noise"), "look at line noise");
     }
 

@@ -77,10 +77,16 @@ pub fn render_all(source: &Source, diagnostics: &[Diagnostic], color: bool) -> S
         out.push_str(&d.render(&source.name, &source.text, color));
         out.push('\n');
     }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
-        out.push_str(&format!("{}: {errors} error{plural}; nothing was run\n", source.name));
+        out.push_str(&format!(
+            "{}: {errors} error{plural}; nothing was run\n",
+            source.name
+        ));
     }
     out
 }

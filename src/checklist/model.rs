@@ -173,7 +173,9 @@ impl<'de> Deserialize<'de> for Manual {
         impl<'de> Visitor<'de> for ManualVisitor {
             type Value = Manual;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`true` or a mapping with evidence_required, expires, signoffs, instructions")
+                f.write_str(
+                    "`true` or a mapping with evidence_required, expires, signoffs, instructions",
+                )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Manual, E> {
                 if v {
@@ -182,7 +184,9 @@ impl<'de> Deserialize<'de> for Manual {
                         ..Manual::default()
                     })
                 } else {
-                    Err(E::custom("`manual: false` means nothing: leave the key out"))
+                    Err(E::custom(
+                        "`manual: false` means nothing: leave the key out",
+                    ))
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Manual, A::Error> {

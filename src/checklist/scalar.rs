@@ -52,7 +52,7 @@ pub fn format_duration(d: Duration) -> String {
     }
     if ms < 60_000 {
         let tenths = ms / 100;
-        return if tenths % 10 == 0 {
+        return if tenths.is_multiple_of(10) {
             format!("{}s", tenths / 10)
         } else {
             format!("{}.{}s", tenths / 10, tenths % 10)
@@ -76,10 +76,14 @@ impl<'de> Deserialize<'de> for Dur {
                 Dur::parse(&v.to_string()).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
-                Err(E::custom(format!("`{v}` is not a duration: it needs a unit, such as 500ms or 5s")))
+                Err(E::custom(format!(
+                    "`{v}` is not a duration: it needs a unit, such as 500ms or 5s"
+                )))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
-                Err(E::custom(format!("`{v}` is not a duration: it needs a unit, such as 500ms or 5s")))
+                Err(E::custom(format!(
+                    "`{v}` is not a duration: it needs a unit, such as 500ms or 5s"
+                )))
             }
         }
         deserializer.deserialize_any(DurVisitor)
@@ -124,7 +128,12 @@ impl<'de> Deserialize<'de> for Pattern {
             .map(Pattern)
             .map_err(|e| {
                 let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or("invalid").trim().trim_start_matches("error: ");
+                let last = detail
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .trim_start_matches("error: ");
                 de::Error::custom(format!("invalid regular expression `{source}`: {last}"))
             })
     }
@@ -137,7 +146,10 @@ mod tests {
     #[test]
     fn durations_need_units() {
         assert_eq!(Dur::parse("500ms").unwrap().0, Duration::from_millis(500));
-        assert_eq!(Dur::parse("30d").unwrap().0, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            Dur::parse("30d").unwrap().0,
+            Duration::from_secs(30 * 86_400)
+        );
         assert_eq!(Dur::parse("1h 30m").unwrap().0, Duration::from_secs(5400));
         assert!(Dur::parse("500").unwrap_err().contains("no unit"));
         assert!(Dur::parse("soon").unwrap_err().contains("not a duration"));

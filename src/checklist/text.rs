@@ -248,31 +248,40 @@ mod tests {
         let mut scope = Scope::default();
         scope.env.insert("HOST".into(), "example.com".into());
         scope.env.insert("EMPTY".into(), String::new());
-        scope.vars.insert(
-            "api".into(),
-            VarValue::plain("https://api.test".into()),
-        );
+        scope
+            .vars
+            .insert("api".into(), VarValue::plain("https://api.test".into()));
         scope
     }
 
     #[test]
     fn expands_vars_env_and_defaults() {
         let s = scope();
-        assert_eq!(s.expand("${api}/health").unwrap().value, "https://api.test/health");
+        assert_eq!(
+            s.expand("${api}/health").unwrap().value,
+            "https://api.test/health"
+        );
         let env = s.expand("https://${HOST}/").unwrap();
         assert_eq!(env.value, "https://example.com/");
         assert_eq!(env.env_parts, vec!["example.com".to_owned()]);
         assert_eq!(s.expand("${NOPE:-fallback}").unwrap().value, "fallback");
         assert_eq!(s.expand("${EMPTY:-fallback}").unwrap().value, "fallback");
         assert_eq!(s.expand("${EMPTY-fallback}").unwrap().value, "");
-        assert_eq!(s.expand("${NOPE:-${api}}").unwrap().value, "https://api.test");
-        assert_eq!(s.expand("cost $5 and $${api}").unwrap().value, "cost $5 and ${api}");
+        assert_eq!(
+            s.expand("${NOPE:-${api}}").unwrap().value,
+            "https://api.test"
+        );
+        assert_eq!(
+            s.expand("cost $5 and $${api}").unwrap().value,
+            "cost $5 and ${api}"
+        );
     }
 
     #[test]
     fn overrides_win() {
         let mut s = scope();
-        s.overrides.insert("api".into(), "http://127.0.0.1:1".into());
+        s.overrides
+            .insert("api".into(), "http://127.0.0.1:1".into());
         assert_eq!(s.expand("${api}").unwrap().value, "http://127.0.0.1:1");
     }
 
@@ -282,7 +291,15 @@ mod tests {
         let err = s.expand("${MISSING}/x").unwrap_err();
         assert!(err.starts_with("variable `MISSING` is not set"), "{err}");
         assert!(s.expand("${api").unwrap_err().starts_with("unclosed"));
-        assert!(s.expand("${api?x}").unwrap_err().contains("unsupported modifier"));
-        assert!(s.expand("${}").unwrap_err().contains("not a variable reference"));
+        assert!(
+            s.expand("${api?x}")
+                .unwrap_err()
+                .contains("unsupported modifier")
+        );
+        assert!(
+            s.expand("${}")
+                .unwrap_err()
+                .contains("not a variable reference")
+        );
     }
 }

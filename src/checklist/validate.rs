@@ -135,16 +135,25 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
     for item in items {
         let from = item.id.value.as_str();
         for child in &item.items {
-            edges.entry(from).or_default().push((child.id.value.as_str(), false));
+            edges
+                .entry(from)
+                .or_default()
+                .push((child.id.value.as_str(), false));
         }
         for dep in &item.depends_on {
             let to = dep.value.as_str();
             if to == from {
-                problems.push(Diagnostic::error(format!("`{from}` depends on itself"), span_of(dep)));
+                problems.push(Diagnostic::error(
+                    format!("`{from}` depends on itself"),
+                    span_of(dep),
+                ));
             } else if ids.contains(&to) {
                 edges.entry(from).or_default().push((to, true));
             } else {
-                let mut d = Diagnostic::error(format!("`{from}` depends on unknown id `{to}`"), span_of(dep));
+                let mut d = Diagnostic::error(
+                    format!("`{from}` depends on unknown id `{to}`"),
+                    span_of(dep),
+                );
                 if let Some(best) = did_you_mean(to, ids.iter().copied()) {
                     d = d.with_help(format!("did you mean `{best}`?"));
                 }
@@ -154,7 +163,11 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
     }
     let dep_spans: HashMap<(&str, &str), Option<Span>> = items
         .iter()
-        .flat_map(|i| i.depends_on.iter().map(move |d| ((i.id.value.as_str(), d.value.as_str()), span_of(d))))
+        .flat_map(|i| {
+            i.depends_on
+                .iter()
+                .map(move |d| ((i.id.value.as_str(), d.value.as_str()), span_of(d)))
+        })
         .collect();
     let roots: Vec<&str> = checklist
         .sections
@@ -176,10 +189,14 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
             text.push_str(if *dep { " → " } else { " ⊃ " });
         }
         text.push_str(cycle[0].0);
-        let span = cycle.iter().enumerate().find(|(_, (_, dep))| *dep).and_then(|(i, (from, _))| {
-            let to = cycle[(i + 1) % cycle.len()].0;
-            dep_spans.get(&(*from, to)).copied().flatten()
-        });
+        let span = cycle
+            .iter()
+            .enumerate()
+            .find(|(_, (_, dep))| *dep)
+            .and_then(|(i, (from, _))| {
+                let to = cycle[(i + 1) % cycle.len()].0;
+                dep_spans.get(&(*from, to)).copied().flatten()
+            });
         problems.push(
             Diagnostic::error(format!("dependency cycle: {text}"), span)
                 .with_help("`a → b` means a depends on b, `a ⊃ b` that group a contains b; remove one dependency"),
@@ -246,8 +263,11 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
     let id = item.id.value.as_str();
     if item.critical && item.optional {
         problems.push(
-            Diagnostic::error(format!("`{id}` is both critical and optional"), span_of(&item.id))
-                .with_help("an optional item never blocks a launch; drop one of the two"),
+            Diagnostic::error(
+                format!("`{id}` is both critical and optional"),
+                span_of(&item.id),
+            )
+            .with_help("an optional item never blocks a launch; drop one of the two"),
         );
     }
     let has_probes = item.all_probes().next().is_some();
@@ -269,7 +289,10 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
         let timeout = spec.value.timeout.map_or(default_timeout, |t| t.0);
         let span = Span::from_location(&spec.referenced);
         if timeout.is_zero() {
-            problems.push(Diagnostic::error(format!("`{id}`: probe timeout is 0"), span));
+            problems.push(Diagnostic::error(
+                format!("`{id}`: probe timeout is 0"),
+                span,
+            ));
             continue;
         }
         for message in spec.value.kind.validate(timeout) {

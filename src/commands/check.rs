@@ -34,7 +34,13 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
 }
 
 /// Runs a plan, renders it to stdout and returns the gate's exit code.
-pub async fn execute(plan: &Plan, concurrency: usize, fail_on: FailOn, display: &DisplayArgs, term: Terminal) -> Exit {
+pub async fn execute(
+    plan: &Plan,
+    concurrency: usize,
+    fail_on: FailOn,
+    display: &DisplayArgs,
+    term: Terminal,
+) -> Exit {
     let (tx, rx) = mpsc::unbounded_channel();
     let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
     let options = RunOptions { concurrency };

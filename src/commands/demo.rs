@@ -21,7 +21,10 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
     };
     let overrides = HashMap::from([
         ("demo".to_owned(), format!("http://{}", server.addr)),
-        ("nothing_listens".to_owned(), format!("http://{}", server.refused)),
+        (
+            "nothing_listens".to_owned(),
+            format!("http://{}", server.refused),
+        ),
     ]);
     let source = Source {
         name: "examples/demo.yaml".to_owned(),
@@ -38,7 +41,15 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
-    match execute(&loaded.plan, DEFAULT_CONCURRENCY, FailOn::Red, &args.display, term).await {
+    match execute(
+        &loaded.plan,
+        DEFAULT_CONCURRENCY,
+        FailOn::Red,
+        &args.display,
+        term,
+    )
+    .await
+    {
         Exit::Interrupted => Exit::Interrupted,
         _ => Exit::Passed,
     }

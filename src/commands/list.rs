@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Exit, Terminal, load_options, load_or_report};
 use crate::cli::{ListArgs, ListFormat};
-use crate::engine::plan::PlanItem;
+use crate::engine::plan::{Declared, PlanItem};
 
 pub fn run(args: &ListArgs, term: Terminal) -> Exit {
     let options = match load_options(&args.load) {
@@ -21,7 +21,10 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
     match args.format {
         ListFormat::Json => {
             let items: Vec<Value> = plan.items.iter().map(item_json).collect();
-            println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&items).unwrap_or_default()
+            );
         }
         ListFormat::Tree => {
             let paint = |code: &str, text: &str| {
@@ -48,8 +51,19 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
     Exit::Passed
 }
 
-fn tree(item: &PlanItem, prefix: &str, last: Option<bool>, ascii: bool, paint: &dyn Fn(&str, &str) -> String, out: &mut String) {
-    let (branch, end, pipe) = if ascii { ("|- ", "`- ", "|  ") } else { ("├─ ", "└─ ", "│  ") };
+fn tree(
+    item: &PlanItem,
+    prefix: &str,
+    last: Option<bool>,
+    ascii: bool,
+    paint: &dyn Fn(&str, &str) -> String,
+    out: &mut String,
+) {
+    let (branch, end, pipe) = if ascii {
+        ("|- ", "`- ", "|  ")
+    } else {
+        ("├─ ", "└─ ", "│  ")
+    };
     let (lead, cont) = match last {
         None => (String::new(), String::new()),
         Some(true) => (format!("{prefix}{end}"), format!("{prefix}   ")),
@@ -71,8 +85,17 @@ fn tree(item: &PlanItem, prefix: &str, last: Option<bool>, ascii: bool, paint: &
     if let Some(declared) = item.declared {
         marks.push(paint("33", declared.word()));
     }
-    let marks = if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) };
-    out.push_str(&format!("{}{}  {}{marks}\n", paint("2", &lead), paint("1", &item.id), item.title));
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", marks.join(", "))
+    };
+    out.push_str(&format!(
+        "{}{}  {}{marks}\n",
+        paint("2", &lead),
+        paint("1", &item.id),
+        item.title
+    ));
     let count = item.items.len();
     for (i, child) in item.items.iter().enumerate() {
         tree(child, &cont, Some(i + 1 == count), ascii, paint, out);
@@ -86,7 +109,7 @@ fn item_json(item: &PlanItem) -> Value {
         "critical": item.critical,
         "optional": item.optional,
         "manual": item.manual,
-        "declared": item.declared.map(|d| d.word()),
+        "declared": item.declared.map(Declared::word),
         "owner": item.owner,
         "tags": item.tags,
         "depends_on": item.depends_on,

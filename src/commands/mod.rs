@@ -123,10 +123,8 @@ fn load_or_report(
         }
         Err(error) => {
             eprint!("{}", error.render(term.color_err));
-            if let LoadError::Io(_) = error {
-                if path.as_os_str() == "candlefish.yaml" {
-                    eprintln!("hint: pass a checklist file, or try `candlefish demo`");
-                }
+            if matches!(error, LoadError::Io(_)) && path.as_os_str() == "candlefish.yaml" {
+                eprintln!("hint: pass a checklist file, or try `candlefish demo`");
             }
             None
         }

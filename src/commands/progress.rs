@@ -15,7 +15,9 @@ pub fn spawn(mut events: mpsc::UnboundedReceiver<Event>, visible: bool) -> JoinH
         } else {
             ProgressBar::hidden()
         };
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} probes {wide_bar} {elapsed} {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {pos}/{len} probes {wide_bar} {elapsed} {msg}")
+        {
             bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
         }
         while let Some(event) = events.recv().await {

@@ -66,7 +66,11 @@ struct Task {
 }
 
 /// Runs every probe of `plan` and returns the report (without a gate verdict).
-pub async fn run(plan: &Plan, options: &RunOptions, events: Option<mpsc::UnboundedSender<Event>>) -> Report {
+pub async fn run(
+    plan: &Plan,
+    options: &RunOptions,
+    events: Option<mpsc::UnboundedSender<Event>>,
+) -> Report {
     let started_at = jiff::Timestamp::now();
     let clock = Instant::now();
     let redactor = Arc::new(Redactor::from_plan(plan));
@@ -84,7 +88,9 @@ pub async fn run(plan: &Plan, options: &RunOptions, events: Option<mpsc::Unbound
         }
     }
     if let Some(tx) = &events {
-        let _ = tx.send(Event::Planned { probes: tasks.len() });
+        let _ = tx.send(Event::Planned {
+            probes: tasks.len(),
+        });
     }
     let ctx = Arc::new(Context::default());
     let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
@@ -92,7 +98,9 @@ pub async fn run(plan: &Plan, options: &RunOptions, events: Option<mpsc::Unbound
     let mut slots: Vec<(usize, String, Option<ProbeOutcome>)> = Vec::with_capacity(tasks.len());
     for (slot, task) in tasks.into_iter().enumerate() {
         slots.push((task.item_index, task.probe.kind.name().to_owned(), None));
-        let Ok(permit) = Arc::clone(&limit).acquire_owned().await else { break };
+        let Ok(permit) = Arc::clone(&limit).acquire_owned().await else {
+            break;
+        };
         let ctx = Arc::clone(&ctx);
         let redactor = Arc::clone(&redactor);
         let events = events.clone();
@@ -152,7 +160,10 @@ async fn run_probe(probe: &PlanProbe, ctx: &Context) -> ProbeOutcome {
     let clock = Instant::now();
     let finding = match tokio::time::timeout(probe.timeout, probe.kind.run(ctx)).await {
         Ok(finding) => finding,
-        Err(_) => Finding::error(format!("no answer within {} (timeout)", format_duration(probe.timeout))),
+        Err(_) => Finding::error(format!(
+            "no answer within {} (timeout)",
+            format_duration(probe.timeout)
+        )),
     };
     ProbeOutcome {
         kind: probe.kind.name().to_owned(),

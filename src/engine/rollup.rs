@@ -15,7 +15,11 @@ use crate::outcome::{Basis, ItemReport, ProbeOutcome, Status, Summary, Verdict};
 /// The roll-up of child statuses. White children are ignored; with only white
 /// children the group is white.
 pub fn roll_up(children: &[Status]) -> Status {
-    let counted: Vec<Status> = children.iter().copied().filter(|s| *s != Status::White).collect();
+    let counted: Vec<Status> = children
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::White)
+        .collect();
     if counted.is_empty() {
         Status::White
     } else if counted.iter().all(|s| *s == Status::Green) {
@@ -97,11 +101,17 @@ impl<'a> Arena<'a> {
             memo: Vec::new(),
             visiting: Vec::new(),
         };
-        fn add<'a>(arena: &mut Arena<'a>, item: &'a PlanItem, outcomes: &mut HashMap<usize, Vec<ProbeOutcome>>) -> usize {
+        fn add<'a>(
+            arena: &mut Arena<'a>,
+            item: &'a PlanItem,
+            outcomes: &mut HashMap<usize, Vec<ProbeOutcome>>,
+        ) -> usize {
             let index = arena.items.len();
             arena.items.push(item);
             arena.children.push(Vec::new());
-            arena.outcomes.push(outcomes.remove(&index).unwrap_or_default());
+            arena
+                .outcomes
+                .push(outcomes.remove(&index).unwrap_or_default());
             arena.by_id.insert(item.id.as_str(), index);
             arena.memo.push(None);
             arena.visiting.push(false);
@@ -134,7 +144,9 @@ impl<'a> Arena<'a> {
         let mut v = self.own_verdict(index);
         if item.declared != Some(Declared::Deferred) {
             for dep in &item.depends_on {
-                let Some(&d) = self.by_id.get(dep.as_str()) else { continue };
+                let Some(&d) = self.by_id.get(dep.as_str()) else {
+                    continue;
+                };
                 let dep_status = self.verdict(d).status;
                 if dep_status != Status::Green {
                     v = Verdict3 {
@@ -151,7 +163,10 @@ impl<'a> Arena<'a> {
             .clone()
             .into_iter()
             .all(|c| self.verdict(c).status == Status::Green);
-        if item.optional && v.status != Status::White && (v.status != Status::Green || !all_children_green) {
+        if item.optional
+            && v.status != Status::White
+            && (v.status != Status::Green || !all_children_green)
+        {
             v = Verdict3 {
                 status: Status::White,
                 basis: Basis::Optional,
@@ -175,7 +190,8 @@ impl<'a> Arena<'a> {
         }
         let children = self.children[index].clone();
         if !children.is_empty() {
-            let mut statuses: Vec<Status> = children.iter().map(|&c| self.verdict(c).status).collect();
+            let mut statuses: Vec<Status> =
+                children.iter().map(|&c| self.verdict(c).status).collect();
             if !self.outcomes[index].is_empty() {
                 statuses.push(probe_status(&self.outcomes[index]).0);
             }
@@ -258,6 +274,7 @@ fn group_reason(children: &[Status], status: Status) -> String {
 
 /// Builds the item tree of a report. `outcomes` maps the pre-order index of an
 /// item in the plan to its probe outcomes.
+#[allow(clippy::implicit_hasher)]
 pub fn build(plan: &Plan, outcomes: HashMap<usize, Vec<ProbeOutcome>>) -> Vec<ItemReport> {
     let mut arena = Arena::new(plan, outcomes);
     let mut roots = Vec::new();
@@ -365,7 +382,10 @@ mod tests {
             },
         ];
         let mut inner = item("inner");
-        inner.items = vec![declared("a", Declared::Done), declared("b", Declared::InProgress)];
+        inner.items = vec![
+            declared("a", Declared::Done),
+            declared("b", Declared::InProgress),
+        ];
         let mut outer = item("outer");
         outer.items = vec![inner, optional_group, declared("c", Declared::Deferred)];
         let report = build(&plan(vec![outer]), HashMap::new());
@@ -415,9 +435,15 @@ mod tests {
     fn probe_failures_and_errors_are_red_warnings_yellow() {
         let outcome = |v: Verdict, e: &str| ProbeOutcome::bare("http", "GET x".into(), v, e.into());
         assert_eq!(probe_status(&[outcome(Verdict::Pass, "")]).0, Green);
-        assert_eq!(probe_status(&[outcome(Verdict::Warn, "slow")]), (Yellow, "slow".into()));
         assert_eq!(
-            probe_status(&[outcome(Verdict::Pass, ""), outcome(Verdict::Error, "refused")]),
+            probe_status(&[outcome(Verdict::Warn, "slow")]),
+            (Yellow, "slow".into())
+        );
+        assert_eq!(
+            probe_status(&[
+                outcome(Verdict::Pass, ""),
+                outcome(Verdict::Error, "refused")
+            ]),
             (Red, "http: refused".into())
         );
         assert_eq!(probe_status(&[outcome(Verdict::Fail, "503")]).0, Red);
@@ -439,7 +465,10 @@ mod tests {
     #[test]
     fn summary_counts_leaves_only() {
         let mut g = item("g");
-        g.items = vec![declared("a", Declared::Done), declared("b", Declared::NotStarted)];
+        g.items = vec![
+            declared("a", Declared::Done),
+            declared("b", Declared::NotStarted),
+        ];
         let report = build(&plan(vec![g]), HashMap::new());
         let s = summarize(&report);
         assert_eq!((s.green, s.yellow, s.red, s.white), (1, 0, 1, 0));

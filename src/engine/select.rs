@@ -51,7 +51,10 @@ pub fn select(plan: &Plan, selectors: &[Selector]) -> Result<Plan, String> {
                     format!("--only {id}: no item has this id{hint}")
                 }
                 Selector::Tag(tag) => {
-                    let tags: Vec<&str> = all.iter().flat_map(|i| i.tags.iter().map(String::as_str)).collect();
+                    let tags: Vec<&str> = all
+                        .iter()
+                        .flat_map(|i| i.tags.iter().map(String::as_str))
+                        .collect();
                     let hint = did_you_mean(tag, tags)
                         .map(|best| format!("; did you mean `tag:{best}`?"))
                         .unwrap_or_default();
@@ -141,12 +144,25 @@ mod tests {
             info: ChecklistInfo::default(),
             items: vec![
                 item("s1", &[], vec![item("a", &["db"], vec![]), b]),
-                item("s2", &[], vec![item("c", &[], vec![]), item("d", &[], vec![])]),
+                item(
+                    "s2",
+                    &[],
+                    vec![item("c", &[], vec![]), item("d", &[], vec![])],
+                ),
             ],
         };
-        assert_eq!(ids(&select(&plan, &[Selector::parse("b")]).unwrap()), ["s1", "b", "s2", "d"]);
-        assert_eq!(ids(&select(&plan, &[Selector::parse("tag:db")]).unwrap()), ["s1", "a"]);
-        assert_eq!(ids(&select(&plan, &[Selector::parse("s2")]).unwrap()), ["s2", "c", "d"]);
+        assert_eq!(
+            ids(&select(&plan, &[Selector::parse("b")]).unwrap()),
+            ["s1", "b", "s2", "d"]
+        );
+        assert_eq!(
+            ids(&select(&plan, &[Selector::parse("tag:db")]).unwrap()),
+            ["s1", "a"]
+        );
+        assert_eq!(
+            ids(&select(&plan, &[Selector::parse("s2")]).unwrap()),
+            ["s2", "c", "d"]
+        );
         let err = select(&plan, &[Selector::parse("dd")]).unwrap_err();
         assert_eq!(err, "--only dd: no item has this id; did you mean `d`?");
         assert!(select(&plan, &[Selector::parse("tag:nope")]).is_err());

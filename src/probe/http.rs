@@ -225,13 +225,19 @@ impl<'de> Deserialize<'de> for StatusSet {
                 f.write_str("a status (200), a class (2xx), or a list of them")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusSet, E> {
-                parse_status(&v.to_string()).map(|p| StatusSet(vec![p])).map_err(E::custom)
+                parse_status(&v.to_string())
+                    .map(|p| StatusSet(vec![p]))
+                    .map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusSet, E> {
-                parse_status(&v.to_string()).map(|p| StatusSet(vec![p])).map_err(E::custom)
+                parse_status(&v.to_string())
+                    .map(|p| StatusSet(vec![p]))
+                    .map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusSet, E> {
-                parse_status(v).map(|p| StatusSet(vec![p])).map_err(E::custom)
+                parse_status(v)
+                    .map(|p| StatusSet(vec![p]))
+                    .map_err(E::custom)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusSet, A::Error> {
                 let mut all = Vec::new();
@@ -261,7 +267,9 @@ impl<'de> Deserialize<'de> for Strings {
                 f.write_str("a string or a list of strings")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Strings, E> {
-                Text::resolve(v.to_owned()).map(|t| Strings(vec![t])).map_err(E::custom)
+                Text::resolve(v.to_owned())
+                    .map(|t| Strings(vec![t]))
+                    .map_err(E::custom)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
                 let mut all = Vec::new();
@@ -297,8 +305,7 @@ pub fn redact_url(url: &str) -> String {
             let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
-        Ok(_) => url.to_owned(),
-        Err(_) => url.to_owned(),
+        _ => url.to_owned(),
     }
 }
 
@@ -335,7 +342,10 @@ impl Probe for HttpProbe {
                 url.scheme()
             )),
             Ok(_) => {}
-            Err(e) => problems.push(format!("url `{}` is not a valid URL: {e}", redact_url(&self.url))),
+            Err(e) => problems.push(format!(
+                "url `{}` is not a valid URL: {e}",
+                redact_url(&self.url)
+            )),
         }
         for name in self.headers.keys() {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
@@ -343,7 +353,10 @@ impl Probe for HttpProbe {
             }
         }
         let expect = &self.expect;
-        for (label, limit) in [("max_latency", expect.max_latency), ("warn_latency", expect.warn_latency)] {
+        for (label, limit) in [
+            ("max_latency", expect.max_latency),
+            ("warn_latency", expect.warn_latency),
+        ] {
             if let Some(limit) = limit {
                 if limit.0.is_zero() {
                     problems.push(format!("{label} is 0: no response can be that fast"));
@@ -376,7 +389,9 @@ impl Probe for HttpProbe {
                 || expect.body_matches.is_some()
                 || !expect.json.is_empty())
         {
-            problems.push("a HEAD response has no body: body and json expectations can never hold".to_owned());
+            problems.push(
+                "a HEAD response has no body: body and json expectations can never hold".to_owned(),
+            );
         }
         problems
     }
@@ -401,7 +416,12 @@ impl Probe for HttpProbe {
         let status = response.status();
         let body = match read_bounded(response, MAX_BODY).await {
             Ok(body) => body,
-            Err(e) => return Finding::error(format!("reading the body: {}", describe_error(&e, &self.url))),
+            Err(e) => {
+                return Finding::error(format!(
+                    "reading the body: {}",
+                    describe_error(&e, &self.url)
+                ));
+            }
         };
         let observed = Observed {
             status: status.as_u16(),
@@ -426,7 +446,10 @@ struct Body {
     truncated: bool,
 }
 
-async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Body, reqwest::Error> {
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Body, reqwest::Error> {
     let mut bytes = Vec::new();
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
@@ -444,7 +467,9 @@ async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<B
 /// Compares one observed exchange with the expectations.
 fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
     let mut checks: Vec<Check> = Vec::new();
-    let status_line = format!("{} {}", seen.status, seen.reason).trim_end().to_owned();
+    let status_line = format!("{} {}", seen.status, seen.reason)
+        .trim_end()
+        .to_owned();
     let statuses = expect.status.clone().unwrap_or_else(StatusSet::default_set);
     checks.push(check(
         statuses.contains(seen.status),
@@ -453,7 +478,11 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
     ));
     let latency = format_duration(seen.latency);
     if let Some(max) = expect.max_latency {
-        checks.push(check(seen.latency <= max.0, format!("latency <= {max}"), latency.clone()));
+        checks.push(check(
+            seen.latency <= max.0,
+            format!("latency <= {max}"),
+            latency.clone(),
+        ));
     }
     if let Some(warn) = expect.warn_latency {
         checks.push(soft_check(
@@ -473,7 +502,11 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
         checks.push(check(
             found,
             format!("body to contain {:?}", needle.as_str()),
-            if found { "found".to_owned() } else { format!("{body_size} without it") },
+            if found {
+                "found".to_owned()
+            } else {
+                format!("{body_size} without it")
+            },
         ));
     }
     for needle in &expect.body_not_contains.0 {
@@ -481,7 +514,11 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
         checks.push(check(
             !found,
             format!("body not to contain {:?}", needle.as_str()),
-            if found { "it in the body".to_owned() } else { "absent".to_owned() },
+            if found {
+                "it in the body".to_owned()
+            } else {
+                "absent".to_owned()
+            },
         ));
     }
     if let Some(pattern) = &expect.body_matches {
@@ -489,7 +526,11 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
         checks.push(check(
             found,
             format!("body to match /{}/", pattern.as_str()),
-            if found { "a match".to_owned() } else { format!("no match in {body_size}") },
+            if found {
+                "a match".to_owned()
+            } else {
+                format!("no match in {body_size}")
+            },
         ));
     }
     if !expect.json.is_empty() {
@@ -511,7 +552,11 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
     let latency_failed = checks
         .iter()
         .any(|c| c.verdict != crate::outcome::Verdict::Pass && c.expected.starts_with("latency"));
-    let context = if latency_failed { String::new() } else { format!("in {latency}") };
+    let context = if latency_failed {
+        String::new()
+    } else {
+        format!("in {latency}")
+    };
     Finding::from_checks(checks, &summary, &context)
 }
 
@@ -523,11 +568,17 @@ fn json_check(assertion: &JsonExpect, document: &serde_json::Value) -> Check {
         return check(
             nodes.is_empty(),
             format!("nothing at {path}"),
-            nodes.first().map_or_else(|| "nothing".to_owned(), |v| shown(v)),
+            nodes
+                .first()
+                .map_or_else(|| "nothing".to_owned(), |v| shown(v)),
         );
     }
     if nodes.is_empty() {
-        return check(false, format!("a value at {path}"), "nothing there".to_owned());
+        return check(
+            false,
+            format!("a value at {path}"),
+            "nothing there".to_owned(),
+        );
     }
     if let Some(expected) = &assertion.equals {
         let bad = nodes.iter().find(|v| !json_equal(v, expected));
@@ -564,7 +615,9 @@ fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -603,7 +656,11 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     }
     let text = current.to_string();
     // reqwest's outer messages repeat the URL, which may hold secrets.
-    if text.contains("://") { "request failed".to_owned() } else { text }
+    if text.contains("://") {
+        "request failed".to_owned()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -644,14 +701,18 @@ mod tests {
         };
         let f = compare(&expect, &seen(503, 41, ""));
         assert_eq!(f.verdict, crate::outcome::Verdict::Fail);
-        assert_eq!(f.evidence, "expected status 200, got 503 Service Unavailable in 41ms");
+        assert_eq!(
+            f.evidence,
+            "expected status 200, got 503 Service Unavailable in 41ms"
+        );
         let f = compare(&expect, &seen(200, 7, "{}"));
         assert_eq!(f.evidence, "200 OK in 7ms");
     }
 
     #[test]
     fn json_paths_compare_values() {
-        let doc: serde_json::Value = serde_json::json!({"status": "ok", "n": 3, "checks": [{"ok": true}, {"ok": false}]});
+        let doc: serde_json::Value =
+            serde_json::json!({"status": "ok", "n": 3, "checks": [{"ok": true}, {"ok": false}]});
         let path = |p: &str| JsonPathExpr {
             source: p.to_owned(),
             path: serde_json_path::JsonPath::parse(p).unwrap(),
@@ -662,8 +723,14 @@ mod tests {
             matches: None,
             exists: None,
         };
-        assert_eq!(json_check(&eq("$.status", "ok".into()), &doc).verdict, crate::outcome::Verdict::Pass);
-        assert_eq!(json_check(&eq("$.n", serde_json::json!(3.0)), &doc).verdict, crate::outcome::Verdict::Pass);
+        assert_eq!(
+            json_check(&eq("$.status", "ok".into()), &doc).verdict,
+            crate::outcome::Verdict::Pass
+        );
+        assert_eq!(
+            json_check(&eq("$.n", serde_json::json!(3.0)), &doc).verdict,
+            crate::outcome::Verdict::Pass
+        );
         let bad = json_check(&eq("$.checks[*].ok", true.into()), &doc);
         assert_eq!(bad.verdict, crate::outcome::Verdict::Fail);
         assert_eq!(bad.observed, "false");
@@ -673,7 +740,10 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_are_hidden() {
-        assert_eq!(redact_url("https://u:hunter2@h.test/x"), "https://u:***@h.test/x");
+        assert_eq!(
+            redact_url("https://u:hunter2@h.test/x"),
+            "https://u:***@h.test/x"
+        );
         assert_eq!(redact_url("https://h.test/x"), "https://h.test/x");
     }
 }

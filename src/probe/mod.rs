@@ -135,7 +135,11 @@ impl<'de> Deserialize<'de> for ProbeSpec {
         impl<'de> Visitor<'de> for SpecVisitor {
             type Value = ProbeSpec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a probe: a mapping with one of {}", KIND_NAMES.join(", "))
+                write!(
+                    f,
+                    "a probe: a mapping with one of {}",
+                    KIND_NAMES.join(", ")
+                )
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProbeSpec, A::Error> {
                 let mut kind: Option<ProbeKind> = None;

@@ -99,7 +99,9 @@ impl Painter {
 /// Renders the whole board.
 pub fn render(report: &Report, options: &BoardOptions) -> String {
     let glyphs = if options.ascii { &ASCII } else { &UNICODE };
-    let painter = Painter { color: options.color };
+    let painter = Painter {
+        color: options.color,
+    };
     let status_width = if options.ascii { 3 } else { 2 };
     let id_width = report
         .all_items()
@@ -126,7 +128,9 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         ]);
     let mut rows = Vec::new();
     for item in &report.items {
-        tree_rows(item, "", None, glyphs, &painter, options, item_width, &mut rows);
+        tree_rows(
+            item, "", None, glyphs, &painter, options, item_width, &mut rows,
+        );
     }
     for row in rows {
         table.add_row(row);
@@ -140,17 +144,36 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
 
     let mut out = String::new();
     let status = report.status;
-    let mark = if options.ascii { status.ascii() } else { status.glyph() };
-    let overall = format!("{mark} {}", painter.paint(Painter::status_code(status), status.word()));
+    let mark = if options.ascii {
+        status.ascii()
+    } else {
+        status.glyph()
+    };
+    let overall = format!(
+        "{mark} {}",
+        painter.paint(Painter::status_code(status), status.word())
+    );
     let dot = glyphs.dot;
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => format!("{} {dot} overall {overall}", painter.paint("1;32", "READY")),
-        Some(_) => format!("{} {dot} overall {overall}", painter.paint("1;31", "NOT READY")),
+        Some(gate) if gate.passed => {
+            format!("{} {dot} overall {overall}", painter.paint("1;32", "READY"))
+        }
+        Some(_) => format!(
+            "{} {dot} overall {overall}",
+            painter.paint("1;31", "NOT READY")
+        ),
         None => format!("overall {overall}"),
     };
-    out.push_str(&format!("{} {} {verdict}\n", painter.paint("1", &report.checklist.name), glyphs.dash));
+    out.push_str(&format!(
+        "{} {} {verdict}\n",
+        painter.paint("1", &report.checklist.name),
+        glyphs.dash
+    ));
     if report.interrupted {
-        out.push_str(&painter.paint("1;33", "interrupted: the board shows what finished before the stop\n"));
+        out.push_str(&painter.paint(
+            "1;33",
+            "interrupted: the board shows what finished before the stop\n",
+        ));
     }
     for line in table.lines() {
         out.push_str(line.trim_end());
@@ -173,8 +196,14 @@ fn tree_rows(
 ) {
     let (lead, cont) = match last {
         None => (String::new(), String::new()),
-        Some(true) => (format!("{prefix}{}", glyphs.last), format!("{prefix}{}", glyphs.blank)),
-        Some(false) => (format!("{prefix}{}", glyphs.branch), format!("{prefix}{}", glyphs.pipe)),
+        Some(true) => (
+            format!("{prefix}{}", glyphs.last),
+            format!("{prefix}{}", glyphs.blank),
+        ),
+        Some(false) => (
+            format!("{prefix}{}", glyphs.branch),
+            format!("{prefix}{}", glyphs.pipe),
+        ),
     };
     let mut title = item.title.clone();
     if item.critical {
@@ -191,9 +220,19 @@ fn tree_rows(
     let weight = if item.items.is_empty() { "0" } else { "1" };
     let title_cell: Vec<String> = title_lines
         .iter()
-        .map(|(tree, text)| format!("{}{}", painter.paint("2", tree), painter.paint(weight, text)))
+        .map(|(tree, text)| {
+            format!(
+                "{}{}",
+                painter.paint("2", tree),
+                painter.paint(weight, text)
+            )
+        })
         .collect();
-    let glyph = if options.ascii { item.status.ascii() } else { item.status.glyph() };
+    let glyph = if options.ascii {
+        item.status.ascii()
+    } else {
+        item.status.glyph()
+    };
     rows.push(vec![
         painter.paint(Painter::status_code(item.status), glyph),
         title_cell.join("\n"),
@@ -209,16 +248,32 @@ fn tree_rows(
             Status::Yellow => "33",
             _ => "2",
         };
-        let lines = wrap(&format!("{}{}", glyphs.evidence, item.reason), width, &evidence_prefix, &format!("{evidence_prefix}  "));
+        let lines = wrap(
+            &format!("{}{}", glyphs.evidence, item.reason),
+            width,
+            &evidence_prefix,
+            &format!("{evidence_prefix}  "),
+        );
         let cell: Vec<String> = lines
             .iter()
-            .map(|(tree, text)| format!("{}{}", painter.paint("2", tree), painter.paint(code, text)))
+            .map(|(tree, text)| {
+                format!("{}{}", painter.paint("2", tree), painter.paint(code, text))
+            })
             .collect();
         rows.push(vec![String::new(), cell.join("\n"), String::new()]);
     }
     let count = item.items.len();
     for (i, child) in item.items.iter().enumerate() {
-        tree_rows(child, &cont, Some(i + 1 == count), glyphs, painter, options, width, rows);
+        tree_rows(
+            child,
+            &cont,
+            Some(i + 1 == count),
+            glyphs,
+            painter,
+            options,
+            width,
+            rows,
+        );
     }
 }
 
@@ -226,8 +281,12 @@ fn tree_rows(
 /// Returns (tree prefix, text) pairs.
 fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, String)> {
     let text = text.replace(['\n', '\r', '\t'], " ");
-    let first_width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(first)).max(8);
-    let rest_width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(rest)).max(8);
+    let first_width = width
+        .saturating_sub(unicode_width::UnicodeWidthStr::width(first))
+        .max(8);
+    let rest_width = width
+        .saturating_sub(unicode_width::UnicodeWidthStr::width(rest))
+        .max(8);
     let options = textwrap::Options::new(first_width)
         .subsequent_indent("")
         .break_words(true);
@@ -239,7 +298,11 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         let tail = text[consumed.min(text.len())..].trim_start();
         if !tail.is_empty() {
             let rest_options = textwrap::Options::new(rest_width).break_words(true);
-            lines.extend(textwrap::wrap(tail, &rest_options).into_iter().map(|l| l.to_string()));
+            lines.extend(
+                textwrap::wrap(tail, &rest_options)
+                    .into_iter()
+                    .map(|l| l.to_string()),
+            );
         }
     } else {
         lines.push(String::new());
@@ -247,7 +310,16 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
     lines
         .into_iter()
         .enumerate()
-        .map(|(i, line)| (if i == 0 { first.to_owned() } else { rest.to_owned() }, line))
+        .map(|(i, line)| {
+            (
+                if i == 0 {
+                    first.to_owned()
+                } else {
+                    rest.to_owned()
+                },
+                line,
+            )
+        })
         .collect()
 }
 
@@ -255,7 +327,11 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
     let s = &report.summary;
     let mut counts = Vec::new();
     for status in Status::ALL {
-        let glyph = if options.ascii { status.ascii() } else { status.glyph() };
+        let glyph = if options.ascii {
+            status.ascii()
+        } else {
+            status.glyph()
+        };
         counts.push(format!("{} {glyph}", s.count(status)));
     }
     let leaves = s.green + s.yellow + s.red + s.white;
@@ -280,13 +356,24 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
     );
     if let Some(gate) = &report.gate {
         if gate.passed {
-            out.push_str(&format!("{}: {}\n", painter.paint("1;32", "gate passed"), gate.policy));
+            out.push_str(&format!(
+                "{}: {}\n",
+                painter.paint("1;32", "gate passed"),
+                gate.policy
+            ));
         } else if gate.failing.is_empty() {
-            out.push_str(&format!("{}: the run was interrupted\n", painter.paint("1;31", "gate failed")));
+            out.push_str(&format!(
+                "{}: the run was interrupted\n",
+                painter.paint("1;31", "gate failed")
+            ));
         } else {
             let shown: Vec<&str> = gate.failing.iter().take(8).map(String::as_str).collect();
             let more = gate.failing.len().saturating_sub(shown.len());
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             let n = gate.failing.len();
             let items = if n == 1 { "item is" } else { "items are" };
             out.push_str(&format!(

@@ -2,7 +2,7 @@
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test`) after an intended change.
 
 use candlefish::outcome::{
-    Basis, ChecklistInfo, Check, Gate, ItemReport, ProbeOutcome, Report, Status, Summary, Verdict,
+    Basis, Check, ChecklistInfo, Gate, ItemReport, ProbeOutcome, Report, Status, Summary, Verdict,
 };
 use candlefish::report::{self, BoardOptions, Format};
 
@@ -39,12 +39,22 @@ fn probe(verdict: Verdict, evidence: &str, checks: Vec<Check>) -> ProbeOutcome {
 
 /// A report that exercises every colour, nesting, wrapping and a long id.
 pub fn fixed_report() -> Report {
-    let mut health = leaf("api-health", "Health endpoint answers", Status::Green, Basis::Probes, "");
+    let mut health = leaf(
+        "api-health",
+        "Health endpoint answers",
+        Status::Green,
+        Basis::Probes,
+        "",
+    );
     health.critical = true;
     health.probes = vec![probe(
         Verdict::Pass,
         "200 OK in 41ms",
-        vec![Check { expected: "status 200".into(), observed: "200 OK".into(), verdict: Verdict::Pass }],
+        vec![Check {
+            expected: "status 200".into(),
+            observed: "200 OK".into(),
+            verdict: Verdict::Pass,
+        }],
     )];
     let mut ready = leaf(
         "api-ready",
@@ -57,7 +67,11 @@ pub fn fixed_report() -> Report {
     ready.probes = vec![probe(
         Verdict::Fail,
         "expected status 200, got 503 Service Unavailable in 41ms",
-        vec![Check { expected: "status 200".into(), observed: "503 Service Unavailable".into(), verdict: Verdict::Fail }],
+        vec![Check {
+            expected: "status 200".into(),
+            observed: "503 Service Unavailable".into(),
+            verdict: Verdict::Fail,
+        }],
     )];
     let mut slow = leaf(
         "api-search-latency-p95-under-budget",
@@ -66,15 +80,49 @@ pub fn fixed_report() -> Report {
         Basis::Probes,
         "expected latency <= 100ms, got 254ms",
     );
-    slow.probes = vec![probe(Verdict::Warn, "expected latency <= 100ms, got 254ms", Vec::new())];
-    let mut api = leaf("api", "Public API", Status::Yellow, Basis::Children, "1 red, 1 yellow, 1 green of 3");
+    slow.probes = vec![probe(
+        Verdict::Warn,
+        "expected latency <= 100ms, got 254ms",
+        Vec::new(),
+    )];
+    let mut api = leaf(
+        "api",
+        "Public API",
+        Status::Yellow,
+        Basis::Children,
+        "1 red, 1 yellow, 1 green of 3",
+    );
     api.items = vec![health, ready, slow];
-    let mut blocked = leaf("billing", "Billing cutover", Status::Red, Basis::Dependency, "blocked by `api-ready` (red)");
+    let mut blocked = leaf(
+        "billing",
+        "Billing cutover",
+        Status::Red,
+        Basis::Dependency,
+        "blocked by `api-ready` (red)",
+    );
     blocked.depends_on = vec!["api-ready".into()];
-    let mut mobile = leaf("mobile", "Mobile applications", Status::White, Basis::Optional, "deferred");
+    let mut mobile = leaf(
+        "mobile",
+        "Mobile applications",
+        Status::White,
+        Basis::Optional,
+        "deferred",
+    );
     mobile.optional = true;
-    let training = leaf("team-training", "Team training completed", Status::Red, Basis::Manual, "awaiting sign-off");
-    let mut people = leaf("people", "People and process", Status::Red, Basis::Children, "2 red of 2");
+    let training = leaf(
+        "team-training",
+        "Team training completed",
+        Status::Red,
+        Basis::Manual,
+        "awaiting sign-off",
+    );
+    let mut people = leaf(
+        "people",
+        "People and process",
+        Status::Red,
+        Basis::Children,
+        "2 red of 2",
+    );
     people.items = vec![blocked, training];
     Report {
         schema_version: 1,
@@ -119,7 +167,10 @@ fn board_snapshot() {
 
 #[test]
 fn board_ascii_snapshot() {
-    let options = BoardOptions { ascii: true, ..BoardOptions::default() };
+    let options = BoardOptions {
+        ascii: true,
+        ..BoardOptions::default()
+    };
     let board = report::render(&fixed_report(), Format::Board, &options);
     assert!(board.is_ascii(), "--ascii output is plain ASCII:\n{board}");
     insta::assert_snapshot!("board_ascii", board);
@@ -128,17 +179,33 @@ fn board_ascii_snapshot() {
 #[test]
 fn board_fits_80_columns_and_never_truncates_ids() {
     let board = report::render(&fixed_report(), Format::Board, &BoardOptions::default());
-    for line in board.lines().filter(|l| !l.starts_with(|c: char| c.is_ascii_digit()) && !l.starts_with("gate")) {
-        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "wider than 80: {line:?}");
+    for line in board
+        .lines()
+        .filter(|l| !l.starts_with(|c: char| c.is_ascii_digit()) && !l.starts_with("gate"))
+    {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "wider than 80: {line:?}"
+        );
     }
-    assert!(board.contains("api-search-latency-p95-under-budget"), "{board}");
+    assert!(
+        board.contains("api-search-latency-p95-under-budget"),
+        "{board}"
+    );
 }
 
 #[test]
 fn board_colours_only_when_asked() {
     let plain = report::render(&fixed_report(), Format::Board, &BoardOptions::default());
     assert!(!plain.contains('\x1b'));
-    let coloured = report::render(&fixed_report(), Format::Board, &BoardOptions { color: true, ..BoardOptions::default() });
+    let coloured = report::render(
+        &fixed_report(),
+        Format::Board,
+        &BoardOptions {
+            color: true,
+            ..BoardOptions::default()
+        },
+    );
     assert!(coloured.contains("\x1b[31m"), "red evidence is red");
 }
 

@@ -58,9 +58,23 @@ fn green_red_red_red_with_distinct_readable_evidence() {
     assert_eq!(s["refusing"], "red");
     assert_eq!(s["services"], "yellow");
 
-    let evidence = |id: &str| item(&report, id)["probes"][0]["evidence"].as_str().unwrap_or_default().to_owned();
-    let verdict = |id: &str| item(&report, id)["probes"][0]["verdict"].as_str().unwrap_or_default().to_owned();
-    assert!(evidence("healthy").starts_with("200 OK in "), "{}", evidence("healthy"));
+    let evidence = |id: &str| {
+        item(&report, id)["probes"][0]["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let verdict = |id: &str| {
+        item(&report, id)["probes"][0]["verdict"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        evidence("healthy").starts_with("200 OK in "),
+        "{}",
+        evidence("healthy")
+    );
     assert!(
         evidence("failing").starts_with("expected status 200, got 503 Service Unavailable in "),
         "{}",
@@ -69,14 +83,25 @@ fn green_red_red_red_with_distinct_readable_evidence() {
     assert_eq!(verdict("failing"), "fail");
     assert_eq!(evidence("too-slow"), "no answer within 300ms (timeout)");
     assert_eq!(verdict("too-slow"), "error");
-    assert!(evidence("over-budget").starts_with("expected latency <= 50ms, got "), "{}", evidence("over-budget"));
+    assert!(
+        evidence("over-budget").starts_with("expected latency <= 50ms, got "),
+        "{}",
+        evidence("over-budget")
+    );
     assert_eq!(verdict("over-budget"), "fail");
-    assert!(evidence("refusing").starts_with("connection refused (127.0.0.1:"), "{}", evidence("refusing"));
+    assert!(
+        evidence("refusing").starts_with("connection refused (127.0.0.1:"),
+        "{}",
+        evidence("refusing")
+    );
     assert_eq!(verdict("refusing"), "error");
 
     let gate = &report["gate"];
     assert_eq!(gate["passed"], false);
-    assert_eq!(gate["failing"], serde_json::json!(["failing", "too-slow", "over-budget", "refusing"]));
+    assert_eq!(
+        gate["failing"],
+        serde_json::json!(["failing", "too-slow", "over-budget", "refusing"])
+    );
     assert_eq!(report["summary"]["probes_fail"], 2);
     assert_eq!(report["summary"]["probes_error"], 2);
 }
@@ -89,17 +114,43 @@ fn the_board_shows_every_verdict_with_its_evidence() {
         .run();
     ran.code(1);
     let board = &ran.stdout;
-    assert!(board.starts_with("Local services — NOT READY · overall 🟡 yellow\n"), "{board}");
+    assert!(
+        board.starts_with("Local services — NOT READY · overall 🟡 yellow\n"),
+        "{board}"
+    );
     assert!(board.contains("🟢   ├─ Healthy endpoint ★"), "{board}");
-    assert!(board.contains("↳ expected status 200, got 503 Service"), "{board}");
-    assert!(board.contains("↳ no answer within 300ms (timeout)"), "{board}");
-    assert!(board.contains("↳ connection refused (127.0.0.1:"), "{board}");
-    assert!(board.contains("1 🟢  0 🟡  4 🔴  0 ⚪  · 5 items\n5 probes in "), "{board}");
-    assert!(board.contains(": 1 passed, 2 failed, 2 could not run\n"), "{board}");
-    assert!(board.contains("gate failed: 4 required items are red: failing, too-slow, over-budget, refusing"), "{board}");
+    assert!(
+        board.contains("↳ expected status 200, got 503 Service"),
+        "{board}"
+    );
+    assert!(
+        board.contains("↳ no answer within 300ms (timeout)"),
+        "{board}"
+    );
+    assert!(
+        board.contains("↳ connection refused (127.0.0.1:"),
+        "{board}"
+    );
+    assert!(
+        board.contains("1 🟢  0 🟡  4 🔴  0 ⚪  · 5 items\n5 probes in "),
+        "{board}"
+    );
+    assert!(
+        board.contains(": 1 passed, 2 failed, 2 could not run\n"),
+        "{board}"
+    );
+    assert!(
+        board.contains(
+            "gate failed: 4 required items are red: failing, too-slow, over-budget, refusing"
+        ),
+        "{board}"
+    );
     assert!(!board.contains('\x1b'), "no colour when asked for none");
     for line in board.lines() {
-        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "wider than 80 columns: {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "wider than 80 columns: {line:?}"
+        );
     }
 }
 
@@ -113,7 +164,11 @@ fn a_passing_checklist_exits_zero() {
         ))
         .run();
     ran.code(0);
-    assert!(ran.stdout.contains("gate passed: no required item is red"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("gate passed: no required item is red"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
@@ -123,7 +178,9 @@ fn warnings_pass_by_default_and_fail_with_fail_on_yellow() {
         "version: 1\nname: Slowish\nsections:\n  - id: search\n    title: Search\n    probe:\n      http: {{ url: \"{}\", expect: {{ warn_latency: 20ms, max_latency: 5s }} }}\n",
         server.url("/slow/150")
     );
-    let ran = Run::new(&["check", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(0);
     assert_eq!(statuses(&ran.json())["search"], "yellow");
     let ran = Run::new(&["check", "--fail-on", "yellow", "--format", "json"])
@@ -141,27 +198,43 @@ fn optional_and_deferred_items_never_fail_the_gate() {
         server.url("/status/500"),
         server.url("/status/500")
     );
-    let ran = Run::new(&["check", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(0);
     let report = ran.json();
     let s = statuses(&report);
-    assert_eq!((s["main"].as_str(), s["extra"].as_str(), s["later"].as_str()), ("green", "white", "white"));
-    assert!(item(&report, "later")["probes"].is_null(), "deferred probes are not run");
+    assert_eq!(
+        (s["main"].as_str(), s["extra"].as_str(), s["later"].as_str()),
+        ("green", "white", "white")
+    );
+    assert!(
+        item(&report, "later")["probes"].is_null(),
+        "deferred probes are not run"
+    );
 }
 
 #[test]
 fn concurrency_is_bounded_by_the_flag() {
     let server = Server::start();
-    let mut checklist = String::from("version: 1\nname: Many\nsections:\n  - id: many\n    title: Many\n    items:\n");
+    let mut checklist = String::from(
+        "version: 1\nname: Many\nsections:\n  - id: many\n    title: Many\n    items:\n",
+    );
     for i in 0..12 {
         checklist.push_str(&format!(
             "      - id: p{i}\n        title: Probe {i}\n        probe:\n          http: {{ url: \"{}\" }}\n",
             server.url("/gauge/150")
         ));
     }
-    let ran = Run::new(&["check", "-j", "3", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "-j", "3", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(0);
-    assert_eq!(server.max_in_flight(), 3, "with -j 3 exactly three requests are in flight at the peak");
+    assert_eq!(
+        server.max_in_flight(),
+        3,
+        "with -j 3 exactly three requests are in flight at the peak"
+    );
 }
 
 #[test]
@@ -188,18 +261,27 @@ sections:
 "#,
         ok = server.url("/status/200")
     );
-    let ran = Run::new(&["check", "--only", "api", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--only", "api", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(0);
     let ids: Vec<String> = statuses(&ran.json()).into_keys().collect();
     let mut ids = ids;
     ids.sort();
     assert_eq!(ids, ["api", "db"]);
-    let ran = Run::new(&["check", "--only", "tag:data", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--only", "tag:data", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(0);
     assert_eq!(statuses(&ran.json()).len(), 1);
-    let ran = Run::new(&["check", "--only", "ap"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--only", "ap"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(2);
-    assert_eq!(ran.stderr, "error: --only ap: no item has this id; did you mean `api`?\n");
+    assert_eq!(
+        ran.stderr,
+        "error: --only ap: no item has this id; did you mean `api`?\n"
+    );
 }
 
 #[test]
@@ -210,7 +292,9 @@ fn a_dependency_that_is_not_green_blocks_its_dependents() {
         server.url("/status/500"),
         server.url("/status/200")
     );
-    let ran = Run::new(&["check", "--format", "json"]).with_checklist(&checklist).run();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
     ran.code(1);
     let report = ran.json();
     assert_eq!(item(&report, "api")["status"], "red");
@@ -254,13 +338,28 @@ sections:
         let basic = "YWRtaW46cGE1NXdvcmQteHl6";
         for output in [&ran.stdout, &ran.stderr] {
             for secret in ["tok-12345-secret", "pa55word-xyz", basic] {
-                assert!(!output.contains(secret), "{secret} leaked in {format}:\n{output}");
+                assert!(
+                    !output.contains(secret),
+                    "{secret} leaked in {format}:\n{output}"
+                );
             }
         }
-        assert!(ran.stdout.contains("you sent ••••"), "the evidence still reads:\n{}", ran.stdout);
-        assert!(ran.stdout.contains("you sent Basic ••••"), "the evidence still reads:\n{}", ran.stdout);
+        assert!(
+            ran.stdout.contains("you sent ••••"),
+            "the evidence still reads:\n{}",
+            ran.stdout
+        );
+        assert!(
+            ran.stdout.contains("you sent Basic ••••"),
+            "the evidence still reads:\n{}",
+            ran.stdout
+        );
         if format == "json" {
-            assert!(ran.stdout.contains("http://admin:***@127.0.0.1"), "{}", ran.stdout);
+            assert!(
+                ran.stdout.contains("http://admin:***@127.0.0.1"),
+                "{}",
+                ran.stdout
+            );
         }
     }
 }

@@ -20,7 +20,11 @@ fn every_invalid_fixture_has_its_exact_message() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     fixtures.sort();
-    assert!(fixtures.len() >= 20, "expected the full set of fixtures, found {}", fixtures.len());
+    assert!(
+        fixtures.len() >= 20,
+        "expected the full set of fixtures, found {}",
+        fixtures.len()
+    );
     let mut failures = Vec::new();
     for fixture in &fixtures {
         let relative = fixture.strip_prefix(root()).unwrap_or(fixture);
@@ -33,7 +37,11 @@ fn every_invalid_fixture_has_its_exact_message() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if ran.code != Some(2) {
-            failures.push(format!("{}: exit code {:?}, expected 2", name(fixture), ran.code));
+            failures.push(format!(
+                "{}: exit code {:?}, expected 2",
+                name(fixture),
+                ran.code
+            ));
         }
         if ran.stderr != expected {
             failures.push(format!(
@@ -43,14 +51,20 @@ fn every_invalid_fixture_has_its_exact_message() {
             ));
         }
         if !ran.stdout.is_empty() {
-            failures.push(format!("{}: printed on stdout: {}", name(fixture), ran.stdout));
+            failures.push(format!(
+                "{}: printed on stdout: {}",
+                name(fixture),
+                ran.stdout
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -58,8 +72,17 @@ fn a_misspelt_key_is_reported_at_its_line_and_column_with_a_suggestion() {
     let ran = Run::new(&["check", "tests/fixtures/invalid/unknown-key.yaml"]).run();
     ran.code(2);
     assert!(ran.stderr.contains("unknown key `metod`"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("tests/fixtures/invalid/unknown-key.yaml:12:13"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("did you mean `method`?"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("tests/fixtures/invalid/unknown-key.yaml:12:13"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("did you mean `method`?"),
+        "{}",
+        ran.stderr
+    );
     assert!(ran.stdout.is_empty(), "nothing runs: {}", ran.stdout);
 }
 
@@ -67,12 +90,18 @@ fn a_misspelt_key_is_reported_at_its_line_and_column_with_a_suggestion() {
 fn a_missing_file_is_a_usage_error() {
     let ran = Run::new(&["check", "does/not/exist.yaml"]).run();
     ran.code(2);
-    assert_eq!(ran.stderr, "error: cannot read does/not/exist.yaml: no such file\n");
+    assert_eq!(
+        ran.stderr,
+        "error: cannot read does/not/exist.yaml: no such file\n"
+    );
 }
 
 #[test]
 fn a_directory_is_not_a_checklist() {
     let ran = Run::new(&["validate", "tests"]).run();
     ran.code(2);
-    assert_eq!(ran.stderr, "error: tests is a directory, not a checklist file\n");
+    assert_eq!(
+        ran.stderr,
+        "error: tests is a directory, not a checklist file\n"
+    );
 }

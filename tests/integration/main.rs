@@ -2,6 +2,7 @@
 //! start on 127.0.0.1. One test target; one module per area.
 
 mod board;
+mod catalogue;
 mod check;
 mod cli;
 mod errors;

@@ -13,8 +13,12 @@ fn production_checklist_is_valid() {
 #[test]
 fn production_checklist_holds_every_seed_item() {
     let seed_path = root().join("../shared/seed/production-deployment-checklist.md");
-    let seed = std::fs::read_to_string(&seed_path)
-        .unwrap_or_else(|e| panic!("the seed is part of the repository's surroundings ({}): {e}", seed_path.display()));
+    let seed = std::fs::read_to_string(&seed_path).unwrap_or_else(|e| {
+        panic!(
+            "the seed is part of the repository's surroundings ({}): {e}",
+            seed_path.display()
+        )
+    });
     let ran = Run::new(&["list", "checklists/production.yaml", "--format", "json"]).run();
     ran.code(0);
     let listed: serde_json::Value = ran.json();
@@ -28,13 +32,19 @@ fn production_checklist_holds_every_seed_item() {
     walk(&listed, &mut titles);
     let mut missing = Vec::new();
     for line in seed.lines() {
-        let Some(text) = seed_item_text(line) else { continue };
+        let Some(text) = seed_item_text(line) else {
+            continue;
+        };
         let wanted = normalize(&text);
         if !titles.iter().any(|t| t.contains(&wanted)) {
             missing.push(text);
         }
     }
-    assert!(missing.is_empty(), "seed items missing from production.yaml:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "seed items missing from production.yaml:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// The text of a checklist line of the seed (`- [ ] x`, `- [🟡] x`, `1. **x** [🔴]`).
@@ -42,7 +52,8 @@ fn seed_item_text(line: &str) -> Option<String> {
     let trimmed = line.trim_start();
     let rest = if let Some(rest) = trimmed.strip_prefix("- [") {
         rest.split_once(']').map(|(_, text)| text)?
-    } else if trimmed.chars().next().is_some_and(|c| c.is_ascii_digit()) && trimmed.contains(". **") {
+    } else if trimmed.chars().next().is_some_and(|c| c.is_ascii_digit()) && trimmed.contains(". **")
+    {
         trimmed.split_once(". ").map(|(_, text)| text)?
     } else {
         return None;

@@ -3,7 +3,8 @@
 use crate::support::{Run, root};
 
 fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(root().join("docs/report.schema.json")).expect("schema file");
+    let text =
+        std::fs::read_to_string(root().join("docs/report.schema.json")).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
@@ -14,7 +15,10 @@ fn demo_json_matches_the_documented_schema() {
     ran.code(0);
     let report = ran.json();
     let validator = validator();
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert_eq!(report["schema_version"], 1);
 }

@@ -44,12 +44,19 @@ pub struct Ran {
 
 impl Ran {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Self {
-        assert_eq!(self.code, Some(expected), "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
@@ -86,7 +93,11 @@ impl Run {
     }
 
     pub fn run(mut self) -> Ran {
-        let Output { status, stdout, stderr } = self.command.output().expect("run candlefish");
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.command.output().expect("run candlefish");
         Ran {
             code: status.code(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -125,11 +136,16 @@ impl Server {
         let (now, max) = (Arc::clone(&in_flight), Arc::clone(&max_in_flight));
         runtime.spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (now, max) = (Arc::clone(&now), Arc::clone(&max));
                 tokio::spawn(async move {
-                    let service = service_fn(move |req| route(req, Arc::clone(&now), Arc::clone(&max)));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let service =
+                        service_fn(move |req| route(req, Arc::clone(&now), Arc::clone(&max)));
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -168,7 +184,11 @@ async fn route(
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
             (200, "slow but fine".to_owned())
         }
-        ["json"] => (200, r#"{"status":"ok","version":"2.0.1","checks":{"db":"ok","cache":"degraded"}}"#.to_owned()),
+        ["json"] => (
+            200,
+            r#"{"status":"ok","version":"2.0.1","checks":{"db":"ok","cache":"degraded"}}"#
+                .to_owned(),
+        ),
         ["echo"] => {
             let auth = request
                 .headers()
@@ -188,7 +208,8 @@ async fn route(
         _ => (404, "not found".to_owned()),
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Ok(response)
 }
 
