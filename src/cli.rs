@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::DEFAULT_CONCURRENCY;
 use crate::engine::gate::FailOn;
+use crate::engine::{DEFAULT_CONCURRENCY, DEFAULT_PER_HOST};
 use crate::report::Format;
 
 const EXAMPLES: &str = "\
@@ -68,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  candlefish validate checklists/production.yaml\n  candlefish validate checklists/*.yaml"
     )]
     Validate(ValidateArgs),
+    /// Print the dependency order (startup order) as a list, Mermaid or DOT.
+    #[command(
+        after_help = "Examples:\n  candlefish graph checklists/production.yaml\n  candlefish graph prod.yaml --format mermaid > deps.mmd\n  candlefish graph prod.yaml --format dot | dot -Tsvg > deps.svg"
+    )]
+    Graph(GraphArgs),
     /// Show a checklist's items as a tree: ids, probe kinds, critical and optional marks.
     #[command(
         after_help = "Examples:\n  candlefish list checklists/production.yaml\n  candlefish list prod.yaml --format json | jq '.[].id'"
@@ -130,6 +135,27 @@ pub struct CheckArgs {
           value_parser = parse_concurrency)]
     pub concurrency: usize,
 
+    /// Probes in flight against any one host:port.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PER_HOST, value_parser = parse_concurrency)]
+    pub per_host: usize,
+
+    /// Run the probes of items whose dependencies are not green (they stay red).
+    #[arg(long)]
+    pub run_blocked: bool,
+
+    /// Re-run every INTERVAL (default 30s) and redraw, marking what changed; Ctrl-C stops.
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "30s",
+          value_parser = parse_duration)]
+    pub watch: Option<std::time::Duration>,
+
+    /// Keep this run's JSON report in .candlefish/runs/ beside the checklist.
+    #[arg(long)]
+    pub save: bool,
+
+    /// How many saved runs to keep; older ones are removed.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "save")]
+    pub keep: usize,
+
     /// Deadline for each probe that sets none (default: the checklist's, else 10s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
@@ -154,6 +180,32 @@ pub struct ValidateArgs {
 
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// `candlefish graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The checklist.
+    #[arg(default_value = "candlefish.yaml")]
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::List)]
+    pub format: GraphFormat,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Formats of `candlefish graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A numbered startup order.
+    List,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
 }
 
 /// `candlefish list`.

@@ -106,6 +106,9 @@ pub struct Check {
 pub struct ProbeOutcome {
     /// The probe kind, e.g. `http`.
     pub kind: String,
+    /// The probe's name, when the checklist gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// What was probed, secrets removed, e.g. `GET https://api.example.com/health`.
     pub target: String,
     /// The probe's verdict.
@@ -122,6 +125,9 @@ pub struct ProbeOutcome {
     pub duration_ms: u64,
     /// How many attempts were made (1 unless retries are configured).
     pub attempts: u32,
+    /// It passed only after failing: retries hid a failure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
 }
 
 impl ProbeOutcome {
@@ -129,6 +135,7 @@ impl ProbeOutcome {
     pub fn bare(kind: &str, target: String, verdict: Verdict, evidence: String) -> Self {
         ProbeOutcome {
             kind: kind.to_owned(),
+            name: None,
             target,
             verdict,
             evidence,
@@ -136,6 +143,7 @@ impl ProbeOutcome {
             started_at: None,
             duration_ms: 0,
             attempts: 0,
+            flaky: false,
         }
     }
 }

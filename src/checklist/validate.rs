@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use crate::checklist::diagnostic::{Diagnostic, Span, did_you_mean};
 use crate::checklist::model::{Checklist, Item};
-use crate::engine::plan::{Plan, PlanItem, PlanProbe};
+use crate::checklist::scalar::Dur;
+use crate::engine::plan::{
+    DEFAULT_INTERVAL, DEFAULT_RETRY_DELAY, Declared, MAX_RETRIES, Persistence, Plan, PlanItem,
+    PlanProbe,
+};
 use crate::outcome::ChecklistInfo;
-use crate::probe::DEFAULT_TIMEOUT;
+use crate::probe::{DEFAULT_TIMEOUT, ProbeOptions};
 
 /// Options that shape the plan without being part of the checklist.
 #[derive(Debug, Clone, Default)]
@@ -86,7 +90,7 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
         items: checklist
             .sections
             .iter()
-            .map(|s| plan_item(s, false, default_timeout))
+            .map(|s| plan_item(s, Inherited::default(), default_timeout))
             .collect(),
     });
     Validated {
@@ -286,7 +290,7 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
         ));
     }
     for spec in item.all_probes() {
-        let timeout = spec.value.timeout.map_or(default_timeout, |t| t.0);
+        let timeout = spec.value.options.timeout.map_or(default_timeout, |t| t.0);
         let span = Span::from_location(&spec.referenced);
         if timeout.is_zero() {
             problems.push(Diagnostic::error(
@@ -294,6 +298,9 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
                 span,
             ));
             continue;
+        }
+        for message in persistence_problems(&spec.value.options) {
+            problems.push(Diagnostic::error(format!("`{id}`: {message}"), span));
         }
         for message in spec.value.kind.validate(timeout) {
             problems.push(Diagnostic::error(
@@ -304,8 +311,69 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
     }
 }
 
-fn plan_item(item: &Item, optional_parent: bool, default_timeout: Duration) -> PlanItem {
-    let optional = optional_parent || item.optional;
+/// Retries and `wait_until` are two ways of trying again; each has its own knobs.
+fn persistence_problems(options: &ProbeOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if options.retries.is_some() && options.wait_until.is_some() {
+        out.push("`retries` and `wait_until` cannot be combined: retry a few times, or wait until a deadline".to_owned());
+    }
+    if let Some(n) = options.retries
+        && n > MAX_RETRIES
+    {
+        out.push(format!(
+            "retries is {n}; at most {MAX_RETRIES} (use `wait_until` to keep trying for a while)"
+        ));
+    }
+    if options.retry_delay.is_some() && options.retries.is_none() {
+        out.push("`retry_delay` needs `retries`".to_owned());
+    }
+    if options.interval.is_some() && options.wait_until.is_none() {
+        out.push("`interval` needs `wait_until`".to_owned());
+    }
+    if let Some(wait) = options.wait_until {
+        let interval = options.interval.map_or(DEFAULT_INTERVAL, |i| i.0);
+        if interval.is_zero() {
+            out.push("interval is 0: give the system a moment between attempts".to_owned());
+        } else if interval >= wait.0 {
+            out.push(format!(
+                "interval ({}) is not below wait_until ({wait}): there would be one attempt",
+                Dur(interval)
+            ));
+        }
+    }
+    out
+}
+
+fn persistence(options: &ProbeOptions) -> Persistence {
+    if let Some(wait) = options.wait_until {
+        Persistence::WaitUntil {
+            deadline: wait.0,
+            interval: options.interval.map_or(DEFAULT_INTERVAL, |i| i.0),
+        }
+    } else if let Some(retries) = options.retries.filter(|n| *n > 0) {
+        Persistence::Retry {
+            retries,
+            delay: options.retry_delay.map_or(DEFAULT_RETRY_DELAY, |d| d.0),
+        }
+    } else {
+        Persistence::Once
+    }
+}
+
+/// What an item takes from its ancestors.
+#[derive(Debug, Clone, Copy, Default)]
+struct Inherited {
+    optional: bool,
+    deferred: bool,
+}
+
+fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanItem {
+    let declared = item.status.as_ref().map(|s| s.value);
+    let inherited = Inherited {
+        optional: parent.optional || item.optional,
+        deferred: parent.deferred || declared == Some(Declared::Deferred),
+    };
+    let optional = inherited.optional;
     PlanItem {
         id: item.id.value.clone(),
         title: item.title.clone(),
@@ -313,20 +381,23 @@ fn plan_item(item: &Item, optional_parent: bool, default_timeout: Duration) -> P
         tags: item.tags.clone(),
         critical: item.critical,
         optional,
+        deferred: inherited.deferred,
         depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
-        declared: item.status.as_ref().map(|s| s.value),
+        declared,
         manual: item.manual.is_some(),
         probes: item
             .all_probes()
             .map(|spec| PlanProbe {
                 kind: spec.value.kind.clone(),
-                timeout: spec.value.timeout.map_or(default_timeout, |t| t.0),
+                name: spec.value.options.name.clone(),
+                timeout: spec.value.options.timeout.map_or(default_timeout, |t| t.0),
+                persistence: persistence(&spec.value.options),
             })
             .collect(),
         items: item
             .items
             .iter()
-            .map(|child| plan_item(child, optional, default_timeout))
+            .map(|child| plan_item(child, inherited, default_timeout))
             .collect(),
     }
 }

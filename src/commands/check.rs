@@ -1,13 +1,15 @@
-//! `candlefish check`: load, select, run, judge, render.
+//! `candlefish check`: load, select, run, judge, render — once, or again and
+//! again with `--watch`.
 
 use tokio::sync::mpsc;
 
-use super::{Exit, Terminal, load_options, load_or_report, progress};
+use super::{Exit, Terminal, interrupt, load_options, load_or_report, progress, runs, watch};
 use crate::cli::{CheckArgs, DisplayArgs};
 use crate::engine::gate::{FailOn, GatePolicy};
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
+use crate::outcome::Report;
 use crate::report::{self, BoardOptions};
 
 pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
@@ -30,37 +32,113 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
-    execute(&plan, args.concurrency, args.fail_on, &args.display, term).await
+    let cancel = interrupt::install();
+    let run_options = RunOptions {
+        concurrency: fd_budget(args.concurrency),
+        per_host: args.per_host,
+        run_blocked: args.run_blocked,
+        cancel: Some(cancel.clone()),
+    };
+    let policy = GatePolicy {
+        fail_on: args.fail_on,
+    };
+    if let Some(interval) = args.watch {
+        return watch::run(
+            &plan,
+            &run_options,
+            policy,
+            &args.display,
+            term,
+            interval,
+            &cancel,
+        )
+        .await;
+    }
+    let report = execute(&plan, &run_options, policy, &args.display, term).await;
+    render(&report, &args.display, term, None);
+    if args.save {
+        match runs::save(&runs::dir_for(&args.file), &report, args.keep) {
+            Ok(path) => {
+                if term.stderr_tty {
+                    eprintln!("saved {}", path.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: could not save the run: {e}");
+                return Exit::Usage;
+            }
+        }
+    }
+    exit_for(&report)
 }
 
-/// Runs a plan, renders it to stdout and returns the gate's exit code.
+/// The exit code a finished report calls for.
+pub fn exit_for(report: &Report) -> Exit {
+    if report.interrupted {
+        Exit::Interrupted
+    } else if report.gate.as_ref().is_some_and(|g| g.passed) {
+        Exit::Passed
+    } else {
+        Exit::Failed
+    }
+}
+
+/// At most as many probes in flight as file descriptors allow: the soft limit is
+/// raised to the hard one, and a margin is kept for everything else.
+fn fd_budget(wanted: usize) -> usize {
+    const RESERVED: u64 = 64;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            let available = usize::try_from(limit.saturating_sub(RESERVED))
+                .unwrap_or(usize::MAX)
+                .max(1);
+            wanted.min(available)
+        }
+        Err(_) => wanted,
+    }
+}
+
+/// Runs a plan once and judges it, with a progress bar when stderr is a terminal.
 pub async fn execute(
     plan: &Plan,
-    concurrency: usize,
-    fail_on: FailOn,
+    options: &RunOptions,
+    policy: GatePolicy,
     display: &DisplayArgs,
     term: Terminal,
-) -> Exit {
+) -> Report {
     let (tx, rx) = mpsc::unbounded_channel();
     let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
-    let options = RunOptions { concurrency };
-    let run = run_engine(plan, &options, Some(tx));
-    let mut report = tokio::select! {
-        report = run => report,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\ninterrupted");
-            return Exit::Interrupted;
-        }
-    };
+    let mut report = run_engine(plan, options, Some(tx)).await;
     let _ = progress.await;
-    let gate = GatePolicy { fail_on }.evaluate(&report);
-    let passed = gate.passed;
-    report.gate = Some(gate);
+    report.gate = Some(policy.evaluate(&report));
+    report
+}
+
+/// Prints a report to stdout in the chosen format.
+pub fn render(report: &Report, display: &DisplayArgs, term: Terminal, previous: Option<&Report>) {
     let board = BoardOptions {
         ascii: display.ascii,
         color: term.color_out,
         width: display.width.or(term.width).unwrap_or(80),
+        previous: previous.map(report::board::statuses),
     };
-    print!("{}", report::render(&report, display.format, &board));
-    if passed { Exit::Passed } else { Exit::Failed }
+    print!("{}", report::render(report, display.format, &board));
+}
+
+/// Runs a plan once with the default gate: used by `demo`.
+pub async fn execute_default(plan: &Plan, display: &DisplayArgs, term: Terminal) -> Report {
+    let options = RunOptions {
+        cancel: Some(interrupt::install()),
+        ..RunOptions::default()
+    };
+    execute(
+        plan,
+        &options,
+        GatePolicy {
+            fail_on: FailOn::Red,
+        },
+        display,
+        term,
+    )
+    .await
 }

@@ -4,12 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::check::execute;
+use super::check::{execute_default, exit_for, render};
 use super::{Exit, Terminal};
 use crate::checklist::{LoadOptions, Source, load_source};
 use crate::cli::DemoArgs;
-use crate::engine::DEFAULT_CONCURRENCY;
-use crate::engine::gate::FailOn;
 
 pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
     let server = match crate::demo::start().await {
@@ -41,15 +39,9 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
-    match execute(
-        &loaded.plan,
-        DEFAULT_CONCURRENCY,
-        FailOn::Red,
-        &args.display,
-        term,
-    )
-    .await
-    {
+    let report = execute_default(&loaded.plan, &args.display, term).await;
+    render(&report, &args.display, term, None);
+    match exit_for(&report) {
         Exit::Interrupted => Exit::Interrupted,
         _ => Exit::Passed,
     }

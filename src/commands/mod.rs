@@ -3,9 +3,13 @@
 
 mod check;
 mod demo;
+mod graph;
+mod interrupt;
 mod list;
 mod progress;
+mod runs;
 mod validate;
+mod watch;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -79,6 +83,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(args) => runtime().block_on(check::run(args, term)),
         Command::Validate(args) => validate::run(&args, term),
         Command::List(args) => list::run(&args, term),
+        Command::Graph(args) => graph::run(&args, term),
         Command::Demo(args) => runtime().block_on(demo::run(args, term)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -1,43 +1,55 @@
-//! The engine: runs a [`Plan`]'s probes concurrently under a concurrency limit
-//! and a deadline per probe, then rolls the outcomes up into a [`Report`].
+//! The engine: runs a [`Plan`]'s probes under a global and a per-host
+//! concurrency limit, in dependency order, each with its deadline and
+//! persistence (retries, `wait_until`), then rolls the outcomes up into a
+//! [`Report`].
 //!
 //! Workers never print. Progress goes out as [`Event`]s to whoever owns the
 //! terminal; the result is plain data.
 
+pub mod attempt;
 pub mod gate;
+pub mod graph;
 pub mod plan;
 pub mod redact;
 pub mod rollup;
+mod schedule;
 pub mod select;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
-use futures::FutureExt as _;
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use crate::checklist::scalar::format_duration;
-use crate::engine::plan::{Declared, Plan, PlanProbe};
-use crate::engine::redact::Redactor;
+use crate::engine::plan::Plan;
 use crate::outcome::{ProbeOutcome, Report, SCHEMA_VERSION, Verdict};
-use crate::probe::{Context, Finding};
 
 /// The default number of probes in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// The default number of probes in flight against one `host:port`.
+pub const DEFAULT_PER_HOST: usize = 8;
 
 /// How to run a plan.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Probes in flight at once (at least 1).
     pub concurrency: usize,
+    /// Probes in flight against one `host:port` (at least 1).
+    pub per_host: usize,
+    /// Run the probes of items whose dependencies are not green (they stay red).
+    pub run_blocked: bool,
+    /// Cancelling stops the run: nothing new starts, probes in flight are dropped.
+    pub cancel: Option<CancellationToken>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             concurrency: DEFAULT_CONCURRENCY,
+            per_host: DEFAULT_PER_HOST,
+            run_blocked: false,
+            cancel: None,
         }
     }
 }
@@ -47,22 +59,16 @@ impl Default for RunOptions {
 pub enum Event {
     /// The run starts with this many probes.
     Planned {
-        /// Probes that will run.
+        /// Probes that will run or be skipped.
         probes: usize,
     },
-    /// A probe finished.
+    /// A probe finished (or was skipped because a dependency is not green).
     Finished {
         /// The item the probe belongs to.
         item: String,
         /// Its verdict.
         verdict: Verdict,
     },
-}
-
-struct Task {
-    item_index: usize,
-    item_id: String,
-    probe: PlanProbe,
 }
 
 /// Runs every probe of `plan` and returns the report (without a gate verdict).
@@ -73,16 +79,16 @@ pub async fn run(
 ) -> Report {
     let started_at = jiff::Timestamp::now();
     let clock = Instant::now();
-    let redactor = Arc::new(Redactor::from_plan(plan));
     let mut tasks = Vec::new();
     for (item_index, item) in plan.walk().into_iter().enumerate() {
-        if item.declared == Some(Declared::Deferred) {
+        if item.deferred {
             continue;
         }
         for probe in &item.probes {
-            tasks.push(Task {
-                item_index,
+            tasks.push(schedule::Task {
+                item: item_index,
                 item_id: item.id.clone(),
+                host: probe.kind.host(),
                 probe: probe.clone(),
             });
         }
@@ -92,50 +98,11 @@ pub async fn run(
             probes: tasks.len(),
         });
     }
-    let ctx = Arc::new(Context::default());
-    let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let mut running = JoinSet::new();
-    let mut slots: Vec<(usize, String, Option<ProbeOutcome>)> = Vec::with_capacity(tasks.len());
-    for (slot, task) in tasks.into_iter().enumerate() {
-        slots.push((task.item_index, task.probe.kind.name().to_owned(), None));
-        let Ok(permit) = Arc::clone(&limit).acquire_owned().await else {
-            break;
-        };
-        let ctx = Arc::clone(&ctx);
-        let redactor = Arc::clone(&redactor);
-        let events = events.clone();
-        running.spawn(async move {
-            let _permit = permit;
-            let attempt = std::panic::AssertUnwindSafe(run_probe(&task.probe, &ctx));
-            let mut outcome = attempt.catch_unwind().await.unwrap_or_else(|_| {
-                ProbeOutcome::bare(
-                    task.probe.kind.name(),
-                    task.probe.kind.target(),
-                    Verdict::Error,
-                    "the probe crashed: this is a bug in Candlefish, please report it".to_owned(),
-                )
-            });
-            redactor.outcome(&mut outcome);
-            if let Some(tx) = events {
-                let _ = tx.send(Event::Finished {
-                    item: task.item_id,
-                    verdict: outcome.verdict,
-                });
-            }
-            (slot, outcome)
-        });
-    }
-    while let Some(joined) = running.join_next().await {
-        if let Ok((slot, outcome)) = joined {
-            slots[slot].2 = Some(outcome);
-        }
-    }
+    let items_of_tasks: Vec<usize> = tasks.iter().map(|t| t.item).collect();
+    let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
-    for (item_index, kind, outcome) in slots {
-        let outcome = outcome.unwrap_or_else(|| {
-            ProbeOutcome::bare(&kind, String::new(), Verdict::Skipped, "not run".to_owned())
-        });
-        by_item.entry(item_index).or_default().push(outcome);
+    for (item, outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+        by_item.entry(item).or_default().push(outcome);
     }
     let items = rollup::build(plan, by_item);
     let summary = rollup::summarize(&items);
@@ -149,30 +116,7 @@ pub async fn run(
         status,
         summary,
         gate: None,
-        interrupted: false,
+        interrupted: finished.interrupted,
         items,
-    }
-}
-
-/// Runs one probe attempt under its deadline.
-async fn run_probe(probe: &PlanProbe, ctx: &Context) -> ProbeOutcome {
-    let started_at = jiff::Timestamp::now();
-    let clock = Instant::now();
-    let finding = match tokio::time::timeout(probe.timeout, probe.kind.run(ctx)).await {
-        Ok(finding) => finding,
-        Err(_) => Finding::error(format!(
-            "no answer within {} (timeout)",
-            format_duration(probe.timeout)
-        )),
-    };
-    ProbeOutcome {
-        kind: probe.kind.name().to_owned(),
-        target: probe.kind.target(),
-        verdict: finding.verdict,
-        evidence: finding.evidence,
-        checks: finding.checks,
-        started_at: Some(started_at.to_string()),
-        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-        attempts: 1,
     }
 }

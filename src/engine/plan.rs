@@ -73,6 +73,8 @@ pub struct PlanItem {
     pub critical: bool,
     /// Optional (itself or through an ancestor).
     pub optional: bool,
+    /// Deferred (itself or through an ancestor): white, and its probes are not run.
+    pub deferred: bool,
     /// Ids that must be green first.
     pub depends_on: Vec<String>,
     /// Declared status.
@@ -101,6 +103,40 @@ impl PlanItem {
 pub struct PlanProbe {
     /// The probe kind and its configuration.
     pub kind: ProbeKind,
+    /// A name for reports.
+    pub name: Option<String>,
     /// The deadline for one attempt.
     pub timeout: Duration,
+    /// Whether and how to try again.
+    pub persistence: Persistence,
+}
+
+/// The most retries a probe may ask for.
+pub const MAX_RETRIES: u32 = 10;
+/// The wait before the first retry when the checklist gives none.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// Retry waits double up to this.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// The pause between attempts of `wait_until` when the checklist gives none.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How a probe tries again after an attempt that did not pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// One attempt.
+    Once,
+    /// Up to `retries` more attempts, waiting `delay`, then twice that, … (at most 30s).
+    Retry {
+        /// Extra attempts.
+        retries: u32,
+        /// The first wait.
+        delay: Duration,
+    },
+    /// Attempts every `interval` until one passes or `deadline` has passed since the first.
+    WaitUntil {
+        /// How long to keep trying.
+        deadline: Duration,
+        /// The pause between attempts.
+        interval: Duration,
+    },
 }

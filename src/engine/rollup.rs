@@ -61,6 +61,10 @@ pub fn probe_status(outcomes: &[ProbeOutcome]) -> (Status, String) {
     if let Some(skipped) = outcomes.iter().find(|o| o.verdict == Verdict::Skipped) {
         return (Status::Yellow, label(skipped));
     }
+    // Green, but a retry hid a failure: say so.
+    if let Some(flaky) = outcomes.iter().find(|o| o.flaky) {
+        return (Status::Green, label(flaky));
+    }
     (Status::Green, String::new())
 }
 
@@ -142,17 +146,17 @@ impl<'a> Arena<'a> {
         self.visiting[index] = true;
         let item = self.items[index];
         let mut v = self.own_verdict(index);
-        if item.declared != Some(Declared::Deferred) {
+        if !item.deferred {
             for dep in &item.depends_on {
                 let Some(&d) = self.by_id.get(dep.as_str()) else {
                     continue;
                 };
-                let dep_status = self.verdict(d).status;
-                if dep_status != Status::Green {
+                let dep_verdict = self.verdict(d);
+                if dep_verdict.status != Status::Green {
                     v = Verdict3 {
                         status: Status::Red,
                         basis: Basis::Dependency,
-                        reason: format!("blocked by `{dep}` ({})", dep_status.word()),
+                        reason: blocked_reason(dep, &dep_verdict),
                     };
                     break;
                 }
@@ -181,7 +185,7 @@ impl<'a> Arena<'a> {
     fn own_verdict(&mut self, index: usize) -> Verdict3 {
         let item = self.items[index];
         let outcomes = &self.outcomes[index];
-        if item.declared == Some(Declared::Deferred) {
+        if item.deferred {
             return Verdict3 {
                 status: Status::White,
                 basis: Basis::Optional,
@@ -252,6 +256,36 @@ impl<'a> Arena<'a> {
             items: children.into_iter().map(|c| self.report(c)).collect(),
         }
     }
+}
+
+/// The most of a cause chain an evidence line carries.
+const MAX_REASON: usize = 300;
+
+/// "blocked by `api` (red: blocked by `db` (red: connection refused …))".
+fn blocked_reason(dep: &str, verdict: &Verdict3) -> String {
+    let mut reason = if verdict.reason.is_empty() {
+        format!("blocked by `{dep}` ({})", verdict.status.word())
+    } else {
+        format!(
+            "blocked by `{dep}` ({}: {})",
+            verdict.status.word(),
+            verdict.reason
+        )
+    };
+    if reason.chars().count() > MAX_REASON {
+        reason = reason.chars().take(MAX_REASON).collect::<String>() + "…";
+    }
+    reason
+}
+
+/// The status of one item (pre-order index) given the outcomes so far.
+#[allow(clippy::implicit_hasher)]
+pub fn status_of(
+    plan: &Plan,
+    outcomes: &HashMap<usize, Vec<ProbeOutcome>>,
+    index: usize,
+) -> Status {
+    Arena::new(plan, outcomes.clone()).verdict(index).status
 }
 
 fn group_reason(children: &[Status], status: Status) -> String {
@@ -337,6 +371,7 @@ mod tests {
             tags: Vec::new(),
             critical: false,
             optional: false,
+            deferred: false,
             depends_on: Vec::new(),
             declared: None,
             manual: false,
@@ -348,6 +383,7 @@ mod tests {
     fn declared(id: &str, d: Declared) -> PlanItem {
         PlanItem {
             declared: Some(d),
+            deferred: d == Declared::Deferred,
             ..item(id)
         }
     }
@@ -427,7 +463,10 @@ mod tests {
         let report = build(&plan(vec![a, b, c, d]), HashMap::new());
         assert_eq!(report[0].status, Red);
         assert_eq!(report[0].basis, Basis::Dependency);
-        assert_eq!(report[0].reason, "blocked by `b` (yellow)");
+        assert_eq!(
+            report[0].reason,
+            "blocked by `b` (yellow: declared in progress)"
+        );
         assert_eq!(report[2].status, Green);
     }
 

@@ -124,6 +124,7 @@ mod tests {
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             critical: false,
             optional: false,
+            deferred: false,
             depends_on: Vec::new(),
             declared: None,
             manual: false,

@@ -284,7 +284,10 @@ impl<'de> Deserialize<'de> for Strings {
 }
 
 /// Builds the shared client: rustls, the system's roots, connection reuse.
-pub(crate) fn build_client(follow_redirects: bool) -> Result<reqwest::Client, String> {
+pub(crate) fn build_client(
+    follow_redirects: bool,
+    resolver: crate::probe::resolve::ResolverHandle,
+) -> Result<reqwest::Client, String> {
     let policy = if follow_redirects {
         reqwest::redirect::Policy::limited(MAX_REDIRECTS)
     } else {
@@ -294,6 +297,7 @@ pub(crate) fn build_client(follow_redirects: bool) -> Result<reqwest::Client, St
         .user_agent(concat!("candlefish/", env!("CARGO_PKG_VERSION")))
         .redirect(policy)
         .pool_idle_timeout(Duration::from_secs(30))
+        .dns_resolver(std::sync::Arc::new(resolver))
         .build()
         .map_err(|e| format!("could not create the HTTP client: {}", root_cause(&e)))
 }
@@ -312,6 +316,15 @@ pub fn redact_url(url: &str) -> String {
 impl Probe for HttpProbe {
     fn target(&self) -> String {
         format!("{} {}", self.method.0, redact_url(&self.url))
+    }
+
+    fn host(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.url).ok()?;
+        Some(format!(
+            "{}:{}",
+            url.host_str()?,
+            url.port_or_known_default()?
+        ))
     }
 
     fn secrets(&self) -> Vec<String> {

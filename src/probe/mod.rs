@@ -8,6 +8,7 @@
 
 pub mod expect;
 pub mod http;
+pub mod resolve;
 
 use std::fmt;
 use std::future::Future;
@@ -24,6 +25,12 @@ pub use expect::Finding;
 pub trait Probe {
     /// What is probed, for people, without secrets: `GET https://api.example.com/health`.
     fn target(&self) -> String;
+
+    /// The `host:port` this probe talks to, for the per-host concurrency limit;
+    /// `None` for probes that talk to no host.
+    fn host(&self) -> Option<String> {
+        None
+    }
 
     /// Strings that must never appear in any output (tokens from the environment, …).
     fn secrets(&self) -> Vec<String> {
@@ -57,7 +64,7 @@ macro_rules! probe_kinds {
         pub const KIND_NAMES: &[&str] = &[$($name),+];
 
         /// Every key a probe mapping accepts.
-        const PROBE_KEYS: &[&str] = &["name", "timeout", $($name),+];
+        const PROBE_KEYS: &[&str] = &["name", "timeout", "retries", "retry_delay", "wait_until", "interval", $($name),+];
 
         impl ProbeKind {
             /// The kind's name as written in checklists.
@@ -81,6 +88,13 @@ macro_rules! probe_kinds {
             pub fn target(&self) -> String {
                 match self {
                     $(ProbeKind::$variant(p) => p.target(),)+
+                }
+            }
+
+            /// See [`Probe::host`].
+            pub fn host(&self) -> Option<String> {
+                match self {
+                    $(ProbeKind::$variant(p) => p.host(),)+
                 }
             }
 
@@ -118,15 +132,31 @@ probe_kinds! {
 /// probe:
 ///   http: { url: "${api}/health" }
 ///   timeout: 5s
+///   retries: 2          # or: wait_until: 5m, interval: 10s
 /// ```
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
     /// The kind and its configuration.
     pub kind: ProbeKind,
+    /// Options every kind shares.
+    pub options: ProbeOptions,
+}
+
+/// The options every probe takes beside its kind.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeOptions {
     /// A name for reports; defaults to the kind's target.
     pub name: Option<String>,
     /// The deadline of one attempt; defaults to `defaults.timeout`, then 10s.
     pub timeout: Option<Dur>,
+    /// Extra attempts after a failure or error (default 0, at most 10).
+    pub retries: Option<u32>,
+    /// The wait before the first retry, doubling each time up to 30s (default 1s).
+    pub retry_delay: Option<Dur>,
+    /// Keep probing until it passes or this much time has passed.
+    pub wait_until: Option<Dur>,
+    /// The pause between attempts while waiting (default 5s).
+    pub interval: Option<Dur>,
 }
 
 impl<'de> Deserialize<'de> for ProbeSpec {
@@ -143,12 +173,15 @@ impl<'de> Deserialize<'de> for ProbeSpec {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProbeSpec, A::Error> {
                 let mut kind: Option<ProbeKind> = None;
-                let mut name = None;
-                let mut timeout = None;
+                let mut options = ProbeOptions::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "name" => name = Some(map.next_value()?),
-                        "timeout" => timeout = Some(map.next_value()?),
+                        "name" => options.name = Some(map.next_value()?),
+                        "timeout" => options.timeout = Some(map.next_value()?),
+                        "retries" => options.retries = Some(map.next_value()?),
+                        "retry_delay" => options.retry_delay = Some(map.next_value()?),
+                        "wait_until" => options.wait_until = Some(map.next_value()?),
+                        "interval" => options.interval = Some(map.next_value()?),
                         other => match ProbeKind::deserialize_named(other, &mut map)? {
                             Some(found) => {
                                 if let Some(first) = &kind {
@@ -169,11 +202,7 @@ impl<'de> Deserialize<'de> for ProbeSpec {
                         KIND_NAMES.join(", ")
                     ))
                 })?;
-                Ok(ProbeSpec {
-                    kind,
-                    name,
-                    timeout,
-                })
+                Ok(ProbeSpec { kind, options })
             }
         }
         deserializer.deserialize_map(SpecVisitor)
@@ -189,6 +218,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Context {
     http_follow: OnceLock<Result<reqwest::Client, String>>,
     http_no_follow: OnceLock<Result<reqwest::Client, String>>,
+    resolver: resolve::ResolverHandle,
 }
 
 impl fmt::Debug for Context {
@@ -198,6 +228,11 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
+    /// The run's shared DNS cache.
+    pub fn resolver(&self) -> &resolve::SharedResolver {
+        &self.resolver.0
+    }
+
     /// The shared HTTP client that follows redirects (up to 10) or not.
     pub fn http_client(&self, follow_redirects: bool) -> Result<&reqwest::Client, String> {
         let cell = if follow_redirects {
@@ -205,7 +240,7 @@ impl Context {
         } else {
             &self.http_no_follow
         };
-        cell.get_or_init(|| http::build_client(follow_redirects))
+        cell.get_or_init(|| http::build_client(follow_redirects, self.resolver.clone()))
             .as_ref()
             .map_err(Clone::clone)
     }

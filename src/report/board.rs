@@ -4,13 +4,15 @@
 //! It is laid out for a given width (80 columns by default): titles and evidence
 //! wrap inside the tree, ids are never truncated.
 
+use std::collections::HashMap;
+
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
 use crate::checklist::scalar::format_duration;
 use crate::outcome::{Basis, ItemReport, Report, Status};
 
 /// How to draw the board.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BoardOptions {
     /// ASCII stand-ins for emoji and box drawing.
     pub ascii: bool,
@@ -18,6 +20,8 @@ pub struct BoardOptions {
     pub color: bool,
     /// The width to fit, in columns.
     pub width: usize,
+    /// Statuses of an earlier run: items whose status changed are marked.
+    pub previous: Option<HashMap<String, Status>>,
 }
 
 impl Default for BoardOptions {
@@ -26,8 +30,18 @@ impl Default for BoardOptions {
             ascii: false,
             color: false,
             width: 80,
+            previous: None,
         }
     }
+}
+
+/// Every item's status by id, for [`BoardOptions::previous`].
+pub fn statuses(report: &Report) -> HashMap<String, Status> {
+    report
+        .all_items()
+        .into_iter()
+        .map(|i| (i.id.clone(), i.status))
+        .collect()
 }
 
 /// A rule under the header and one at the bottom; no other lines.
@@ -49,6 +63,7 @@ struct Glyphs {
     evidence: &'static str,
     dash: &'static str,
     dot: &'static str,
+    changed: &'static str,
 }
 
 const UNICODE: Glyphs = Glyphs {
@@ -60,6 +75,7 @@ const UNICODE: Glyphs = Glyphs {
     evidence: "↳ ",
     dash: "—",
     dot: "·",
+    changed: "◀",
 };
 
 const ASCII: Glyphs = Glyphs {
@@ -71,6 +87,7 @@ const ASCII: Glyphs = Glyphs {
     evidence: "> ",
     dash: "-",
     dot: "|",
+    changed: "<-",
 };
 
 struct Painter {
@@ -209,6 +226,16 @@ fn tree_rows(
     if item.critical {
         title.push_str(glyphs.critical);
     }
+    if let Some(before) = options.previous.as_ref().and_then(|p| p.get(&item.id))
+        && *before != item.status
+    {
+        let was = if options.ascii {
+            before.ascii()
+        } else {
+            before.glyph()
+        };
+        title.push_str(&format!(" {} was {was}", glyphs.changed));
+    }
     // Lines under a group's title continue the tree down to its children.
     let under = if item.items.is_empty() {
         cont.clone()
@@ -238,15 +265,17 @@ fn tree_rows(
         title_cell.join("\n"),
         item.id.clone(),
     ]);
-    let shows_evidence = item.status != Status::Green
-        && !item.reason.is_empty()
+    let flaky = item.probes.iter().any(|p| p.flaky);
+    let shows_evidence = !item.reason.is_empty()
+        && (item.status != Status::Green || flaky)
         && (item.items.is_empty() || item.basis != Basis::Children);
     if shows_evidence {
         let evidence_prefix = under.clone();
         let code = match item.status {
             Status::Red => "31",
             Status::Yellow => "33",
-            _ => "2",
+            Status::Green => "36",
+            Status::White => "2",
         };
         let lines = wrap(
             &format!("{}{}", glyphs.evidence, item.reason),
@@ -361,26 +390,29 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
                 painter.paint("1;32", "gate passed"),
                 gate.policy
             ));
-        } else if gate.failing.is_empty() {
-            out.push_str(&format!(
-                "{}: the run was interrupted\n",
-                painter.paint("1;31", "gate failed")
-            ));
         } else {
+            let n = gate.failing.len();
             let shown: Vec<&str> = gate.failing.iter().take(8).map(String::as_str).collect();
-            let more = gate.failing.len().saturating_sub(shown.len());
+            let more = n.saturating_sub(shown.len());
             let more = if more > 0 {
                 format!(" and {more} more")
             } else {
                 String::new()
             };
-            let n = gate.failing.len();
             let items = if n == 1 { "item is" } else { "items are" };
-            out.push_str(&format!(
-                "{}: {n} required {items} {}: {}{more}\n",
-                painter.paint("1;31", "gate failed"),
+            let red = format!(
+                "{n} required {items} {}: {}{more}",
                 gate.blocking,
                 shown.join(", ")
+            );
+            let why = match (report.interrupted, n) {
+                (true, 0) => "the run was interrupted".to_owned(),
+                (true, _) => format!("the run was interrupted ({red})"),
+                (false, _) => red,
+            };
+            out.push_str(&format!(
+                "{}: {why}\n",
+                painter.paint("1;31", "gate failed")
             ));
         }
     }

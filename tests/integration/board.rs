@@ -34,6 +34,8 @@ fn probe(verdict: Verdict, evidence: &str, checks: Vec<Check>) -> ProbeOutcome {
         started_at: Some("2026-11-25T10:00:00Z".into()),
         duration_ms: 41,
         attempts: 1,
+        flaky: false,
+        name: None,
     }
 }
 

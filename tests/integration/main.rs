@@ -5,6 +5,7 @@ mod board;
 mod catalogue;
 mod check;
 mod cli;
+mod engine;
 mod errors;
 mod production;
 mod schema;

@@ -6,9 +6,9 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -40,6 +40,8 @@ pub struct Ran {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// The temporary directory of `with_checklist`, kept alive with the result.
+    pub dir: Option<tempfile::TempDir>,
 }
 
 impl Ran {
@@ -102,6 +104,7 @@ impl Run {
             code: status.code(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            dir: self.dir,
         }
     }
 }
@@ -113,11 +116,25 @@ impl Run {
 /// - `/json`: a health document
 /// - `/echo`: 200 with the request's Authorization header as plain text
 /// - `/gauge/MS`: counts requests in flight (see [`Server::max_in_flight`]), waits MS, then 200
+/// - `/flaky/KEY/N`: 503 for the first N requests with this KEY, then 200
+/// - `/after/KEY/MS`: 503 until MS milliseconds after the first request with this KEY, then 200
+/// - `/toggle/KEY`: 200 and 503 in turn
+///
+/// Every request is counted by path ([`Server::hits`]) and logged as `start PATH` /
+/// `end PATH` ([`Server::log`]).
 pub struct Server {
     pub addr: SocketAddr,
-    in_flight: Arc<AtomicUsize>,
-    max_in_flight: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     _runtime: tokio::runtime::Runtime,
+}
+
+#[derive(Default)]
+struct Shared {
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    hits: Mutex<HashMap<String, usize>>,
+    first_seen: Mutex<HashMap<String, Instant>>,
+    log: Mutex<Vec<String>>,
 }
 
 impl Server {
@@ -127,22 +144,20 @@ impl Server {
             .enable_all()
             .build()
             .expect("runtime");
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared::default());
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
-        let (now, max) = (Arc::clone(&in_flight), Arc::clone(&max_in_flight));
+        let state = Arc::clone(&shared);
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (now, max) = (Arc::clone(&now), Arc::clone(&max));
+                let state = Arc::clone(&state);
                 tokio::spawn(async move {
-                    let service =
-                        service_fn(move |req| route(req, Arc::clone(&now), Arc::clone(&max)));
+                    let service = service_fn(move |req| route(req, Arc::clone(&state)));
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
@@ -151,8 +166,7 @@ impl Server {
         });
         Server {
             addr,
-            in_flight,
-            max_in_flight,
+            shared,
             _runtime: runtime,
         }
     }
@@ -162,21 +176,38 @@ impl Server {
     }
 
     pub fn max_in_flight(&self) -> usize {
-        self.max_in_flight.load(Ordering::SeqCst)
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
-    #[allow(dead_code)]
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
+    /// How many requests asked for `path`.
+    pub fn hits(&self, path: &str) -> usize {
+        self.shared
+            .hits
+            .lock()
+            .expect("hits")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `start PATH` and `end PATH` lines in the order they happened.
+    pub fn log(&self) -> Vec<String> {
+        self.shared.log.lock().expect("log").clone()
     }
 }
 
 async fn route(
     request: Request<Incoming>,
-    now: Arc<AtomicUsize>,
-    max: Arc<AtomicUsize>,
+    state: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
+    let count = {
+        let mut hits = state.hits.lock().expect("hits");
+        let n = hits.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    state.log.lock().expect("log").push(format!("start {path}"));
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (status, body): (u16, String) = match parts.as_slice() {
         ["status", code] => (code.parse().unwrap_or(500), r#"{"status":"ok"}"#.to_owned()),
@@ -199,14 +230,43 @@ async fn route(
             (200, format!("you sent {auth}"))
         }
         ["gauge", ms] => {
-            let current = now.fetch_add(1, Ordering::SeqCst) + 1;
-            max.fetch_max(current, Ordering::SeqCst);
+            let current = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            state.max_in_flight.fetch_max(current, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
-            now.fetch_sub(1, Ordering::SeqCst);
+            state.in_flight.fetch_sub(1, Ordering::SeqCst);
             (200, "counted".to_owned())
+        }
+        ["flaky", _, n] => {
+            let failures: usize = n.parse().unwrap_or(0);
+            if count <= failures {
+                (503, "not yet".to_owned())
+            } else {
+                (200, "ok now".to_owned())
+            }
+        }
+        ["after", _, ms] => {
+            let first = *state
+                .first_seen
+                .lock()
+                .expect("first")
+                .entry(path.clone())
+                .or_insert_with(Instant::now);
+            if first.elapsed() >= Duration::from_millis(ms.parse().unwrap_or(0)) {
+                (200, "ready".to_owned())
+            } else {
+                (503, "warming up".to_owned())
+            }
+        }
+        ["toggle", _] => {
+            if count % 2 == 1 {
+                (200, "up".to_owned())
+            } else {
+                (503, "down".to_owned())
+            }
         }
         _ => (404, "not found".to_owned()),
     };
+    state.log.lock().expect("log").push(format!("end {path}"));
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -1,0 +1,211 @@
+//! The dependency graph of a plan: the startup order (dependencies first) as a
+//! numbered list, and the same graph as Mermaid and Graphviz DOT.
+//!
+//! Only items that take part in a dependency appear. A dependency on a group
+//! means the whole group.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use crate::engine::plan::{Plan, PlanItem};
+
+/// Items in startup order: level 0 depends on nothing, level n only on lower levels.
+pub fn levels(plan: &Plan) -> Vec<Vec<&PlanItem>> {
+    let items = plan.walk();
+    let by_id: HashMap<&str, &PlanItem> = items.iter().map(|i| (i.id.as_str(), *i)).collect();
+    let mut involved: Vec<&PlanItem> = items
+        .iter()
+        .copied()
+        .filter(|i| !i.depends_on.is_empty() || items.iter().any(|o| o.depends_on.contains(&i.id)))
+        .collect();
+    involved.dedup_by(|a, b| a.id == b.id);
+    let mut level: HashMap<&str, usize> = HashMap::new();
+    // Longest path from a source; validation guarantees there is no cycle, and
+    // the bound below keeps this total even if there were.
+    for _ in 0..=involved.len() {
+        let mut changed = false;
+        for item in &involved {
+            let l = item
+                .depends_on
+                .iter()
+                .filter(|d| by_id.contains_key(d.as_str()))
+                .map(|d| level.get(d.as_str()).map_or(1, |l| l + 1))
+                .max()
+                .unwrap_or(0);
+            if level.get(item.id.as_str()) != Some(&l) {
+                level.insert(item.id.as_str(), l);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut grouped: BTreeMap<usize, Vec<&PlanItem>> = BTreeMap::new();
+    for item in involved {
+        grouped
+            .entry(level[item.id.as_str()])
+            .or_default()
+            .push(item);
+    }
+    grouped.into_values().collect()
+}
+
+/// The startup order as a numbered list.
+pub fn list(plan: &Plan) -> String {
+    let levels = levels(plan);
+    if levels.is_empty() {
+        return "No item depends on another: there is no order to respect.\n".to_owned();
+    }
+    let width = levels
+        .iter()
+        .flatten()
+        .map(|i| i.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!(
+        "Startup order of {} (dependencies first):\n",
+        plan.info.name
+    );
+    for (n, items) in levels.iter().enumerate() {
+        for (k, item) in items.iter().enumerate() {
+            let step = if k == 0 {
+                format!("{:>3}.", n + 1)
+            } else {
+                "    ".to_owned()
+            };
+            let after = if item.depends_on.is_empty() {
+                String::new()
+            } else {
+                format!("  (after {})", item.depends_on.join(", "))
+            };
+            let _ = writeln!(out, "{step} {:<width$}  {}{after}", item.id, item.title);
+        }
+    }
+    out
+}
+
+fn mermaid_id(id: &str) -> String {
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn mermaid_label(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+/// The graph as a Mermaid flowchart: arrows point from a dependency to what needs it.
+pub fn mermaid(plan: &Plan) -> String {
+    let mut out = String::from("flowchart LR\n");
+    for item in levels(plan).into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "  {}[\"{}\"]",
+            mermaid_id(&item.id),
+            mermaid_label(&item.title)
+        );
+    }
+    for item in levels(plan).into_iter().flatten() {
+        for dep in &item.depends_on {
+            let _ = writeln!(out, "  {} --> {}", mermaid_id(dep), mermaid_id(&item.id));
+        }
+    }
+    out
+}
+
+fn dot_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The graph in Graphviz DOT: arrows point from a dependency to what needs it.
+pub fn dot(plan: &Plan) -> String {
+    let mut out = format!(
+        "digraph {} {{\n  rankdir=LR;\n  node [shape=box];\n",
+        dot_string(&plan.info.name)
+    );
+    for item in levels(plan).into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "  {} [label={}];",
+            dot_string(&item.id),
+            dot_string(&item.title)
+        );
+    }
+    for item in levels(plan).into_iter().flatten() {
+        for dep in &item.depends_on {
+            let _ = writeln!(out, "  {} -> {};", dot_string(dep), dot_string(&item.id));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::ChecklistInfo;
+
+    fn item(id: &str, deps: &[&str]) -> PlanItem {
+        PlanItem {
+            id: id.into(),
+            title: format!("Title \"{id}\""),
+            owner: None,
+            tags: Vec::new(),
+            critical: false,
+            optional: false,
+            deferred: false,
+            depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
+            declared: None,
+            manual: false,
+            probes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            info: ChecklistInfo {
+                name: "Services".into(),
+                ..ChecklistInfo::default()
+            },
+            items: vec![
+                item("gateway", &["auth", "docs"]),
+                item("auth", &["db", "cache"]),
+                item("docs", &["db"]),
+                item("db", &[]),
+                item("cache", &[]),
+                item("unrelated", &[]),
+            ],
+        }
+    }
+
+    #[test]
+    fn levels_put_dependencies_first() {
+        let plan = plan();
+        let ids: Vec<Vec<&str>> = levels(&plan)
+            .iter()
+            .map(|l| l.iter().map(|i| i.id.as_str()).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![vec!["db", "cache"], vec!["auth", "docs"], vec!["gateway"]]
+        );
+    }
+
+    #[test]
+    fn renders_list_mermaid_and_dot() {
+        let list = list(&plan());
+        assert!(list.contains("  1. db"), "{list}");
+        assert!(list.contains("  3. gateway"), "{list}");
+        assert!(list.contains("(after auth, docs)"), "{list}");
+        assert!(!list.contains("unrelated"));
+        let m = mermaid(&plan());
+        assert!(m.starts_with("flowchart LR\n"));
+        assert!(m.contains("  db --> auth\n"));
+        assert!(m.contains("#quot;"));
+        let d = dot(&plan());
+        assert!(d.contains("  \"db\" -> \"auth\";\n"));
+        assert!(d.contains("label=\"Title \\\"db\\\"\""));
+    }
+}

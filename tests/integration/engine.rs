@@ -1,0 +1,444 @@
+//! The engine against slow, flaky and failing servers: retries, `wait_until`,
+//! dependency order and blocking, per-host limits, interrupts, watch, saved runs.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::{Run, Server, item, statuses};
+
+fn one_probe(server: &Server, path: &str, extra: &str) -> String {
+    format!(
+        "version: 1\nname: One\nsections:\n  - id: svc\n    title: Service\n    probe:\n      http: {{ url: \"{}\" }}\n{extra}",
+        server.url(path)
+    )
+}
+
+#[test]
+fn a_probe_that_passes_after_retries_is_green_and_marked_flaky() {
+    let server = Server::start();
+    let checklist = one_probe(
+        &server,
+        "/flaky/a/2",
+        "      retries: 3\n      retry_delay: 20ms\n",
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(0);
+    let report = ran.json();
+    let probe = &item(&report, "svc")["probes"][0];
+    assert_eq!(probe["verdict"], "pass");
+    assert_eq!(probe["attempts"], 3);
+    assert_eq!(probe["flaky"], true);
+    let evidence = probe["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("flaky: passed on attempt 3 of 4, attempt 1 said: expected status 2xx, got 503 Service Unavailable"),
+        "{evidence}"
+    );
+    assert_eq!(server.hits("/flaky/a/2"), 3);
+
+    let board = Run::new(&["check", "--color", "never"]).with_checklist(&one_probe(
+        &server,
+        "/flaky/b/1",
+        "      retries: 1\n      retry_delay: 20ms\n",
+    ));
+    let ran = board.run();
+    ran.code(0);
+    assert!(
+        ran.stdout.contains("↳ 200 OK in"),
+        "a flaky pass shows its evidence:\n{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("flaky: passed on attempt 2 of 2"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn retries_that_never_pass_stay_red_and_count_every_attempt() {
+    let server = Server::start();
+    let checklist = one_probe(
+        &server,
+        "/status/503",
+        "      retries: 2\n      retry_delay: 10ms\n",
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    let probe = &item(&report, "svc")["probes"][0];
+    assert_eq!(probe["attempts"], 3);
+    assert!(
+        probe["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("(all 3 attempts failed)")
+    );
+    assert_eq!(server.hits("/status/503"), 3);
+}
+
+#[test]
+fn wait_until_keeps_probing_until_the_deploy_is_healthy() {
+    let server = Server::start();
+    let checklist = one_probe(
+        &server,
+        "/after/deploy/400",
+        "      wait_until: 10s\n      interval: 50ms\n",
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(0);
+    let report = ran.json();
+    let probe = &item(&report, "svc")["probes"][0];
+    assert_eq!(probe["verdict"], "pass");
+    assert!(probe["attempts"].as_u64().unwrap_or(0) >= 2, "{probe}");
+    assert!(
+        probe["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("passed after"),
+        "{probe}"
+    );
+    assert_eq!(probe.get("flaky"), None, "waiting is not flakiness");
+}
+
+#[test]
+fn wait_until_gives_up_at_its_deadline() {
+    let server = Server::start();
+    let checklist = one_probe(
+        &server,
+        "/status/503",
+        "      wait_until: 300ms\n      interval: 50ms\n",
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    let probe = &item(&report, "svc")["probes"][0];
+    assert!(
+        probe["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("still not passing after"),
+        "{probe}"
+    );
+    let hits = server.hits("/status/503");
+    assert!(
+        (2..=8).contains(&hits),
+        "about one attempt per interval, got {hits}"
+    );
+}
+
+fn chain(server: &Server, db: &str) -> String {
+    format!(
+        r#"version: 1
+name: Chain
+sections:
+  - id: db
+    title: Database
+    probe:
+      http: {{ url: "{db}" }}
+  - id: api
+    title: API
+    depends_on: [db]
+    probe:
+      http: {{ url: "{api}" }}
+  - id: web
+    title: Web
+    depends_on: [api]
+    items:
+      - id: web-home
+        title: Home page
+        probe:
+          http: {{ url: "{web}" }}
+"#,
+        db = server.url(db),
+        api = server.url("/status/200"),
+        web = server.url("/json"),
+    )
+}
+
+#[test]
+fn dependencies_run_first_and_a_red_dependency_blocks_its_dependents() {
+    let server = Server::start();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&chain(&server, "/status/500"))
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    assert_eq!(
+        server.hits("/status/200"),
+        0,
+        "a blocked item's probes are not run"
+    );
+    assert_eq!(server.hits("/json"), 0, "nor those of a group's children");
+    let api = item(&report, "api");
+    assert_eq!(api["status"], "red");
+    assert_eq!(api["probes"][0]["verdict"], "skipped");
+    assert_eq!(
+        api["probes"][0]["evidence"],
+        "not run: blocked by `db` (red)"
+    );
+    let web = item(&report, "web");
+    let reason = web["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("blocked by `api` (red: blocked by `db` (red: expected status 2xx, got 500 Internal Server Error"),
+        "the cause chain is shown: {reason}"
+    );
+    assert_eq!(report["summary"]["probes_skipped"], 2);
+}
+
+#[test]
+fn run_blocked_runs_them_anyway_and_they_stay_red() {
+    let server = Server::start();
+    let ran = Run::new(&["check", "--run-blocked", "--format", "json"])
+        .with_checklist(&chain(&server, "/status/500"))
+        .run();
+    ran.code(1);
+    assert_eq!(server.hits("/status/200"), 1);
+    assert_eq!(server.hits("/json"), 1);
+    assert_eq!(statuses(&ran.json())["api"], "red");
+}
+
+#[test]
+fn a_dependency_finishes_before_its_dependents_start() {
+    let server = Server::start();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&chain(&server, "/slow/300"))
+        .run();
+    ran.code(0);
+    let log = server.log();
+    let position = |line: &str| {
+        log.iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line} missing: {log:?}"))
+    };
+    assert!(
+        position("end /slow/300") < position("start /status/200"),
+        "{log:?}"
+    );
+    assert!(
+        position("end /status/200") < position("start /json"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn the_per_host_limit_holds_whatever_the_global_limit() {
+    let server = Server::start();
+    let mut checklist = String::from(
+        "version: 1\nname: Many\nsections:\n  - id: many\n    title: Many\n    items:\n",
+    );
+    for i in 0..10 {
+        checklist.push_str(&format!(
+            "      - id: p{i}\n        title: Probe {i}\n        probe:\n          http: {{ url: \"{}\" }}\n",
+            server.url("/gauge/120")
+        ));
+    }
+    let ran = Run::new(&["check", "-j", "10", "--per-host", "2", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(0);
+    assert_eq!(server.max_in_flight(), 2);
+}
+
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_prints_the_partial_board_marked_interrupted_and_exits_130() {
+    let server = Server::start();
+    let checklist = format!(
+        "version: 1\nname: Partial\nsections:\n  - id: quick\n    title: Quick\n    probe:\n      http: {{ url: \"{}\" }}\n  - id: stuck\n    title: Stuck\n    probe:\n      http: {{ url: \"{}\" }}\n      timeout: 60s\n",
+        server.url("/status/200"),
+        server.url("/gauge/60000")
+    );
+    let mut run = Run::new(&["check", "--color", "never"]).with_checklist(&checklist);
+    let child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for("the slow request", || {
+        server.max_in_flight() == 1 && server.hits("/status/200") == 1
+    });
+    let sent = Instant::now();
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        sent.elapsed() < Duration::from_secs(30),
+        "the stuck probe was cancelled, not awaited"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("interrupted: the board shows what finished before the stop"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("🟢   Quick"), "{stdout}");
+    assert!(stdout.contains("↳ not run: interrupted"), "{stdout}");
+    assert!(
+        stdout.contains("gate failed: the run was interrupted"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("press Ctrl-C again to quit at once"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_twice_quits_at_once() {
+    let server = Server::start();
+    let checklist = one_probe(&server, "/gauge/60000", "      timeout: 60s\n");
+    let mut run = Run::new(&["check", "--watch", "10s"]).with_checklist(&checklist);
+    let child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for("the slow request", || server.max_in_flight() == 1);
+    interrupt(&child);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+}
+
+#[test]
+fn watch_redraws_each_round_and_marks_what_changed() {
+    let server = Server::start();
+    let checklist = one_probe(&server, "/toggle/w", "");
+    let mut run =
+        Run::new(&["check", "--watch", "100ms", "--color", "never"]).with_checklist(&checklist);
+    let child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for("three rounds", || server.hits("/toggle/w") >= 3);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("round 1 at "), "{stdout}");
+    assert!(stdout.contains("round 2 at "), "{stdout}");
+    assert!(
+        stdout.contains("Service ◀ was 🟢"),
+        "round 2 marks the change:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Service ◀ was 🔴"),
+        "round 3 marks the change back:\n{stdout}"
+    );
+}
+
+#[test]
+fn save_keeps_each_run_and_prunes_the_oldest() {
+    let server = Server::start();
+    let first = Run::new(&["check", "--save", "--keep", "2", "--format", "json"])
+        .with_checklist(&one_probe(&server, "/status/200", ""))
+        .run();
+    first.code(0);
+    let dir = first.dir.as_ref().expect("temp dir").path().to_path_buf();
+    for _ in 0..2 {
+        let mut again = Run::new(&["check", "--save", "--keep", "2", "--format", "json"]);
+        again.command().current_dir(&dir);
+        again.run().code(0);
+    }
+    let runs: Vec<_> = std::fs::read_dir(dir.join(".candlefish/runs"))
+        .expect("runs dir")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    for entry in runs {
+        let text = std::fs::read_to_string(entry.path()).expect("read run");
+        let report: serde_json::Value =
+            serde_json::from_str(&text).expect("a saved run is a JSON report");
+        assert_eq!(report["schema_version"], 1);
+    }
+}
+
+#[test]
+fn graph_prints_the_startup_order_as_a_list_mermaid_and_dot() {
+    let server = Server::start();
+    let checklist = chain(&server, "/status/200");
+    let ran = Run::new(&["graph"]).with_checklist(&checklist).run();
+    ran.code(0);
+    assert_eq!(
+        ran.stdout,
+        "Startup order of Chain (dependencies first):\n  1. db   Database\n  2. api  API  (after db)\n  3. web  Web  (after api)\n"
+    );
+    let ran = Run::new(&["graph", "--format", "mermaid"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(0);
+    assert!(
+        ran.stdout.contains("  db --> api\n  api --> web\n"),
+        "{}",
+        ran.stdout
+    );
+    let ran = Run::new(&["graph", "--format", "dot"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(0);
+    assert!(ran.stdout.contains("\"db\" -> \"api\";"), "{}", ran.stdout);
+}
+
+#[test]
+fn graph_of_the_production_checklist_has_a_startup_order() {
+    let ran = Run::new(&["graph", "checklists/production.yaml"]).run();
+    ran.code(0);
+    assert!(
+        ran.stdout
+            .starts_with("Startup order of Candlefish AI Production Deployment Checklist"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("  1. "), "{}", ran.stdout);
+    assert!(ran.stdout.contains("  2. "), "{}", ran.stdout);
+}
+
+#[test]
+fn retry_settings_are_validated() {
+    let server = Server::start();
+    for (extra, message) in [
+        (
+            "      retries: 2\n      wait_until: 1m\n",
+            "`retries` and `wait_until` cannot be combined",
+        ),
+        ("      retries: 50\n", "retries is 50; at most 10"),
+        ("      interval: 1s\n", "`interval` needs `wait_until`"),
+        (
+            "      wait_until: 1s\n      interval: 2s\n",
+            "interval (2s) is not below wait_until (1s)",
+        ),
+    ] {
+        let ran = Run::new(&["validate", "candlefish.yaml"])
+            .with_checklist(&one_probe(&server, "/", extra))
+            .run();
+        ran.code(2);
+        assert!(ran.stderr.contains(message), "{message}:\n{}", ran.stderr);
+    }
+}
