@@ -387,11 +387,13 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         manual: item.manual.is_some(),
         probes: item
             .all_probes()
-            .map(|spec| PlanProbe {
-                kind: spec.value.kind.clone(),
-                name: spec.value.options.name.clone(),
-                timeout: spec.value.options.timeout.map_or(default_timeout, |t| t.0),
-                persistence: persistence(&spec.value.options),
+            .map(|spec| {
+                std::sync::Arc::new(PlanProbe {
+                    kind: spec.value.kind.clone(),
+                    name: spec.value.options.name.clone(),
+                    timeout: spec.value.options.timeout.map_or(default_timeout, |t| t.0),
+                    persistence: persistence(&spec.value.options),
+                })
             })
             .collect(),
         items: item

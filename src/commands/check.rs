@@ -25,11 +25,17 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         return Exit::Usage;
     };
     let selectors: Vec<Selector> = args.only.iter().map(|s| Selector::parse(s)).collect();
-    let plan = match select(&loaded.plan, &selectors) {
-        Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
+    // Only the plan is needed from here on; the parsed checklist is dropped.
+    let crate::checklist::Loaded { plan, .. } = loaded;
+    let plan = if selectors.is_empty() {
+        plan
+    } else {
+        match select(&plan, &selectors) {
+            Ok(plan) => plan,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Exit::Usage;
+            }
         }
     };
     let cancel = interrupt::install();
@@ -122,7 +128,13 @@ pub fn render(report: &Report, display: &DisplayArgs, term: Terminal, previous: 
         width: display.width.or(term.width).unwrap_or(80),
         previous: previous.map(report::board::statuses),
     };
-    print!("{}", report::render(report, display.format, &board));
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = report::write(report, display.format, &board, &mut out) {
+        // A closed pipe (`| head`) is not an error worth a message.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: could not write the report: {e}");
+        }
+    }
 }
 
 /// Runs a plan once with the default gate: used by `demo`.

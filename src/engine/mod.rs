@@ -89,7 +89,7 @@ pub async fn run(
                 item: item_index,
                 item_id: item.id.clone(),
                 host: probe.kind.host(),
-                probe: probe.clone(),
+                probe: std::sync::Arc::clone(probe),
             });
         }
     }

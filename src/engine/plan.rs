@@ -1,6 +1,7 @@
 //! The engine's input: a validated checklist with every location, variable and
 //! default resolved. Built by `checklist::validate`; nothing here knows YAML.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ pub struct PlanItem {
     /// A person signs it off.
     pub manual: bool,
     /// Its probes.
-    pub probes: Vec<PlanProbe>,
+    pub probes: Vec<Arc<PlanProbe>>,
     /// Its children.
     pub items: Vec<PlanItem>,
 }

@@ -28,7 +28,7 @@ use crate::probe::Context;
 pub(crate) struct Task {
     pub item: usize,
     pub item_id: String,
-    pub probe: PlanProbe,
+    pub probe: Arc<PlanProbe>,
     pub host: Option<String>,
 }
 

@@ -91,6 +91,16 @@ pub struct HttpExpect {
     pub json: Vec<JsonExpect>,
 }
 
+impl HttpExpect {
+    /// Whether any expectation looks at the body.
+    fn needs_body(&self) -> bool {
+        !self.body_contains.0.is_empty()
+            || !self.body_not_contains.0.is_empty()
+            || self.body_matches.is_some()
+            || !self.json.is_empty()
+    }
+}
+
 /// An assertion on the values a JSONPath (RFC 9535) selects in the body.
 /// Give `equals`, `matches`, or `exists`.
 #[derive(Debug, Clone, Deserialize)]
@@ -427,7 +437,8 @@ impl Probe for HttpProbe {
             Err(e) => return Finding::error(describe_error(&e, &self.url)),
         };
         let status = response.status();
-        let body = match read_bounded(response, MAX_BODY).await {
+        let keep = self.expect.needs_body();
+        let body = match read_bounded(response, MAX_BODY, keep).await {
             Ok(body) => body,
             Err(e) => {
                 return Finding::error(format!(
@@ -456,25 +467,38 @@ struct Observed {
 
 struct Body {
     bytes: Vec<u8>,
+    seen: usize,
     truncated: bool,
 }
 
+/// Reads at most `limit` bytes of the body. With `keep` false the bytes are
+/// counted and dropped (nothing needs them), so memory stays flat however many
+/// probes run at once.
 async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
+    keep: bool,
 ) -> Result<Body, reqwest::Error> {
     let mut bytes = Vec::new();
+    let mut seen = 0usize;
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - bytes.len();
+        let room = limit - seen;
+        let take = chunk.len().min(room);
+        if keep {
+            bytes.extend_from_slice(&chunk[..take]);
+        }
+        seen += take;
         if chunk.len() > room {
-            bytes.extend_from_slice(&chunk[..room]);
             truncated = true;
             break;
         }
-        bytes.extend_from_slice(&chunk);
     }
-    Ok(Body { bytes, truncated })
+    Ok(Body {
+        bytes,
+        seen,
+        truncated,
+    })
 }
 
 /// Compares one observed exchange with the expectations.
@@ -508,7 +532,7 @@ fn compare(expect: &HttpExpect, seen: &Observed) -> Finding {
     let body_size = if seen.body.truncated {
         format!("the first {} KiB of the body", MAX_BODY / 1024)
     } else {
-        format!("a {}-byte body", seen.body.bytes.len())
+        format!("a {}-byte body", seen.body.seen)
     };
     for needle in &expect.body_contains.0 {
         let found = text.contains(needle.as_str());
@@ -690,6 +714,7 @@ mod tests {
             latency: Duration::from_millis(ms),
             body: Body {
                 bytes: body.as_bytes().to_vec(),
+                seen: body.len(),
                 truncated: false,
             },
         }

@@ -2,7 +2,17 @@
 //! `docs/json-schema.md` and `docs/report.schema.json`, versioned by
 //! `schema_version`.
 
+use std::io::Write as _;
+
 use crate::outcome::Report;
+
+/// Streams the report as pretty-printed JSON with a trailing newline.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut buffered, report)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> String {

@@ -18,6 +18,20 @@ pub enum Format {
     Json,
 }
 
+/// Writes `report` in `format` to `out`, streaming the large formats.
+pub fn write(
+    report: &Report,
+    format: Format,
+    board: &BoardOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        Format::Board => out.write_all(board::render(report, board).as_bytes()),
+    }?;
+    out.flush()
+}
+
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, board: &BoardOptions) -> String {
     match format {
