@@ -9,3 +9,5 @@ mod errors;
 mod production;
 mod schema;
 mod support;
+mod tls;
+mod tls_support;
