@@ -187,8 +187,11 @@ impl Reply {
             End::Matched => got,
             End::Full => format!("{got} (the first {} bytes)", self.bytes.len()),
             End::Closed => format!("{got} (then the connection closed)"),
+            End::Quiet(wait) if self.bytes.is_empty() => {
+                format!("nothing within {}", format_duration(*wait))
+            }
             End::Quiet(wait) => format!(
-                "{got} ({} bytes, then nothing more within {})",
+                "{got} ({} bytes within {})",
                 self.bytes.len(),
                 format_duration(*wait)
             ),

@@ -319,21 +319,43 @@ pub(crate) fn connect_error(host: &str, port: u16, e: &std::io::Error) -> String
 
 /// A person's account of a failed TLS handshake.
 pub(crate) fn tls_error(e: &std::io::Error) -> String {
-    let inner = e
+    match e
         .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    match inner {
-        Some(rustls::Error::AlertReceived(alert)) => {
-            format!("the server refused the handshake (alert {alert:?})")
-        }
-        Some(rustls::Error::InvalidMessage(_)) => {
-            "an answer that is not TLS (is this a TLS port?)".to_owned()
-        }
-        Some(other) => other.to_string(),
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(inner) => rustls_error(inner),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the server closed the connection during the handshake".to_owned()
         }
         None => e.to_string(),
+    }
+}
+
+/// Whether an I/O error is a TLS failure rather than a connection failure.
+pub(crate) fn is_tls_error(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
+fn rustls_error(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::AlertReceived(alert) => {
+            format!("the server refused the handshake (alert {alert:?})")
+        }
+        rustls::Error::InvalidMessage(_) => {
+            "an answer that is not TLS (is this a TLS port?)".to_owned()
+        }
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+            "the certificate's issuer is not trusted".to_owned()
+        }
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            "the certificate has expired".to_owned()
+        }
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => "the certificate is for another host".to_owned(),
+        other => other.to_string(),
     }
 }
 

@@ -28,7 +28,7 @@ use crate::outcome::Check;
 use crate::probe::expect::{Finding, check};
 use crate::probe::http::redact_url;
 use crate::probe::reply::{ReplyExpect, quote};
-use crate::probe::tls::verify;
+use crate::probe::tls::{is_tls_error, tls_error, verify};
 use crate::probe::{Context, Probe};
 
 /// The most messages read while waiting for a reply or a pong.
@@ -423,6 +423,9 @@ fn connect_error(error: &tungstenite::Error, url: &str) -> String {
     match error {
         tungstenite::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("connection refused ({place})")
+        }
+        tungstenite::Error::Io(e) if is_tls_error(e) => {
+            format!("TLS with {place} failed: {}", tls_error(e))
         }
         tungstenite::Error::Io(e) => format!("could not connect to {place}: {e}"),
         tungstenite::Error::Tls(e) => format!("TLS with {place} failed: {e}"),

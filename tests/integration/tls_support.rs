@@ -271,3 +271,34 @@ pub fn wait_for_port(addr: SocketAddr, within: Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A TCP server on 127.0.0.1 that runs `handler` for every connection: for
+/// scripted peers (banners, trickles, floods).
+pub struct TcpServer {
+    pub addr: SocketAddr,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TcpServer {
+    pub fn start<F, Fut>(handler: F) -> TcpServer
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let runtime = runtime();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let handler = Arc::new(handler);
+        runtime.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(handler(tcp));
+            }
+        });
+        TcpServer {
+            addr,
+            _runtime: runtime,
+        }
+    }
+}
