@@ -40,25 +40,25 @@ pub struct DnsProbe {
     pub nameserver: Option<Nameserver>,
     /// Expected A (IPv4) records.
     #[serde(default, deserialize_with = "records")]
-    pub a: Option<Records>,
+    pub a: Option<Box<Records>>,
     /// Expected AAAA (IPv6) records.
     #[serde(default, deserialize_with = "records")]
-    pub aaaa: Option<Records>,
+    pub aaaa: Option<Box<Records>>,
     /// Expected CNAME target.
     #[serde(default, deserialize_with = "records")]
-    pub cname: Option<Records>,
+    pub cname: Option<Box<Records>>,
     /// Expected TXT records (each record's strings joined).
     #[serde(default, deserialize_with = "records")]
-    pub txt: Option<Records>,
+    pub txt: Option<Box<Records>>,
     /// Expected MX records: `10 mx.example.com`, or just the host.
     #[serde(default, deserialize_with = "records")]
-    pub mx: Option<Records>,
+    pub mx: Option<Box<Records>>,
     /// Expected CAA records: `issue letsencrypt.org`.
     #[serde(default, deserialize_with = "records")]
-    pub caa: Option<Records>,
+    pub caa: Option<Box<Records>>,
     /// Expected NS records.
     #[serde(default, deserialize_with = "records")]
-    pub ns: Option<Records>,
+    pub ns: Option<Box<Records>>,
     /// `true`: exactly one TXT record starting `v=spf1` (default `false`).
     #[serde(default)]
     pub spf: bool,
@@ -109,7 +109,7 @@ pub struct Records {
 }
 
 /// Reads `Records` from a string, a list, or a mapping.
-fn records<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Records>, D::Error> {
+fn records<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Box<Records>>, D::Error> {
     struct RecordsVisitor;
     impl<'de> Visitor<'de> for RecordsVisitor {
         type Value = Records;
@@ -137,7 +137,9 @@ fn records<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Records>
             Records::deserialize(de::value::MapAccessDeserializer::new(map))
         }
     }
-    deserializer.deserialize_any(RecordsVisitor).map(Some)
+    deserializer
+        .deserialize_any(RecordsVisitor)
+        .map(|r| Some(Box::new(r)))
 }
 
 impl DnsProbe {
@@ -153,7 +155,7 @@ impl DnsProbe {
             (RecordType::NS, &self.ns),
         ]
         .into_iter()
-        .filter_map(|(kind, records)| records.as_ref().map(|r| (kind, r)))
+        .filter_map(|(kind, records)| records.as_deref().map(|r| (kind, r)))
         .collect()
     }
 

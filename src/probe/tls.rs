@@ -193,7 +193,8 @@ impl Probe for TlsProbe {
         if self.expiry_warn <= self.expiry_fail {
             problems.push(format!(
                 "expiry_warn ({}) must be longer than expiry_fail ({}), or it can never warn",
-                self.expiry_warn, self.expiry_fail
+                judge::days(self.expiry_warn),
+                judge::days(self.expiry_fail)
             ));
         }
         problems

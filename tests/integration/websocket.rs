@@ -50,6 +50,8 @@ impl WsServer {
     }
 }
 
+// tungstenite's handshake callback type is fixed: its error is a whole response.
+#[allow(clippy::result_large_err)]
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
     let seen = Arc::new(Mutex::new((String::new(), String::new())));
     let record = Arc::clone(&seen);

@@ -184,7 +184,7 @@ pub fn policy(label: &str, prefix: &str, answer: &Answer) -> (Check, String) {
 fn joined(values: &[crate::checklist::text::Text]) -> String {
     values
         .iter()
-        .map(|v| v.as_str())
+        .map(crate::checklist::text::Text::as_str)
         .collect::<Vec<_>>()
         .join(", ")
 }

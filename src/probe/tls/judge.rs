@@ -166,11 +166,11 @@ fn expiry_check(probe: &TlsProbe, leaf: &CertFacts, now: i64) -> Check {
 }
 
 /// `14 days` for whole days, else the duration as written.
-fn days(limit: crate::checklist::scalar::Dur) -> String {
+pub(crate) fn days(limit: crate::checklist::scalar::Dur) -> String {
     let secs = limit.0.as_secs();
     match secs / 86_400 {
-        1 if secs % 86_400 == 0 => "1 day".to_owned(),
-        n if secs % 86_400 == 0 => format!("{n} days"),
+        1 if secs.is_multiple_of(86_400) => "1 day".to_owned(),
+        n if secs.is_multiple_of(86_400) => format!("{n} days"),
         _ => limit.to_string(),
     }
 }
