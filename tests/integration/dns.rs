@@ -101,13 +101,18 @@ fn answer(query: &[u8], zone: &[Record]) -> Option<Vec<u8>> {
 impl DnsServer {
     fn start(silent: bool) -> DnsServer {
         let runtime = runtime();
+        // One port for both: a free UDP port may be taken for TCP, so retry.
         let (udp, tcp) = runtime.block_on(async {
-            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-                .await
-                .expect("udp");
-            let addr = udp.local_addr().expect("addr");
-            let tcp = tokio::net::TcpListener::bind(addr).await.expect("tcp");
-            (udp, tcp)
+            for _ in 0..50 {
+                let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                    .await
+                    .expect("udp");
+                let addr = udp.local_addr().expect("addr");
+                if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+                    return (udp, tcp);
+                }
+            }
+            panic!("no port free for both UDP and TCP on 127.0.0.1")
         });
         let addr = udp.local_addr().expect("addr");
         let zone = Arc::new(zone());

@@ -59,7 +59,10 @@ fn seen(leaf: CertFacts, legacy: Legacy) -> Observed {
 fn a_good_certificate_reads_as_one_line_with_its_details() {
     let f = compare(
         &probe(),
-        &seen(leaf(89, Key::Ec(256)), Legacy::Refused("alert protocol_version".into())),
+        &seen(
+            leaf(89, Key::Ec(256)),
+            Legacy::Refused("alert protocol_version".into()),
+        ),
     );
     assert_eq!(f.verdict, Verdict::Pass);
     assert_eq!(
@@ -70,23 +73,42 @@ fn a_good_certificate_reads_as_one_line_with_its_details() {
 
 #[test]
 fn expiry_thresholds_warn_then_fail() {
-    let warn = compare(&probe(), &seen(leaf(20, Key::Ec(256)), Legacy::Refused("x".into())));
+    let warn = compare(
+        &probe(),
+        &seen(leaf(20, Key::Ec(256)), Legacy::Refused("x".into())),
+    );
     assert_eq!(warn.verdict, Verdict::Warn);
     assert!(
-        warn.evidence
-            .starts_with("expected more than 30 days before expiry, got expires 2027-02-04 (in 20 days)"),
+        warn.evidence.starts_with(
+            "expected more than 30 days before expiry, got expires 2027-02-04 (in 20 days)"
+        ),
         "{}",
         warn.evidence
     );
-    let fail = compare(&probe(), &seen(leaf(5, Key::Ec(256)), Legacy::Refused("x".into())));
+    let fail = compare(
+        &probe(),
+        &seen(leaf(5, Key::Ec(256)), Legacy::Refused("x".into())),
+    );
     assert_eq!(fail.verdict, Verdict::Fail);
-    let expired = compare(&probe(), &seen(leaf(-3, Key::Ec(256)), Legacy::Refused("x".into())));
-    assert!(expired.evidence.contains("got expired 2027-01-12 (2 days ago)"), "{}", expired.evidence);
+    let expired = compare(
+        &probe(),
+        &seen(leaf(-3, Key::Ec(256)), Legacy::Refused("x".into())),
+    );
+    assert!(
+        expired
+            .evidence
+            .contains("got expired 2027-01-12 (2 days ago)"),
+        "{}",
+        expired.evidence
+    );
 }
 
 #[test]
 fn weak_keys_and_legacy_versions_fail() {
-    let f = compare(&probe(), &seen(leaf(89, Key::Rsa(1024)), Legacy::Accepted(0x0301)));
+    let f = compare(
+        &probe(),
+        &seen(leaf(89, Key::Rsa(1024)), Legacy::Accepted(0x0301)),
+    );
     assert_eq!(f.verdict, Verdict::Fail);
     assert!(
         f.evidence.starts_with(
@@ -97,7 +119,10 @@ fn weak_keys_and_legacy_versions_fail() {
     );
     let mut old_ok = probe();
     old_ok.min_version = TlsVersion(0x0301);
-    let f = compare(&old_ok, &seen(leaf(89, Key::Ec(256)), Legacy::Accepted(0x0301)));
+    let f = compare(
+        &old_ok,
+        &seen(leaf(89, Key::Ec(256)), Legacy::Accepted(0x0301)),
+    );
     assert_eq!(f.verdict, Verdict::Pass, "{}", f.evidence);
 }
 
@@ -123,5 +148,8 @@ fn versions_parse_and_thresholds_are_validated() {
     p.expiry_warn = Dur(Duration::from_secs(7 * DAY as u64));
     let problems = p.validate(Duration::from_secs(10));
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].starts_with("expiry_warn (7 days) must be longer than expiry_fail (14 days)"), "{problems:?}");
+    assert!(
+        problems[0].starts_with("expiry_warn (7 days) must be longer than expiry_fail (14 days)"),
+        "{problems:?}"
+    );
 }
