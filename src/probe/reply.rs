@@ -1,10 +1,12 @@
 //! [`ReplyExpect`]: what a text reply must look like — contains, matches,
 //! equals — shared by the probes that read what a server says (`tcp` banners
-//! and replies, `websocket` messages).
+//! and replies, `websocket` messages), with the validation of their waits.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::checklist::scalar::Pattern;
+use crate::checklist::scalar::{Dur, Pattern, format_duration};
 use crate::checklist::text::Text;
 use crate::probe::expect::excerpt;
 use crate::probe::http::Strings;
@@ -56,6 +58,30 @@ impl ReplyExpect {
         }
         format!("to {}", parts.join(" and "))
     }
+}
+
+/// Problems with a probe's waits: a zero `read_timeout`, a `max_connect_time`
+/// that is zero or not below the probe's `timeout`.
+pub fn validate_waits(
+    read_timeout: Dur,
+    max_connect_time: Option<Dur>,
+    timeout: Duration,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if read_timeout.0.is_zero() {
+        problems.push("read_timeout is 0: nothing could ever be read".to_owned());
+    }
+    if let Some(max) = max_connect_time {
+        if max.0.is_zero() {
+            problems.push("max_connect_time is 0: no connection is that fast".to_owned());
+        } else if max.0 >= timeout {
+            problems.push(format!(
+                "max_connect_time ({max}) is not below the probe's timeout ({}): the timeout always fires first",
+                format_duration(timeout)
+            ));
+        }
+    }
+    problems
 }
 
 /// Text received, for evidence: quoted, single-line, at most 80 characters.

@@ -20,7 +20,7 @@ use crate::checklist::scalar::{Dur, format_duration};
 use crate::checklist::text::Text;
 use crate::outcome::Check;
 use crate::probe::expect::{Finding, check};
-use crate::probe::reply::{ReplyExpect, quote};
+use crate::probe::reply::{ReplyExpect, quote, validate_waits};
 use crate::probe::tls::connect_error;
 use crate::probe::{Context, Probe};
 
@@ -108,19 +108,11 @@ impl Probe for TcpProbe {
                 self.read_bytes
             ));
         }
-        if self.read_timeout.0.is_zero() {
-            problems.push("read_timeout is 0: nothing could ever be read".to_owned());
-        }
-        if let Some(max) = self.max_connect_time {
-            if max.0.is_zero() {
-                problems.push("max_connect_time is 0: no connection is that fast".to_owned());
-            } else if max.0 >= timeout {
-                problems.push(format!(
-                    "max_connect_time ({max}) is not below the probe's timeout ({}): the timeout always fires first",
-                    format_duration(timeout)
-                ));
-            }
-        }
+        problems.extend(validate_waits(
+            self.read_timeout,
+            self.max_connect_time,
+            timeout,
+        ));
         problems
     }
 
