@@ -6,9 +6,14 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod dns;
 pub mod expect;
 pub mod http;
 pub mod resolve;
+pub mod reply;
+pub mod tcp;
+pub mod tls;
+pub mod websocket;
 
 use std::fmt;
 use std::future::Future;
@@ -124,6 +129,10 @@ macro_rules! probe_kinds {
 
 probe_kinds! {
     "http" => Http(http::HttpProbe),
+    "tls" => Tls(tls::TlsProbe),
+    "tcp" => Tcp(tcp::TcpProbe),
+    "dns" => Dns(dns::DnsProbe),
+    "websocket" => Websocket(websocket::WebsocketProbe),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -219,6 +228,8 @@ pub struct Context {
     http_follow: OnceLock<Result<reqwest::Client, String>>,
     http_no_follow: OnceLock<Result<reqwest::Client, String>>,
     resolver: resolve::ResolverHandle,
+    tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
+    dns: dns::Resolvers,
 }
 
 impl fmt::Debug for Context {
@@ -243,5 +254,22 @@ impl Context {
         cell.get_or_init(|| http::build_client(follow_redirects, self.resolver.clone()))
             .as_ref()
             .map_err(Clone::clone)
+    }
+}
+
+impl Context {
+    /// The system's trust store, read once per run.
+    pub fn tls_roots(&self) -> Result<std::sync::Arc<rustls::RootCertStore>, String> {
+        self.tls_roots
+            .get_or_init(tls::verify::system_roots)
+            .clone()
+    }
+
+    /// The resolver for `nameserver` (the system's when `None`), built on first use.
+    pub fn dns_resolver(
+        &self,
+        nameserver: Option<std::net::SocketAddr>,
+    ) -> Result<std::sync::Arc<hickory_resolver::TokioResolver>, String> {
+        self.dns.get(nameserver)
     }
 }

@@ -1,0 +1,258 @@
+//! The `dns` probe against an authoritative server on 127.0.0.1 that these
+//! tests run in-process: a small UDP and TCP responder built from
+//! hickory-proto's message types, answering from a fixed zone (no Debian
+//! package needed). One variant never answers.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use hickory_resolver::proto::op::{Message, ResponseCode};
+use hickory_resolver::proto::rr::rdata::{A, AAAA, CAA, CNAME, MX, NS, TXT};
+use hickory_resolver::proto::rr::{Name, RData, Record};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::tls::outcome;
+use crate::tls_support::runtime;
+
+/// An authoritative DNS server for a fixed zone, on UDP and TCP.
+struct DnsServer {
+    addr: SocketAddr,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).expect("name")
+}
+
+fn zone() -> Vec<Record> {
+    let r = |owner: &str, data: RData| Record::from_rdata(name(owner), 300, data);
+    vec![
+        r(
+            "candlefish.test.",
+            RData::A(A(Ipv4Addr::new(192, 0, 2, 10))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::A(A(Ipv4Addr::new(192, 0, 2, 11))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::AAAA(AAAA(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::MX(MX::new(10, name("mx1.candlefish.test."))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::MX(MX::new(20, name("mx2.candlefish.test."))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::NS(NS(name("ns1.candlefish.test."))),
+        ),
+        r(
+            "candlefish.test.",
+            RData::TXT(TXT::new(vec!["v=spf1 include:_spf.mail.test -all".into()])),
+        ),
+        r(
+            "candlefish.test.",
+            RData::TXT(TXT::new(vec!["site-verification=abc123".into()])),
+        ),
+        r(
+            "candlefish.test.",
+            RData::CAA(CAA::new_issue(false, Some(name("letsencrypt.org")), vec![])),
+        ),
+        r(
+            "_dmarc.candlefish.test.",
+            RData::TXT(TXT::new(vec![
+                "v=DMARC1; p=reject; rua=mailto:d@candlefish.test".into(),
+            ])),
+        ),
+        r(
+            "www.candlefish.test.",
+            RData::CNAME(CNAME(name("edge.cdn.test."))),
+        ),
+        r("nomail.test.", RData::A(A(Ipv4Addr::new(192, 0, 2, 20)))),
+    ]
+}
+
+fn answer(query: &[u8], zone: &[Record]) -> Option<Vec<u8>> {
+    let request = Message::from_vec(query).ok()?;
+    let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+    response.metadata.authoritative = true;
+    response.metadata.recursion_desired = request.metadata.recursion_desired;
+    for q in &request.queries {
+        response.add_query(q.clone());
+        let owned: Vec<&Record> = zone.iter().filter(|r| r.name == q.name).collect();
+        if owned.is_empty() {
+            response.metadata.response_code = ResponseCode::NXDomain;
+        }
+        for record in owned
+            .into_iter()
+            .filter(|r| r.record_type() == q.query_type)
+        {
+            response.add_answer(record.clone());
+        }
+    }
+    response.to_vec().ok()
+}
+
+impl DnsServer {
+    fn start(silent: bool) -> DnsServer {
+        let runtime = runtime();
+        // One port for both: a free UDP port may be taken for TCP, so retry.
+        let (udp, tcp) = runtime.block_on(async {
+            for _ in 0..50 {
+                let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                    .await
+                    .expect("udp");
+                let addr = udp.local_addr().expect("addr");
+                if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+                    return (udp, tcp);
+                }
+            }
+            panic!("no port free for both UDP and TCP on 127.0.0.1")
+        });
+        let addr = udp.local_addr().expect("addr");
+        let zone = Arc::new(zone());
+        let udp_zone = Arc::clone(&zone);
+        runtime.spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                if silent {
+                    continue;
+                }
+                if let Some(reply) = answer(&buf[..n], &udp_zone) {
+                    let _ = udp.send_to(&reply, peer).await;
+                }
+            }
+        });
+        runtime.spawn(async move {
+            while let Ok((mut stream, _)) = tcp.accept().await {
+                let zone = Arc::clone(&zone);
+                tokio::spawn(async move {
+                    let mut len = [0u8; 2];
+                    while stream.read_exact(&mut len).await.is_ok() {
+                        let mut query = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                        if stream.read_exact(&mut query).await.is_err() || silent {
+                            return;
+                        }
+                        let Some(reply) = answer(&query, &zone) else {
+                            return;
+                        };
+                        let mut framed = (reply.len() as u16).to_be_bytes().to_vec();
+                        framed.extend(reply);
+                        if stream.write_all(&framed).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        DnsServer {
+            addr,
+            _runtime: runtime,
+        }
+    }
+}
+
+#[test]
+fn records_meet_equals_contains_and_one_of() {
+    let ns = DnsServer::start(false);
+    let out = outcome(&format!(
+        r#"dns:
+  name: candlefish.test
+  nameserver: "{}"
+  a: [192.0.2.11, 192.0.2.10]
+  aaaa: {{ one_of: ["2001:db8::10", "2001:db8::11"] }}
+  cname: {{ exists: false }}
+  mx: {{ contains: [mx1.candlefish.test, 20 mx2.candlefish.test.] }}
+  txt: {{ matches: '^site-verification=' }}
+  caa: issue letsencrypt.org
+  ns: ns1.candlefish.test
+  spf: true
+  dmarc: true"#,
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "pass", "{out}");
+    let e = out["evidence"].as_str().unwrap_or_default();
+    assert!(
+        e.starts_with(
+            "candlefish.test: A 192.0.2.10, 192.0.2.11; AAAA 2001:db8::10; CNAME no records; TXT "
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("SPF v=spf1 include:_spf.mail.test -all; DMARC v=DMARC1; p=reject"),
+        "{e}"
+    );
+    assert!(e.ends_with(&format!("(via {})", ns.addr)), "{e}");
+}
+
+#[test]
+fn a_cutover_not_done_yet_is_red_with_the_answer() {
+    let ns = DnsServer::start(false);
+    let out = outcome(&format!(
+        "dns: {{ name: candlefish.test, nameserver: \"{}\", a: 203.0.113.5 }}",
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "expected A 203.0.113.5, got 192.0.2.10, 192.0.2.11 (via {})",
+            ns.addr
+        )
+    );
+}
+
+#[test]
+fn cname_and_missing_names_are_explained() {
+    let ns = DnsServer::start(false);
+    let out = outcome(&format!(
+        "dns: {{ name: www.candlefish.test, nameserver: \"{}\", cname: edge.cdn.test }}",
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "pass", "{out}");
+    let out = outcome(&format!(
+        "dns: {{ name: missing.candlefish.test, nameserver: \"{}\", a: {{ exists: true }} }}",
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "expected A records, got no such name (NXDOMAIN) (via {})",
+            ns.addr
+        )
+    );
+}
+
+#[test]
+fn a_mail_domain_without_spf_or_dmarc_is_red() {
+    let ns = DnsServer::start(false);
+    let out = outcome(&format!(
+        "dns: {{ name: nomail.test, nameserver: \"{}\", spf: true, dmarc: true }}",
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "expected one SPF record (TXT \"v=spf1 …\"), got no records; expected one DMARC record (TXT \"v=DMARC1 …\"), got no such name (NXDOMAIN) (via {})",
+            ns.addr
+        )
+    );
+}
+
+#[test]
+fn a_nameserver_that_never_answers_is_red_in_bounded_time() {
+    let ns = DnsServer::start(true);
+    let out = outcome(&format!(
+        "dns: {{ name: candlefish.test, nameserver: \"{}\", a: 192.0.2.10 }}\ntimeout: 1s",
+        ns.addr
+    ));
+    assert_eq!(out["verdict"], "error", "{out}");
+    assert_eq!(out["evidence"], "no answer within 1s (timeout)");
+}
