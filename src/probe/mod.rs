@@ -9,8 +9,8 @@
 pub mod dns;
 pub mod expect;
 pub mod http;
-pub mod resolve;
 pub mod reply;
+pub mod resolve;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
