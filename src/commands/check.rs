@@ -1,22 +1,24 @@
-//! `candlefish check`: load, select, run, judge, render.
+//! `candlefish check`: load, select, read the sign-off store, run, judge, render.
 
 use tokio::sync::mpsc;
 
+use super::store::{attestations, now, store_path};
 use super::{Exit, Terminal, load_options, load_or_report, progress};
 use crate::cli::{CheckArgs, DisplayArgs};
-use crate::engine::gate::{FailOn, GatePolicy};
+use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
 use crate::report::{self, BoardOptions};
 
 pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        Exit::Usage
+    };
     let mut options = match load_options(&args.load) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
-        }
+        Err(message) => return usage(message),
     };
     options.plan.default_timeout = args.timeout;
     let Some(loaded) = load_or_report(&args.file, &options, term) else {
@@ -25,26 +27,43 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     let selectors: Vec<Selector> = args.only.iter().map(|s| Selector::parse(s)).collect();
     let plan = match select(&loaded.plan, &selectors) {
         Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
-        }
+        Err(message) => return usage(message),
     };
-    execute(&plan, args.concurrency, args.fail_on, &args.display, term).await
+    let now = match now() {
+        Ok(now) => now,
+        Err(message) => return usage(message),
+    };
+    let store = store_path(&args.file, args.state.as_deref());
+    let (attested, warnings) = match attestations(&store, &loaded.plan, now) {
+        Ok(found) => found,
+        Err(message) => return usage(format!("cannot read the sign-off store: {message}")),
+    };
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    let run = RunOptions {
+        concurrency: args.concurrency,
+        attested,
+    };
+    let policy = GatePolicy {
+        fail_on: args.fail_on,
+        allow_waivers: args.allow_waivers,
+    };
+    execute(&plan, &run, policy, warnings, &args.display, term).await
 }
 
 /// Runs a plan, renders it to stdout and returns the gate's exit code.
 pub async fn execute(
     plan: &Plan,
-    concurrency: usize,
-    fail_on: FailOn,
+    options: &RunOptions,
+    policy: GatePolicy,
+    warnings: Vec<String>,
     display: &DisplayArgs,
     term: Terminal,
 ) -> Exit {
     let (tx, rx) = mpsc::unbounded_channel();
     let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
-    let options = RunOptions { concurrency };
-    let run = run_engine(plan, &options, Some(tx));
+    let run = run_engine(plan, options, Some(tx));
     let mut report = tokio::select! {
         report = run => report,
         _ = tokio::signal::ctrl_c() => {
@@ -53,7 +72,8 @@ pub async fn execute(
         }
     };
     let _ = progress.await;
-    let gate = GatePolicy { fail_on }.evaluate(&report);
+    report.warnings = warnings;
+    let gate = policy.evaluate(&report);
     let passed = gate.passed;
     report.gate = Some(gate);
     let board = BoardOptions {

@@ -8,8 +8,8 @@ use super::check::execute;
 use super::{Exit, Terminal};
 use crate::checklist::{LoadOptions, Source, load_source};
 use crate::cli::DemoArgs;
-use crate::engine::DEFAULT_CONCURRENCY;
-use crate::engine::gate::FailOn;
+use crate::engine::RunOptions;
+use crate::engine::gate::GatePolicy;
 
 pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
     let server = match crate::demo::start().await {
@@ -43,8 +43,9 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
     };
     match execute(
         &loaded.plan,
-        DEFAULT_CONCURRENCY,
-        FailOn::Red,
+        &RunOptions::default(),
+        GatePolicy::default(),
+        Vec::new(),
         &args.display,
         term,
     )

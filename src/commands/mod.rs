@@ -3,8 +3,11 @@
 
 mod check;
 mod demo;
+mod history;
 mod list;
 mod progress;
+mod sign;
+mod store;
 mod validate;
 
 use std::io::IsTerminal as _;
@@ -80,6 +83,9 @@ pub fn run(cli: Cli) -> Exit {
         Command::Validate(args) => validate::run(&args, term),
         Command::List(args) => list::run(&args, term),
         Command::Demo(args) => runtime().block_on(demo::run(args, term)),
+        Command::Sign(args) => sign::sign(&args, term),
+        Command::Unsign(args) => sign::unsign(&args, term),
+        Command::History(args) => history::run(&args, term),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());

@@ -4,6 +4,7 @@
 //! Workers never print. Progress goes out as [`Event`]s to whoever owns the
 //! terminal; the result is plain data.
 
+pub mod attest;
 pub mod gate;
 pub mod plan;
 pub mod redact;
@@ -32,12 +33,15 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 pub struct RunOptions {
     /// Probes in flight at once (at least 1).
     pub concurrency: usize,
+    /// Sign-offs and waivers, evaluated by the caller at one instant.
+    pub attested: attest::Attestations,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             concurrency: DEFAULT_CONCURRENCY,
+            attested: attest::Attestations::new(),
         }
     }
 }
@@ -92,7 +96,7 @@ pub async fn run(
             probes: tasks.len(),
         });
     }
-    let ctx = Arc::new(Context::default());
+    let ctx = Arc::new(Context::new(plan.base_dir.clone()));
     let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut running = JoinSet::new();
     let mut slots: Vec<(usize, String, Option<ProbeOutcome>)> = Vec::with_capacity(tasks.len());
@@ -137,7 +141,7 @@ pub async fn run(
         });
         by_item.entry(item_index).or_default().push(outcome);
     }
-    let items = rollup::build(plan, by_item);
+    let items = rollup::build(plan, by_item, &options.attested);
     let summary = rollup::summarize(&items);
     let status = rollup::roll_up(&items.iter().map(|i| i.status).collect::<Vec<_>>());
     Report {
@@ -150,6 +154,7 @@ pub async fn run(
         summary,
         gate: None,
         interrupted: false,
+        warnings: Vec::new(),
         items,
     }
 }

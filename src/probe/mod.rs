@@ -11,6 +11,7 @@ pub mod http;
 
 use std::fmt;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -183,10 +184,12 @@ impl<'de> Deserialize<'de> for ProbeSpec {
 /// The default deadline of one probe attempt.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What probes share during one run: connection pools and clients, created on
-/// first use so a checklist that needs no HTTP creates no HTTP client.
+/// What probes share during one run: the checklist's directory, and connection
+/// pools and clients created on first use so a checklist that needs no HTTP
+/// creates no HTTP client.
 #[derive(Default)]
 pub struct Context {
+    base_dir: PathBuf,
     http_follow: OnceLock<Result<reqwest::Client, String>>,
     http_no_follow: OnceLock<Result<reqwest::Client, String>>,
 }
@@ -198,6 +201,23 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
+    /// A context for a checklist in `base_dir`.
+    pub fn new(base_dir: PathBuf) -> Self {
+        Context {
+            base_dir,
+            ..Context::default()
+        }
+    }
+
+    /// `path` resolved against the checklist's directory (absolute paths as they are).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
     /// The shared HTTP client that follows redirects (up to 10) or not.
     pub fn http_client(&self, follow_redirects: bool) -> Result<&reqwest::Client, String> {
         let cell = if follow_redirects {
