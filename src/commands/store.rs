@@ -91,11 +91,11 @@ pub fn signer(by: Option<&str>, checklist: &Path) -> Result<String, String> {
     match by {
         Some(name) if !name.trim().is_empty() => Ok(name.trim().to_owned()),
         Some(_) => Err("--by is empty: say who you are".to_owned()),
-        None => identity::default_signer(&crate::checklist::directory_of(checklist)).ok_or_else(
-            || {
+        None => {
+            identity::default_signer(&crate::checklist::directory_of(checklist)).ok_or_else(|| {
                 "cannot tell who you are (no git user.name or user.email, no $USER): pass --by NAME"
                     .to_owned()
-            },
-        ),
+            })
+        }
     }
 }

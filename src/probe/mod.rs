@@ -6,8 +6,11 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod exec;
 pub mod expect;
+pub mod file;
 pub mod http;
+pub mod nagios;
 
 use std::fmt;
 use std::future::Future;
@@ -111,6 +114,8 @@ macro_rules! probe_kinds {
 
 probe_kinds! {
     "http" => Http(http::HttpProbe),
+    "exec" => Exec(exec::ExecProbe),
+    "file" => File(file::FileProbe),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
