@@ -484,7 +484,9 @@ fn output_checks(expect: &ExecExpect, ran: &Ran) -> Vec<Check> {
             ));
         }
         if let Some(pattern) = matches {
-            let found = pattern.0.is_match(&captured.text);
+            // One line of output ends in a newline; `^production$` should still match it.
+            let text = captured.text.strip_suffix('\n').unwrap_or(&captured.text);
+            let found = pattern.0.is_match(text.strip_suffix('\r').unwrap_or(text));
             checks.push(check(
                 found,
                 format!("{name} to match /{}/", pattern.as_str()),

@@ -229,13 +229,17 @@ fn age(meta: &fs::Metadata) -> Option<Duration> {
     )
 }
 
-/// `3 days`, `5h`, for how long ago something happened.
+/// `just now`, `2h 5m ago`, `3 days ago`.
 fn ago(age: Duration) -> String {
-    let days = age.as_secs() / 86_400;
-    match days {
-        0 => format_duration(Duration::from_secs(age.as_secs())),
-        1 => "1 day".to_owned(),
-        n => format!("{n} days"),
+    let secs = age.as_secs();
+    match secs / 86_400 {
+        0 if secs < 60 => "just now".to_owned(),
+        0 => format!(
+            "{} ago",
+            format_duration(Duration::from_secs(secs / 60 * 60))
+        ),
+        1 => "1 day ago".to_owned(),
+        n => format!("{n} days ago"),
     }
 }
 
@@ -281,13 +285,13 @@ fn inspect(pattern: &str, full: &Path, base: &Path, expect: &FileExpect) -> Find
     let newest = seen.iter().filter_map(|s| age(&s.meta)).min();
     let summary = match (seen.as_slice(), newest) {
         ([one], Some(age)) => format!(
-            "{}: {} bytes, modified {} ago",
+            "{}: {} bytes, modified {}",
             one.shown,
             one.meta.len(),
             ago(age)
         ),
         (_, Some(age)) => format!(
-            "{count} files match {pattern}, the newest modified {} ago",
+            "{count} files match {pattern}, the newest modified {}",
             ago(age)
         ),
         _ => format!("{count} files match {pattern}"),
@@ -317,7 +321,7 @@ fn content_checks(expect: &FileExpect, seen: &[Seen]) -> Vec<Check> {
     if let Some(limit) = expect.modified_within {
         let bad = first_bad(&|s: &Seen| match age(&s.meta) {
             Some(a) if a <= limit.0 => None,
-            Some(a) => Some(format!("{} modified {} ago", s.shown, ago(a))),
+            Some(a) => Some(format!("{} modified {}", s.shown, ago(a))),
             None => Some(format!("{} has no modification time", s.shown)),
         });
         checks.push(check(
