@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::store::{Opened, find_item, open, signer};
 use super::{Exit, Terminal};
 use crate::checklist::scalar::format_duration;
-use crate::cli::{SignArgs, UnsignArgs};
+use crate::cli::{SignArgs, StoreArgs, UnsignArgs};
 use crate::engine::attest::day;
 use crate::engine::plan::PlanItem;
 use crate::state::log::Contents;
@@ -17,33 +17,30 @@ use crate::state::record::{Record, Signed, Unsigned, Waived};
 use crate::state::signoff;
 
 pub fn sign(args: &SignArgs, term: Terminal) -> Exit {
-    let opened = match open(&args.store, term) {
-        Ok(opened) => opened,
-        Err(exit) => return exit,
-    };
-    let record = match sign_record(args, &opened) {
-        Ok(record) => record,
-        Err(message) => {
-            eprintln!("error: {message}\nnothing was recorded");
-            return Exit::Usage;
-        }
-    };
-    append(&opened, &record)
+    record(&args.store, term, |opened| sign_record(args, opened))
 }
 
 pub fn unsign(args: &UnsignArgs, term: Terminal) -> Exit {
-    let opened = match open(&args.store, term) {
+    record(&args.store, term, |opened| unsign_record(args, opened))
+}
+
+/// Opens the checklist and store, builds the record, appends it.
+fn record(
+    store: &StoreArgs,
+    term: Terminal,
+    build: impl FnOnce(&Opened) -> Result<Record, String>,
+) -> Exit {
+    let opened = match open(store, term) {
         Ok(opened) => opened,
         Err(exit) => return exit,
     };
-    let record = match unsign_record(args, &opened) {
-        Ok(record) => record,
+    match build(&opened) {
+        Ok(record) => append(&opened, &record),
         Err(message) => {
             eprintln!("error: {message}\nnothing was recorded");
-            return Exit::Usage;
+            Exit::Usage
         }
-    };
-    append(&opened, &record)
+    }
 }
 
 fn append(opened: &Opened, record: &Record) -> Exit {

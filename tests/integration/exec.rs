@@ -45,6 +45,7 @@ fn nagios_plugins_become_green_yellow_red_and_unknown_is_an_error() {
             quoted.join(", ")
         )
     };
+    let check_http = |path: &str| probe(vec![&http, "-H", "127.0.0.1", "-p", &port, "-u", path]);
     let items = [
         ("dummy-ok", probe(vec![&dummy, "0", "all good"])),
         ("dummy-warn", probe(vec![&dummy, "1", "disk at 85%"])),
@@ -58,42 +59,9 @@ fn nagios_plugins_become_green_yellow_red_and_unknown_is_an_error() {
             "tcp-refused",
             probe(vec![&tcp, "-H", "127.0.0.1", "-p", &refused]),
         ),
-        (
-            "http-ok",
-            probe(vec![
-                &http,
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-u",
-                "/status/200",
-            ]),
-        ),
-        (
-            "http-404",
-            probe(vec![
-                &http,
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-u",
-                "/nowhere",
-            ]),
-        ),
-        (
-            "http-503",
-            probe(vec![
-                &http,
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-u",
-                "/status/503",
-            ]),
-        ),
+        ("http-ok", check_http("/status/200")),
+        ("http-404", check_http("/nowhere")),
+        ("http-503", check_http("/status/503")),
     ];
     let mut checklist =
         "version: 1\nname: Plugins\nsections:\n  - id: plugins\n    title: Plugins\n    items:\n"

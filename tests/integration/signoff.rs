@@ -44,6 +44,13 @@ sections:
     )
 }
 
+/// The board (no colour, wide enough not to wrap) of `check` with `extra` arguments.
+fn board(ws: &Workspace, now: &str, extra: &[&str]) -> crate::support::Ran {
+    let mut args = vec!["check", "--color", "never", "--width", "200"];
+    args.extend_from_slice(extra);
+    ws.run(&args, Some(now))
+}
+
 fn report(ws: &Workspace, now: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["check", "--format", "json"];
     args.extend_from_slice(extra);
@@ -126,18 +133,13 @@ fn manual_items_follow_their_signoffs_through_time() {
         training["reason"],
         "stale: the sign-off by Ada <ada@example.com> expired on 2026-12-01; sign again"
     );
-    let board = ws
-        .run(
-            &["check", "--color", "never", "--width", "200"],
-            Some(DAY_31),
-        )
-        .stdout;
+    let shown = board(&ws, DAY_31, &[]).stdout;
     assert!(
-        board.contains("✓ signed off by Ada <ada@example.com> on 2026-11-01"),
-        "{board}"
+        shown.contains("✓ signed off by Ada <ada@example.com> on 2026-11-01"),
+        "{shown}"
     );
-    assert!(board.contains("expired 2026-12-01"), "{board}");
-    assert!(board.contains("↳ stale: the sign-off by Ada"), "{board}");
+    assert!(shown.contains("expired 2026-12-01"), "{shown}");
+    assert!(shown.contains("↳ stale: the sign-off by Ada"), "{shown}");
 }
 
 #[test]
@@ -270,51 +272,30 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
     assert_eq!(json["gate"]["waived"], serde_json::json!(["api-ready"]));
     crate::schema::assert_valid(&json);
 
-    let board = ws.run(
-        &[
-            "check",
-            "--only",
-            "api-ready",
-            "--color",
-            "never",
-            "--width",
-            "200",
-        ],
-        Some(DAY_1),
-    );
+    let waived = board(&ws, DAY_1, &["--only", "api-ready"]);
     assert!(
-        board.stdout.contains("🔴   └─ Readiness endpoint ⚑ waived"),
+        waived
+            .stdout
+            .contains("🔴   └─ Readiness endpoint ⚑ waived"),
         "{}",
-        board.stdout
+        waived.stdout
     );
     assert!(
-        board
+        waived
             .stdout
             .contains("⚑ waived by tester until 2026-11-08: vendor fix ships Monday"),
         "{}",
-        board.stdout
+        waived.stdout
     );
-    assert!(board.stdout.contains("· 1 waived"), "{}", board.stdout);
+    assert!(waived.stdout.contains("· 1 waived"), "{}", waived.stdout);
     assert!(
-        board
+        waived
             .stdout
             .contains("waived, but waivers count only with --allow-waivers: api-ready"),
         "{}",
-        board.stdout
+        waived.stdout
     );
-    let ascii = ws.run(
-        &[
-            "check",
-            "--only",
-            "api-ready",
-            "--ascii",
-            "--color",
-            "never",
-            "--width",
-            "200",
-        ],
-        Some(DAY_1),
-    );
+    let ascii = board(&ws, DAY_1, &["--only", "api-ready", "--ascii"]);
     assert!(
         ascii.stdout.contains("Readiness endpoint (waived)"),
         "{}",
@@ -323,19 +304,7 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
     assert!(ascii.stdout.is_ascii(), "{}", ascii.stdout);
 
     // With --allow-waivers it is let through, and still named.
-    let allowed = ws.run(
-        &[
-            "check",
-            "--only",
-            "api-ready",
-            "--allow-waivers",
-            "--color",
-            "never",
-            "--width",
-            "200",
-        ],
-        Some(DAY_1),
-    );
+    let allowed = board(&ws, DAY_1, &["--only", "api-ready", "--allow-waivers"]);
     allowed.code(0);
     assert!(
         allowed
@@ -360,19 +329,7 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
     assert_eq!(json["gate"]["passed"], true);
 
     // Expired, it lets nothing through.
-    let expired = ws.run(
-        &[
-            "check",
-            "--only",
-            "api-ready",
-            "--allow-waivers",
-            "--color",
-            "never",
-            "--width",
-            "200",
-        ],
-        Some(DAY_8),
-    );
+    let expired = board(&ws, DAY_8, &["--only", "api-ready", "--allow-waivers"]);
     expired.code(1);
     assert!(
         expired
