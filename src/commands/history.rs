@@ -7,6 +7,7 @@ use super::store::{find_item, open};
 use super::{Exit, Terminal};
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::engine::attest::day;
+use crate::report::printable;
 use crate::state::log::{Contents, Problem};
 use crate::state::record::Record;
 
@@ -69,7 +70,7 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 println!("{store}:");
                 let width = lines.last().map_or(1, |(n, _)| n.to_string().len());
                 for (line, text) in lines {
-                    println!("{line:>width$}  {text}");
+                    println!("{line:>width$}  {}", printable(&text));
                 }
             }
         }

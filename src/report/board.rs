@@ -11,6 +11,7 @@ use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableS
 use crate::checklist::scalar::format_duration;
 use crate::engine::attest::day;
 use crate::outcome::{Basis, ItemReport, Report, Signoff, Status, Waiver};
+use crate::report::printable;
 
 /// How to draw the board.
 #[derive(Debug, Clone, Copy)]
@@ -277,7 +278,8 @@ fn tree_rows(
         notes.push((format!("{}{}", glyphs.evidence, item.reason), code));
     }
     for (text, code) in notes {
-        let lines = wrap(&text, width, &under, &format!("{under}  "));
+        // Sign-offs carry what people typed: never let it drive the terminal.
+        let lines = wrap(&printable(&text), width, &under, &format!("{under}  "));
         let cell: Vec<String> = lines
             .iter()
             .map(|(tree, text)| {
@@ -317,20 +319,11 @@ fn signed_line(signoff: &Signoff, dot: &str) -> String {
 
 /// `waived by Ada until 2026-12-02: vendor fix ships Monday`.
 fn waiver_line(waiver: &Waiver) -> String {
+    let (by, reason) = (&waiver.by, &waiver.reason);
     if waiver.expired {
-        format!(
-            "waiver by {} expired {}: {}",
-            waiver.by,
-            day(&waiver.expires),
-            waiver.reason
-        )
+        format!("waiver by {by} expired {}: {reason}", day(&waiver.expires))
     } else {
-        format!(
-            "waived by {} until {}: {}",
-            waiver.by,
-            day(&waiver.expires),
-            waiver.reason
-        )
+        format!("waived by {by} until {}: {reason}", day(&waiver.expires))
     }
 }
 
