@@ -17,10 +17,13 @@ Examples:
   candlefish check prod.yaml --format json > report.json
   candlefish validate checklists/*.yaml
   candlefish list checklists/production.yaml
+  candlefish sign team-training --evidence https://wiki.example.com/training
+  candlefish history team-training
 
 Exit codes:
   0  the gate passed      1  the gate failed
-  2  usage or checklist error (nothing ran)      130  interrupted";
+  2  usage or checklist error (nothing ran)      130  interrupted
+  sign and unsign: 0 once the record is on disk, 2 when nothing was recorded";
 
 /// Production-readiness checklists with automated probes and a status board.
 #[derive(Debug, Parser)]
@@ -78,6 +81,19 @@ pub enum Command {
         after_help = "Examples:\n  candlefish list checklists/production.yaml\n  candlefish list prod.yaml --format json | jq '.[].id'"
     )]
     List(ListArgs),
+    /// Sign a manual item off, with evidence; or waive an automated item (--waive).
+    #[command(after_help = SIGN_EXAMPLES)]
+    Sign(SignArgs),
+    /// Revoke every sign-off and the waiver recorded on an item.
+    #[command(
+        after_help = "Examples:\n  candlefish unsign team-training --reason \"the training was cancelled\"\n  candlefish unsign api-ready -c prod.yaml --reason \"fixed, waiver no longer needed\""
+    )]
+    Unsign(UnsignArgs),
+    /// Show the sign-off store's records: who signed, waived or revoked what, when.
+    #[command(
+        after_help = "Examples:\n  candlefish history\n  candlefish history team-training -c checklists/production.yaml\n  candlefish history --format json | jq '.records[] | select(.op == \"waive\")'"
+    )]
+    History(HistoryArgs),
     /// Start demo services on 127.0.0.1 and check them: every colour, offline.
     #[command(after_help = "Examples:\n  candlefish demo\n  candlefish demo --format json")]
     Demo(DemoArgs),
@@ -164,6 +180,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Red)]
     pub fail_on: FailOn,
 
+    /// Let items with an unexpired waiver through the gate (by default waivers do
+    /// not count; waived items are shown either way).
+    #[arg(long)]
+    pub allow_waivers: bool,
+
+    /// The sign-off store (default: .candlefish/state.jsonl beside the checklist).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
     #[command(flatten)]
     pub load: LoadArgs,
 
@@ -233,6 +258,112 @@ pub enum ListFormat {
     /// An indented tree.
     Tree,
     /// JSON.
+    Json,
+}
+
+const SIGN_EXAMPLES: &str = "\
+Examples:
+  candlefish sign team-training --evidence https://wiki.example.com/training-2026-11
+  candlefish sign pentest-scheduled -c checklists/production.yaml --by \"Ada <ada@example.com>\" \\
+      --evidence \"ticket SEC-142\" --expires 30d --note \"vendor confirmed the window\"
+  candlefish sign api-ready --waive --reason \"vendor fix ships Monday\" --expires 7d
+
+--by defaults to git's user.name <user.email>, else $USER. It is attribution, not
+authentication: the name is recorded as given.";
+
+/// The checklist and its sign-off store, for commands that read or write the store.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// The checklist.
+    #[arg(
+        long = "file",
+        short = 'c',
+        value_name = "FILE",
+        default_value = "candlefish.yaml"
+    )]
+    pub file: PathBuf,
+
+    /// The sign-off store (default: .candlefish/state.jsonl beside the checklist).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `candlefish sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The item's id.
+    pub item: String,
+
+    /// Who signs (default: git's user.name <user.email>, else $USER); recorded as given.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    /// A link or text backing the sign-off (required by `manual: { evidence_required: true }`).
+    #[arg(long, value_name = "URL|TEXT", conflicts_with = "waive")]
+    pub evidence: Option<String>,
+
+    /// How long it stays valid, e.g. 30d (default: the item's `manual.expires`, else
+    /// until revoked). Mandatory with --waive.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub expires: Option<std::time::Duration>,
+
+    /// A note kept with the sign-off.
+    #[arg(long, conflicts_with = "waive")]
+    pub note: Option<String>,
+
+    /// Waive an automated item: accept its failure until --expires, for --reason.
+    #[arg(long, requires_all = ["reason", "expires"])]
+    pub waive: bool,
+
+    /// The justification of a waiver.
+    #[arg(long, requires = "waive")]
+    pub reason: Option<String>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `candlefish unsign`.
+#[derive(Debug, Args)]
+pub struct UnsignArgs {
+    /// The item's id.
+    pub item: String,
+
+    /// Why the sign-offs or the waiver no longer hold.
+    #[arg(long, required = true)]
+    pub reason: String,
+
+    /// Who revokes (default: as for `sign`).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `candlefish history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this item's records.
+    pub item: Option<String>,
+
+    /// Output format: one line per record, or JSON.
+    #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Formats of `candlefish history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// One line per record.
+    Text,
+    /// JSON: `records` (each with its `line`) and `problems`.
     Json,
 }
 

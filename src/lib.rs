@@ -17,3 +17,4 @@ pub mod engine;
 pub mod outcome;
 pub mod probe;
 pub mod report;
+pub mod state;

@@ -158,8 +158,10 @@ pub enum Basis {
     Children,
     /// The status declared in the checklist; nothing verified it.
     Declared,
-    /// A manual item with no sign-off store consulted.
+    /// A manual item with no valid sign-off: awaiting one.
     Manual,
+    /// A manual item's sign-offs: valid (green), too few or expired (yellow).
+    Signoff,
     /// Nothing: no probe, sign-off or declared status.
     Nothing,
     /// A dependency that is not green.
@@ -203,12 +205,71 @@ pub struct ItemReport {
     /// The item's own probes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeOutcome>,
+    /// A manual item's current sign-offs (the latest of each person since the
+    /// last revocation), valid and stale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signoffs: Vec<Signoff>,
+    /// The waiver on this item, if one is recorded and not revoked. A waiver never
+    /// changes the status; the gate decides whether it counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
     /// Child items.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemReport>,
 }
 
+/// A person's sign-off on a manual item. Attribution, not authentication:
+/// `by` is recorded as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signoff {
+    /// Who signed, as given (`Ada Lovelace <ada@example.com>`).
+    pub by: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// A link or text backing the sign-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// A free-form note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When it stops counting, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// It has expired: the item is yellow until someone signs again.
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// An accepted failure: a person vouches that an automated item may stay as it
+/// is until `expires`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// Who waived it, as given.
+    pub by: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// The justification.
+    pub reason: String,
+    /// When it stops counting, RFC 3339 (mandatory).
+    pub expires: String,
+    /// It has expired and no longer counts for anything.
+    #[serde(default)]
+    pub expired: bool,
+}
+
+impl Waiver {
+    /// Recorded, not revoked, not expired.
+    pub fn active(&self) -> bool {
+        !self.expired
+    }
+}
+
 impl ItemReport {
+    /// Carries a waiver that has not expired.
+    pub fn waived(&self) -> bool {
+        self.waiver.as_ref().is_some_and(Waiver::active)
+    }
+
     /// This item and every descendant, depth first.
     pub fn walk(&self) -> Vec<&ItemReport> {
         let mut out = vec![self];
@@ -240,6 +301,9 @@ pub struct Summary {
     pub probes_error: usize,
     /// Probes that were not run.
     pub probes_skipped: usize,
+    /// Leaf items carrying a waiver that has not expired (whatever their status).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub waived: usize,
 }
 
 impl Summary {
@@ -294,6 +358,23 @@ pub struct Gate {
     /// Ids of the items that made it fail.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing: Vec<String>,
+    /// Whether waivers let an item through (`--allow-waivers`); left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub waivers_count: bool,
+    /// Ids of items that would fail it but carry a waiver: let through when
+    /// waivers count, listed in `failing` as well when they do not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The result of one run over a checklist: pure data, rendered by `report::*`.
@@ -319,6 +400,10 @@ pub struct Report {
     /// True when the run was stopped before every probe finished.
     #[serde(default)]
     pub interrupted: bool,
+    /// Problems beside the run: unreadable state records, sign-offs for ids the
+    /// checklist no longer has. Each names its file and line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The top-level sections.
     pub items: Vec<ItemReport>,
 }

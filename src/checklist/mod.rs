@@ -94,7 +94,19 @@ pub fn render_all(source: &Source, diagnostics: &[Diagnostic], color: bool) -> S
 /// Reads, parses and validates a checklist file.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
     let source = load::read(path).map_err(LoadError::Io)?;
-    load_source(source, options)
+    let mut options = options.clone();
+    if options.plan.base_dir.is_none() {
+        options.plan.base_dir = Some(directory_of(path));
+    }
+    load_source(source, &options)
+}
+
+/// The directory a file is in: `.` for a bare file name.
+pub fn directory_of(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }
 
 /// Parses and validates checklist text.

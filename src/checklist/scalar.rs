@@ -58,6 +58,10 @@ pub fn format_duration(d: Duration) -> String {
             format!("{}.{}s", tenths / 10, tenths % 10)
         };
     }
+    if ms.is_multiple_of(86_400_000) {
+        // Whole days, as expiries and ages are written: `30d`, not `1month 6h`.
+        return format!("{}d", ms / 86_400_000);
+    }
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
@@ -161,5 +165,6 @@ mod tests {
         assert_eq!(format_duration(Duration::from_millis(1234)), "1.2s");
         assert_eq!(format_duration(Duration::from_secs(2)), "2s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(format_duration(Duration::from_secs(30 * 86_400)), "30d");
     }
 }

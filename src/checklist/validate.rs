@@ -20,6 +20,9 @@ use crate::probe::{DEFAULT_TIMEOUT, ProbeOptions};
 pub struct PlanOptions {
     /// Replaces `defaults.timeout` (but not a probe's own `timeout`).
     pub default_timeout: Option<Duration>,
+    /// The checklist's directory, against which probes resolve relative paths
+    /// (default: the current directory).
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 /// What validation found: the plan, or the errors; warnings either way.
@@ -87,6 +90,10 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
             last_reviewed: checklist.last_reviewed.map(|d| d.to_string()),
             next_review: checklist.next_review.map(|d| d.to_string()),
         },
+        base_dir: options
+            .base_dir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(".")),
         items: checklist
             .sections
             .iter()
@@ -384,7 +391,7 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         deferred: inherited.deferred,
         depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
         declared,
-        manual: item.manual.is_some(),
+        manual: item.manual.clone(),
         probes: item
             .all_probes()
             .map(|spec| {

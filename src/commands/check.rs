@@ -1,10 +1,14 @@
-//! `candlefish check`: load, select, run, judge, render — once, or again and
-//! again with `--watch`.
+//! `candlefish check`: load, select, read the sign-off store, run, judge,
+//! render — once, or again and again with `--watch`.
+
+use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
+use super::store::{attestations, now, store_path};
 use super::{Exit, Terminal, interrupt, load_options, load_or_report, progress, runs, watch};
 use crate::cli::{CheckArgs, DisplayArgs};
+use crate::engine::attest::Attestations;
 use crate::engine::gate::{FailOn, GatePolicy};
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
@@ -13,29 +17,34 @@ use crate::outcome::Report;
 use crate::report::{self, BoardOptions};
 
 pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        Exit::Usage
+    };
     let mut options = match load_options(&args.load) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
-        }
+        Err(message) => return usage(message),
     };
     options.plan.default_timeout = args.timeout;
     let Some(loaded) = load_or_report(&args.file, &options, term) else {
         return Exit::Usage;
     };
-    let selectors: Vec<Selector> = args.only.iter().map(|s| Selector::parse(s)).collect();
     // Only the plan is needed from here on; the parsed checklist is dropped.
-    let crate::checklist::Loaded { plan, .. } = loaded;
+    let crate::checklist::Loaded { plan: full, .. } = loaded;
+    let store = SignoffStore {
+        path: store_path(&args.file, args.state.as_deref()),
+    };
+    let (attested, warnings) = match store.read(&full) {
+        Ok(found) => found,
+        Err(message) => return usage(message),
+    };
+    let selectors: Vec<Selector> = args.only.iter().map(|s| Selector::parse(s)).collect();
     let plan = if selectors.is_empty() {
-        plan
+        full
     } else {
-        match select(&plan, &selectors) {
+        match select(&full, &selectors) {
             Ok(plan) => plan,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return Exit::Usage;
-            }
+            Err(message) => return usage(message),
         }
     };
     let cancel = interrupt::install();
@@ -44,23 +53,24 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         per_host: args.per_host,
         run_blocked: args.run_blocked,
         cancel: Some(cancel.clone()),
+        attested,
     };
     let policy = GatePolicy {
         fail_on: args.fail_on,
+        allow_waivers: args.allow_waivers,
     };
     if let Some(interval) = args.watch {
-        return watch::run(
-            &plan,
-            &run_options,
+        let round = watch::Round {
+            plan: &plan,
+            options: run_options,
             policy,
-            &args.display,
+            store: &store,
+            display: &args.display,
             term,
-            interval,
-            &cancel,
-        )
-        .await;
+        };
+        return watch::run(round, interval, &cancel).await;
     }
-    let report = execute(&plan, &run_options, policy, &args.display, term).await;
+    let report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
     render(&report, &args.display, term, None);
     if args.save {
         match runs::save(&runs::dir_for(&args.file), &report, args.keep) {
@@ -69,13 +79,28 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
                     eprintln!("saved {}", path.display());
                 }
             }
-            Err(e) => {
-                eprintln!("error: could not save the run: {e}");
-                return Exit::Usage;
-            }
+            Err(e) => return usage(format!("could not save the run: {e}")),
         }
     }
     exit_for(&report)
+}
+
+/// Where a run's sign-offs and waivers come from.
+pub struct SignoffStore {
+    path: PathBuf,
+}
+
+impl SignoffStore {
+    /// Reads the store as of now, printing its warnings on stderr.
+    pub fn read(&self, plan: &Plan) -> Result<(Attestations, Vec<String>), String> {
+        let now = now()?;
+        let (attested, warnings) = attestations(&self.path, plan, now)
+            .map_err(|message| format!("cannot read the sign-off store: {message}"))?;
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok((attested, warnings))
+    }
 }
 
 /// The exit code a finished report calls for.
@@ -109,6 +134,7 @@ pub async fn execute(
     plan: &Plan,
     options: &RunOptions,
     policy: GatePolicy,
+    warnings: Vec<String>,
     display: &DisplayArgs,
     term: Terminal,
 ) -> Report {
@@ -116,6 +142,7 @@ pub async fn execute(
     let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
     let mut report = run_engine(plan, options, Some(tx)).await;
     let _ = progress.await;
+    report.warnings = warnings;
     report.gate = Some(policy.evaluate(&report));
     report
 }
@@ -137,20 +164,15 @@ pub fn render(report: &Report, display: &DisplayArgs, term: Terminal, previous: 
     }
 }
 
-/// Runs a plan once with the default gate: used by `demo`.
+/// Runs a plan once with the default gate and no sign-offs: used by `demo`.
 pub async fn execute_default(plan: &Plan, display: &DisplayArgs, term: Terminal) -> Report {
     let options = RunOptions {
         cancel: Some(interrupt::install()),
         ..RunOptions::default()
     };
-    execute(
-        plan,
-        &options,
-        GatePolicy {
-            fail_on: FailOn::Red,
-        },
-        display,
-        term,
-    )
-    .await
+    let policy = GatePolicy {
+        fail_on: FailOn::Red,
+        ..GatePolicy::default()
+    };
+    execute(plan, &options, policy, Vec::new(), display, term).await
 }

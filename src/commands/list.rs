@@ -76,7 +76,7 @@ fn tree(
     if item.optional {
         marks.push(paint("2", "optional"));
     }
-    if item.manual {
+    if item.manual.is_some() {
         marks.push(paint("35", "manual"));
     }
     for probe in &item.probes {
@@ -108,7 +108,7 @@ fn item_json(item: &PlanItem) -> Value {
         "title": item.title,
         "critical": item.critical,
         "optional": item.optional,
-        "manual": item.manual,
+        "manual": item.manual.is_some(),
         "declared": item.declared.map(Declared::word),
         "owner": item.owner,
         "tags": item.tags,

@@ -4,10 +4,13 @@
 mod check;
 mod demo;
 mod graph;
+mod history;
 mod interrupt;
 mod list;
 mod progress;
 mod runs;
+mod sign;
+mod store;
 mod validate;
 mod watch;
 
@@ -85,6 +88,9 @@ pub fn run(cli: Cli) -> Exit {
         Command::List(args) => list::run(&args, term),
         Command::Graph(args) => graph::run(&args, term),
         Command::Demo(args) => runtime().block_on(demo::run(args, term)),
+        Command::Sign(args) => sign::sign(&args, term),
+        Command::Unsign(args) => sign::unsign(&args, term),
+        Command::History(args) => history::run(&args, term),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());

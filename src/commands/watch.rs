@@ -1,12 +1,13 @@
 //! `check --watch`: run, draw, wait, run again — marking each item whose status
-//! changed since the round before. On a terminal the board is redrawn in place;
-//! otherwise each round is printed after a rule. Ctrl-C stops (exit 130).
+//! changed since the round before, and reading the sign-off store afresh each
+//! round. On a terminal the board is redrawn in place; otherwise each round is
+//! printed after a rule. Ctrl-C stops (exit 130).
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::check::{execute, render};
+use super::check::{SignoffStore, execute, render};
 use super::{Exit, Terminal};
 use crate::cli::DisplayArgs;
 use crate::engine::RunOptions;
@@ -14,30 +15,50 @@ use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::outcome::Report;
 
-pub async fn run(
-    plan: &Plan,
-    options: &RunOptions,
-    policy: GatePolicy,
-    display: &DisplayArgs,
-    term: Terminal,
-    interval: Duration,
-    cancel: &CancellationToken,
-) -> Exit {
+/// What every round runs.
+pub struct Round<'a> {
+    pub plan: &'a Plan,
+    pub options: RunOptions,
+    pub policy: GatePolicy,
+    pub store: &'a SignoffStore,
+    pub display: &'a DisplayArgs,
+    pub term: Terminal,
+}
+
+pub async fn run(mut round: Round<'_>, interval: Duration, cancel: &CancellationToken) -> Exit {
     let mut previous: Option<Report> = None;
-    let mut round = 0u64;
+    let mut number = 0u64;
     loop {
-        round += 1;
-        let report = execute(plan, options, policy, display, term).await;
-        if term.width.is_some() {
+        number += 1;
+        let warnings = match round.store.read(round.plan) {
+            Ok((attested, warnings)) => {
+                round.options.attested = attested;
+                warnings
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Exit::Usage;
+            }
+        };
+        let report = execute(
+            round.plan,
+            &round.options,
+            round.policy,
+            warnings,
+            round.display,
+            round.term,
+        )
+        .await;
+        if round.term.width.is_some() {
             // A terminal: redraw in place.
             print!("\x1b[2J\x1b[H");
-        } else if round > 1 {
+        } else if number > 1 {
             println!("\n{}", "─".repeat(40));
         }
-        render(&report, display, term, previous.as_ref());
+        render(&report, round.display, round.term, previous.as_ref());
         let stamp = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
         println!(
-            "round {round} at {stamp}; next in {}; Ctrl-C stops",
+            "round {number} at {stamp}; next in {}; Ctrl-C stops",
             crate::checklist::scalar::format_duration(interval)
         );
         if report.interrupted {

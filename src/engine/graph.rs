@@ -157,7 +157,7 @@ mod tests {
             deferred: false,
             depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
             declared: None,
-            manual: false,
+            manual: None,
             probes: Vec::new(),
             items: Vec::new(),
         }
@@ -165,6 +165,7 @@ mod tests {
 
     fn plan() -> Plan {
         Plan {
+            base_dir: std::path::PathBuf::new(),
             info: ChecklistInfo {
                 name: "Services".into(),
                 ..ChecklistInfo::default()

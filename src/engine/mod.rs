@@ -7,6 +7,7 @@
 //! terminal; the result is plain data.
 
 pub mod attempt;
+pub mod attest;
 pub mod gate;
 pub mod graph;
 pub mod plan;
@@ -41,6 +42,8 @@ pub struct RunOptions {
     pub run_blocked: bool,
     /// Cancelling stops the run: nothing new starts, probes in flight are dropped.
     pub cancel: Option<CancellationToken>,
+    /// Sign-offs and waivers, evaluated by the caller at one instant.
+    pub attested: attest::Attestations,
 }
 
 impl Default for RunOptions {
@@ -50,6 +53,7 @@ impl Default for RunOptions {
             per_host: DEFAULT_PER_HOST,
             run_blocked: false,
             cancel: None,
+            attested: attest::Attestations::new(),
         }
     }
 }
@@ -104,7 +108,7 @@ pub async fn run(
     for (item, outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
         by_item.entry(item).or_default().push(outcome);
     }
-    let items = rollup::build(plan, by_item);
+    let items = rollup::build(plan, by_item, &options.attested);
     let summary = rollup::summarize(&items);
     let status = rollup::roll_up(&items.iter().map(|i| i.status).collect::<Vec<_>>());
     Report {
@@ -117,6 +121,7 @@ pub async fn run(
         summary,
         gate: None,
         interrupted: finished.interrupted,
+        warnings: Vec::new(),
         items,
     }
 }

@@ -1,11 +1,13 @@
 //! The engine's input: a validated checklist with every location, variable and
 //! default resolved. Built by `checklist::validate`; nothing here knows YAML.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checklist::model::Manual;
 use crate::outcome::ChecklistInfo;
 use crate::probe::ProbeKind;
 
@@ -43,6 +45,8 @@ impl Declared {
 pub struct Plan {
     /// What is being checked.
     pub info: ChecklistInfo,
+    /// The checklist's directory: probes resolve relative paths against it.
+    pub base_dir: PathBuf,
     /// Top-level sections.
     pub items: Vec<PlanItem>,
 }
@@ -80,8 +84,8 @@ pub struct PlanItem {
     pub depends_on: Vec<String>,
     /// Declared status.
     pub declared: Option<Declared>,
-    /// A person signs it off.
-    pub manual: bool,
+    /// How a person signs it off, when one must.
+    pub manual: Option<Manual>,
     /// Its probes.
     pub probes: Vec<Arc<PlanProbe>>,
     /// Its children.

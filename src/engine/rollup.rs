@@ -1,6 +1,8 @@
 //! From probe outcomes to item statuses, exactly as DESIGN.md says:
 //!
 //! - a leaf's probes: any failure or error → red, any warning → yellow, else green;
+//! - a manual leaf: its sign-offs ([`attest::manual_status`]); with probes too,
+//!   both must be green;
 //! - a leaf without probes: its declared status, or red when nothing verifies it;
 //! - a group ignores white children; all green → green; none green or yellow →
 //!   red; otherwise yellow (a group's own probes count as one more child);
@@ -9,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use crate::engine::attest::{self, Attestations};
 use crate::engine::plan::{Declared, Plan, PlanItem};
 use crate::outcome::{Basis, ItemReport, ProbeOutcome, Status, Summary, Verdict};
 
@@ -87,6 +90,7 @@ struct Verdict3 {
 }
 
 struct Arena<'a> {
+    attested: &'a Attestations,
     items: Vec<&'a PlanItem>,
     children: Vec<Vec<usize>>,
     outcomes: Vec<Vec<ProbeOutcome>>,
@@ -96,8 +100,13 @@ struct Arena<'a> {
 }
 
 impl<'a> Arena<'a> {
-    fn new(plan: &'a Plan, mut outcomes: HashMap<usize, Vec<ProbeOutcome>>) -> Self {
+    fn new(
+        plan: &'a Plan,
+        mut outcomes: HashMap<usize, Vec<ProbeOutcome>>,
+        attested: &'a Attestations,
+    ) -> Self {
         let mut arena = Arena {
+            attested,
             items: Vec::new(),
             children: Vec::new(),
             outcomes: Vec::new(),
@@ -153,10 +162,17 @@ impl<'a> Arena<'a> {
                 };
                 let dep_verdict = self.verdict(d);
                 if dep_verdict.status != Status::Green {
+                    // A waiver accepts one item's failure, not its dependents'.
+                    let waived = !self.items[d].probes.is_empty()
+                        && self
+                            .attested
+                            .get(dep.as_str())
+                            .and_then(|a| a.waiver.as_ref())
+                            .is_some_and(crate::outcome::Waiver::active);
                     v = Verdict3 {
                         status: Status::Red,
                         basis: Basis::Dependency,
-                        reason: blocked_reason(dep, &dep_verdict),
+                        reason: blocked_reason(dep, &dep_verdict, waived),
                     };
                     break;
                 }
@@ -206,32 +222,56 @@ impl<'a> Arena<'a> {
                 reason: group_reason(&statuses, status),
             };
         }
-        if !outcomes.is_empty() {
-            let (status, reason) = probe_status(outcomes);
-            return Verdict3 {
+        let probed = (!outcomes.is_empty()).then(|| probe_status(outcomes));
+        let signed = item.manual.as_ref().map(|rule| {
+            let signoffs = self
+                .attested
+                .get(&item.id)
+                .map_or(&[][..], |a| a.signoffs.as_slice());
+            attest::manual_status(rule, item.declared, signoffs)
+        });
+        match (probed, signed) {
+            (Some((status, reason)), None) => Verdict3 {
                 status,
                 basis: Basis::Probes,
                 reason,
-            };
-        }
-        match (item.manual, item.declared) {
-            (_, Some(declared)) => {
-                let (status, reason) = declared_status(declared);
-                Verdict3 {
-                    status,
-                    basis: Basis::Declared,
-                    reason: reason.to_owned(),
+            },
+            (None, Some((status, basis, reason))) => Verdict3 {
+                status,
+                basis,
+                reason,
+            },
+            // Probes and a sign-off: both must hold; the worse one decides and explains.
+            // (Neither is ever white here, and green < yellow < red.)
+            (Some((probe, probe_reason)), Some((sign, basis, sign_reason))) => {
+                if sign > probe {
+                    Verdict3 {
+                        status: sign,
+                        basis,
+                        reason: sign_reason,
+                    }
+                } else {
+                    Verdict3 {
+                        status: probe,
+                        basis: Basis::Probes,
+                        reason: probe_reason,
+                    }
                 }
             }
-            (true, None) => Verdict3 {
-                status: Status::Red,
-                basis: Basis::Manual,
-                reason: "awaiting sign-off".to_owned(),
-            },
-            (false, None) => Verdict3 {
-                status: Status::Red,
-                basis: Basis::Nothing,
-                reason: "nothing verifies this item".to_owned(),
+            (None, None) => match item.declared {
+                Some(declared) => {
+                    let (status, reason) = declared_status(declared);
+                    Verdict3 {
+                        status,
+                        basis: Basis::Declared,
+                        reason: reason.to_owned(),
+                    }
+                }
+                None => Verdict3 {
+                    status: Status::Red,
+                    basis: Basis::Nothing,
+                    reason: "nothing verifies this item".to_owned(),
+                },
             },
         }
     }
@@ -253,6 +293,16 @@ impl<'a> Arena<'a> {
             tags: item.tags.clone(),
             depends_on: item.depends_on.clone(),
             probes: std::mem::take(&mut self.outcomes[index]),
+            signoffs: match (&item.manual, self.attested.get(&item.id)) {
+                (Some(_), Some(a)) => a.signoffs.clone(),
+                _ => Vec::new(),
+            },
+            // A waiver covers an automated item's probes; elsewhere it counts for nothing.
+            waiver: self
+                .attested
+                .get(&item.id)
+                .filter(|_| !item.probes.is_empty())
+                .and_then(|a| a.waiver.clone()),
             items: children.into_iter().map(|c| self.report(c)).collect(),
         }
     }
@@ -262,15 +312,13 @@ impl<'a> Arena<'a> {
 const MAX_REASON: usize = 300;
 
 /// "blocked by `api` (red: blocked by `db` (red: connection refused …))".
-fn blocked_reason(dep: &str, verdict: &Verdict3) -> String {
+fn blocked_reason(dep: &str, verdict: &Verdict3, waived: bool) -> String {
+    let status = verdict.status.word();
+    let note = if waived { ", waived" } else { "" };
     let mut reason = if verdict.reason.is_empty() {
-        format!("blocked by `{dep}` ({})", verdict.status.word())
+        format!("blocked by `{dep}` ({status}{note})")
     } else {
-        format!(
-            "blocked by `{dep}` ({}: {})",
-            verdict.status.word(),
-            verdict.reason
-        )
+        format!("blocked by `{dep}` ({status}{note}: {})", verdict.reason)
     };
     if reason.chars().count() > MAX_REASON {
         reason = reason.chars().take(MAX_REASON).collect::<String>() + "…";
@@ -283,9 +331,12 @@ fn blocked_reason(dep: &str, verdict: &Verdict3) -> String {
 pub fn status_of(
     plan: &Plan,
     outcomes: &HashMap<usize, Vec<ProbeOutcome>>,
+    attested: &Attestations,
     index: usize,
 ) -> Status {
-    Arena::new(plan, outcomes.clone()).verdict(index).status
+    Arena::new(plan, outcomes.clone(), attested)
+        .verdict(index)
+        .status
 }
 
 fn group_reason(children: &[Status], status: Status) -> String {
@@ -307,10 +358,14 @@ fn group_reason(children: &[Status], status: Status) -> String {
 }
 
 /// Builds the item tree of a report. `outcomes` maps the pre-order index of an
-/// item in the plan to its probe outcomes.
+/// item in the plan to its probe outcomes; `attested` holds sign-offs and waivers.
 #[allow(clippy::implicit_hasher)]
-pub fn build(plan: &Plan, outcomes: HashMap<usize, Vec<ProbeOutcome>>) -> Vec<ItemReport> {
-    let mut arena = Arena::new(plan, outcomes);
+pub fn build(
+    plan: &Plan,
+    outcomes: HashMap<usize, Vec<ProbeOutcome>>,
+    attested: &Attestations,
+) -> Vec<ItemReport> {
+    let mut arena = Arena::new(plan, outcomes, attested);
     let mut roots = Vec::new();
     let mut next = 0;
     for item in &plan.items {
@@ -325,6 +380,9 @@ pub fn summarize(items: &[ItemReport]) -> Summary {
     let mut summary = Summary::default();
     for item in items.iter().flat_map(ItemReport::walk) {
         if item.items.is_empty() {
+            if item.waived() {
+                summary.waived += 1;
+            }
             match item.status {
                 Status::Green => summary.green += 1,
                 Status::Yellow => summary.yellow += 1,
@@ -374,7 +432,7 @@ mod tests {
             deferred: false,
             depends_on: Vec::new(),
             declared: None,
-            manual: false,
+            manual: None,
             probes: Vec::new(),
             items: Vec::new(),
         }
@@ -391,6 +449,7 @@ mod tests {
     fn plan(items: Vec<PlanItem>) -> Plan {
         Plan {
             info: ChecklistInfo::default(),
+            base_dir: std::path::PathBuf::new(),
             items,
         }
     }
@@ -424,7 +483,7 @@ mod tests {
         ];
         let mut outer = item("outer");
         outer.items = vec![inner, optional_group, declared("c", Declared::Deferred)];
-        let report = build(&plan(vec![outer]), HashMap::new());
+        let report = build(&plan(vec![outer]), HashMap::new(), &Attestations::new());
         assert_eq!(
             statuses(&report),
             vec![
@@ -448,7 +507,7 @@ mod tests {
             optional: true,
             ..declared("x", Declared::Done)
         }];
-        let report = build(&plan(vec![group]), HashMap::new());
+        let report = build(&plan(vec![group]), HashMap::new(), &Attestations::new());
         assert_eq!(report[0].status, Green);
     }
 
@@ -460,7 +519,11 @@ mod tests {
         let mut c = declared("c", Declared::Done);
         c.depends_on = vec!["d".into()];
         let d = declared("d", Declared::Done);
-        let report = build(&plan(vec![a, b, c, d]), HashMap::new());
+        let report = build(
+            &plan(vec![a, b, c, d]),
+            HashMap::new(),
+            &Attestations::new(),
+        );
         assert_eq!(report[0].status, Red);
         assert_eq!(report[0].basis, Basis::Dependency);
         assert_eq!(
@@ -490,14 +553,21 @@ mod tests {
 
     #[test]
     fn leaves_without_anything_are_red() {
-        let report = build(&plan(vec![item("lonely")]), HashMap::new());
+        let report = build(
+            &plan(vec![item("lonely")]),
+            HashMap::new(),
+            &Attestations::new(),
+        );
         assert_eq!(report[0].status, Red);
         assert_eq!(report[0].basis, Basis::Nothing);
         let manual = PlanItem {
-            manual: true,
+            manual: Some(crate::checklist::model::Manual {
+                signoffs: 1,
+                ..Default::default()
+            }),
             ..item("m")
         };
-        let report = build(&plan(vec![manual]), HashMap::new());
+        let report = build(&plan(vec![manual]), HashMap::new(), &Attestations::new());
         assert_eq!(report[0].reason, "awaiting sign-off");
     }
 
@@ -508,7 +578,7 @@ mod tests {
             declared("a", Declared::Done),
             declared("b", Declared::NotStarted),
         ];
-        let report = build(&plan(vec![g]), HashMap::new());
+        let report = build(&plan(vec![g]), HashMap::new(), &Attestations::new());
         let s = summarize(&report);
         assert_eq!((s.green, s.yellow, s.red, s.white), (1, 0, 1, 0));
     }

@@ -106,7 +106,7 @@ pub(crate) async fn run(
 ) -> Finished {
     let graph = Items::new(plan);
     let mut state = State::new(plan, &graph, &tasks, options);
-    let ctx = Arc::new(Context::default());
+    let ctx = Arc::new(Context::new(plan.base_dir.clone()));
     let redactor = Arc::new(Redactor::from_plan(plan));
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
     let mut running: JoinSet<(usize, ProbeOutcome)> = JoinSet::new();
@@ -161,6 +161,7 @@ pub(crate) async fn run(
 struct State<'a> {
     plan: &'a Plan,
     graph: &'a Items<'a>,
+    attested: &'a crate::engine::attest::Attestations,
     concurrency_per_host: usize,
     run_blocked: bool,
     outcomes: Vec<Option<ProbeOutcome>>,
@@ -180,7 +181,7 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(plan: &'a Plan, graph: &'a Items<'a>, tasks: &[Task], options: &RunOptions) -> Self {
+    fn new(plan: &'a Plan, graph: &'a Items<'a>, tasks: &[Task], options: &'a RunOptions) -> Self {
         let mut tasks_of_item: Vec<Vec<usize>> = vec![Vec::new(); graph.list.len()];
         for (t, task) in tasks.iter().enumerate() {
             tasks_of_item[task.item].push(t);
@@ -238,6 +239,7 @@ impl<'a> State<'a> {
         let mut state = State {
             plan,
             graph,
+            attested: &options.attested,
             concurrency_per_host: options.per_host.max(1),
             run_blocked: options.run_blocked,
             outcomes: vec![None; tasks.len()],
@@ -350,7 +352,7 @@ impl<'a> State<'a> {
 
     /// Decides a dependency target's status; returns the tasks it blocks (as skipped outcomes).
     fn resolve(&mut self, d: usize, tasks: &[Arc<Task>]) -> Vec<(usize, ProbeOutcome)> {
-        let status = rollup::status_of(self.plan, &self.outcomes_by_item(tasks), d);
+        let status = rollup::status_of(self.plan, &self.outcomes_by_item(tasks), self.attested, d);
         self.resolved.insert(d, status);
         let mut blocked = Vec::new();
         let id = &self.graph.list[d].id;

@@ -87,6 +87,7 @@ pub fn select(plan: &Plan, selectors: &[Selector]) -> Result<Plan, String> {
     }
     Ok(Plan {
         info: plan.info.clone(),
+        base_dir: plan.base_dir.clone(),
         items: plan.items.iter().filter_map(|i| prune(i, &keep)).collect(),
     })
 }
@@ -127,7 +128,7 @@ mod tests {
             deferred: false,
             depends_on: Vec::new(),
             declared: None,
-            manual: false,
+            manual: None,
             probes: Vec::new(),
             items: children,
         }
@@ -143,6 +144,7 @@ mod tests {
         b.depends_on = vec!["d".into()];
         let plan = Plan {
             info: ChecklistInfo::default(),
+            base_dir: std::path::PathBuf::new(),
             items: vec![
                 item("s1", &[], vec![item("a", &["db"], vec![]), b]),
                 item(

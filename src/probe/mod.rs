@@ -7,8 +7,11 @@
 //! the other side sends.
 
 pub mod dns;
+pub mod exec;
 pub mod expect;
+pub mod file;
 pub mod http;
+pub mod nagios;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
@@ -17,6 +20,7 @@ pub mod websocket;
 
 use std::fmt;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -133,6 +137,8 @@ probe_kinds! {
     "tcp" => Tcp(tcp::TcpProbe),
     "dns" => Dns(dns::DnsProbe),
     "websocket" => Websocket(websocket::WebsocketProbe),
+    "exec" => Exec(exec::ExecProbe),
+    "file" => File(file::FileProbe),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -221,10 +227,12 @@ impl<'de> Deserialize<'de> for ProbeSpec {
 /// The default deadline of one probe attempt.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What probes share during one run: connection pools and clients, created on
-/// first use so a checklist that needs no HTTP creates no HTTP client.
+/// What probes share during one run: the checklist's directory, and connection
+/// pools and clients created on first use so a checklist that needs no HTTP
+/// creates no HTTP client.
 #[derive(Default)]
 pub struct Context {
+    base_dir: PathBuf,
     http_follow: OnceLock<Result<reqwest::Client, String>>,
     http_no_follow: OnceLock<Result<reqwest::Client, String>>,
     resolver: resolve::ResolverHandle,
@@ -242,6 +250,23 @@ impl Context {
     /// The run's shared DNS cache.
     pub fn resolver(&self) -> &resolve::SharedResolver {
         &self.resolver.0
+    }
+
+    /// A context for a checklist in `base_dir`.
+    pub fn new(base_dir: PathBuf) -> Self {
+        Context {
+            base_dir,
+            ..Context::default()
+        }
+    }
+
+    /// `path` resolved against the checklist's directory (absolute paths as they are).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
     }
 
     /// The shared HTTP client that follows redirects (up to 10) or not.

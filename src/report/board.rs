@@ -1,5 +1,7 @@
 //! The status board: the checklist as a tree with a 🟢🟡🔴⚪ per item, a line of
-//! evidence under each item that is not green, and a summary.
+//! evidence under each item that is not green, who signed manual items off and
+//! when, waived items marked `⚑ waived` with their justification and expiry, and
+//! a summary.
 //!
 //! It is laid out for a given width (80 columns by default): titles and evidence
 //! wrap inside the tree, ids are never truncated.
@@ -9,7 +11,9 @@ use std::collections::HashMap;
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
 use crate::checklist::scalar::format_duration;
-use crate::outcome::{Basis, ItemReport, Report, Status};
+use crate::engine::attest::day;
+use crate::outcome::{Basis, ItemReport, Report, Signoff, Status, Waiver};
+use crate::report::printable;
 
 /// How to draw the board.
 #[derive(Debug, Clone)]
@@ -61,6 +65,9 @@ struct Glyphs {
     blank: &'static str,
     critical: &'static str,
     evidence: &'static str,
+    signed: &'static str,
+    flag: &'static str,
+    waived: &'static str,
     dash: &'static str,
     dot: &'static str,
     changed: &'static str,
@@ -73,6 +80,9 @@ const UNICODE: Glyphs = Glyphs {
     blank: "   ",
     critical: " ★",
     evidence: "↳ ",
+    signed: "✓ ",
+    flag: "⚑ ",
+    waived: " ⚑ waived",
     dash: "—",
     dot: "·",
     changed: "◀",
@@ -85,6 +95,9 @@ const ASCII: Glyphs = Glyphs {
     blank: "   ",
     critical: " (critical)",
     evidence: "> ",
+    signed: "+ ",
+    flag: "! ",
+    waived: " (waived)",
     dash: "-",
     dot: "|",
     changed: "<-",
@@ -236,6 +249,9 @@ fn tree_rows(
         };
         title.push_str(&format!(" {} was {was}", glyphs.changed));
     }
+    if item.waived() {
+        title.push_str(glyphs.waived);
+    }
     // Lines under a group's title continue the tree down to its children.
     let under = if item.items.is_empty() {
         cont.clone()
@@ -265,24 +281,34 @@ fn tree_rows(
         title_cell.join("\n"),
         item.id.clone(),
     ]);
+    let mut notes: Vec<(String, &str)> = Vec::new();
+    for signoff in &item.signoffs {
+        let code = if signoff.stale { "33" } else { "32" };
+        notes.push((
+            format!("{}{}", glyphs.signed, signed_line(signoff, glyphs.dot)),
+            code,
+        ));
+    }
+    if let Some(waiver) = &item.waiver {
+        let code = if waiver.expired { "2" } else { "35" };
+        notes.push((format!("{}{}", glyphs.flag, waiver_line(waiver)), code));
+    }
     let flaky = item.probes.iter().any(|p| p.flaky);
     let shows_evidence = !item.reason.is_empty()
         && (item.status != Status::Green || flaky)
         && (item.items.is_empty() || item.basis != Basis::Children);
     if shows_evidence {
-        let evidence_prefix = under.clone();
         let code = match item.status {
             Status::Red => "31",
             Status::Yellow => "33",
             Status::Green => "36",
             Status::White => "2",
         };
-        let lines = wrap(
-            &format!("{}{}", glyphs.evidence, item.reason),
-            width,
-            &evidence_prefix,
-            &format!("{evidence_prefix}  "),
-        );
+        notes.push((format!("{}{}", glyphs.evidence, item.reason), code));
+    }
+    for (text, code) in notes {
+        // Sign-offs carry what people typed: never let it drive the terminal.
+        let lines = wrap(&printable(&text), width, &under, &format!("{under}  "));
         let cell: Vec<String> = lines
             .iter()
             .map(|(tree, text)| {
@@ -306,6 +332,30 @@ fn tree_rows(
     }
 }
 
+/// `signed off by Ada on 2026-11-25 · https://… · until 2026-12-25`.
+fn signed_line(signoff: &Signoff, dot: &str) -> String {
+    let mut text = format!("signed off by {} on {}", signoff.by, day(&signoff.at));
+    if let Some(evidence) = &signoff.evidence {
+        text.push_str(&format!(" {dot} {evidence}"));
+    }
+    match (&signoff.expires, signoff.stale) {
+        (Some(expires), true) => text.push_str(&format!(" {dot} expired {}", day(expires))),
+        (Some(expires), false) => text.push_str(&format!(" {dot} until {}", day(expires))),
+        (None, _) => {}
+    }
+    text
+}
+
+/// `waived by Ada until 2026-12-02: vendor fix ships Monday`.
+fn waiver_line(waiver: &Waiver) -> String {
+    let (by, reason) = (&waiver.by, &waiver.reason);
+    if waiver.expired {
+        format!("waiver by {by} expired {}: {reason}", day(&waiver.expires))
+    } else {
+        format!("waived by {by} until {}: {reason}", day(&waiver.expires))
+    }
+}
+
 /// Wraps `text` to `width` columns, the first line after `first`, the rest after `rest`.
 /// Returns (tree prefix, text) pairs.
 fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, String)> {
@@ -318,6 +368,7 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         .max(8);
     let options = textwrap::Options::new(first_width)
         .subsequent_indent("")
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(true);
     let mut lines: Vec<String> = Vec::new();
     let first_pass = textwrap::wrap(&text, &options);
@@ -326,7 +377,9 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         let consumed = head.len();
         let tail = text[consumed.min(text.len())..].trim_start();
         if !tail.is_empty() {
-            let rest_options = textwrap::Options::new(rest_width).break_words(true);
+            let rest_options = textwrap::Options::new(rest_width)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(true);
             lines.extend(
                 textwrap::wrap(tail, &rest_options)
                     .into_iter()
@@ -375,8 +428,13 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
             probe_parts.push(format!("{n} {word}"));
         }
     }
+    let waived = if s.waived > 0 {
+        format!("  {} {} waived", glyphs.dot, s.waived)
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "{}  {} {leaves} items\n{} probes in {}: {}\n",
+        "{}  {} {leaves} items{waived}\n{} probes in {}: {}\n",
         counts.join("  "),
         glyphs.dot,
         s.probes(),
@@ -414,6 +472,17 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
                 "{}: {why}\n",
                 painter.paint("1;31", "gate failed")
             ));
+        }
+        if !gate.waived.is_empty() {
+            let line = if gate.waivers_count {
+                format!("let through by a waiver: {}\n", gate.waived.join(", "))
+            } else {
+                format!(
+                    "waived, but waivers count only with --allow-waivers: {}\n",
+                    gate.waived.join(", ")
+                )
+            };
+            out.push_str(&painter.paint("35", &line));
         }
     }
     let has_critical = report.all_items().iter().any(|i| i.critical);

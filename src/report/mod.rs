@@ -32,6 +32,14 @@ pub fn write(
     out.flush()
 }
 
+/// `text` with control characters (escape sequences, newlines) shown as spaces:
+/// what people typed into a sign-off must not drive the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, board: &BoardOptions) -> String {
     match format {

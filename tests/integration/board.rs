@@ -20,6 +20,8 @@ fn leaf(id: &str, title: &str, status: Status, basis: Basis, reason: &str) -> It
         tags: Vec::new(),
         depends_on: Vec::new(),
         probes: Vec::new(),
+        signoffs: Vec::new(),
+        waiver: None,
         items: Vec::new(),
     }
 }
@@ -149,14 +151,18 @@ pub fn fixed_report() -> Report {
             probes_fail: 1,
             probes_error: 0,
             probes_skipped: 0,
+            waived: 0,
         },
         gate: Some(Gate {
             policy: "no required item is red".into(),
             blocking: "red".into(),
             passed: false,
             failing: vec!["api-ready".into(), "billing".into(), "team-training".into()],
+            waivers_count: false,
+            waived: Vec::new(),
         }),
         interrupted: false,
+        warnings: Vec::new(),
         items: vec![api, people, mobile],
     }
 }

@@ -72,3 +72,73 @@ fn normalize(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// What only a person can verify is a manual item, and signing one works.
+#[test]
+fn production_checklist_marks_what_people_verify_as_manual() {
+    let ran = Run::new(&["list", "checklists/production.yaml", "--format", "json"]).run();
+    let listed = ran.json();
+    let manual = |id: &str| {
+        fn find<'a>(items: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+            items.as_array()?.iter().find_map(|i| {
+                if i["id"] == id {
+                    Some(i)
+                } else {
+                    find(&i["items"], id)
+                }
+            })
+        }
+        find(&listed, id).unwrap_or_else(|| panic!("no item {id}"))["manual"] == true
+    };
+    for id in [
+        "team-training",
+        "pentest-scheduled",
+        "tos-privacy-policy",
+        "gdpr-compliance",
+        "fv-backup-restore",
+        "t4h-rollback-reviewed",
+    ] {
+        assert!(manual(id), "{id} is not manual");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.jsonl");
+    let state = state.to_str().expect("utf-8");
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "sign",
+            "team-training",
+            "-c",
+            "checklists/production.yaml",
+            "--state",
+            state,
+            "--by",
+            "Ada",
+        ];
+        args.extend_from_slice(extra);
+        Run::new(&args).run()
+    };
+    let refused = sign(&[]);
+    refused.code(2);
+    assert!(
+        refused.stderr.contains("requires evidence"),
+        "{}",
+        refused.stderr
+    );
+    sign(&["--evidence", "https://wiki.example.com/training"]).code(0);
+    let ran = Run::new(&[
+        "check",
+        "checklists/production.yaml",
+        "--state",
+        state,
+        "--only",
+        "team-training",
+        "--format",
+        "json",
+    ])
+    .run();
+    ran.code(0);
+    assert_eq!(
+        crate::support::item(&ran.json(), "team-training")["status"],
+        "green"
+    );
+}

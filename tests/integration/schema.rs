@@ -9,6 +9,16 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
+/// Panics with every violation when `report` does not match the schema.
+pub fn assert_valid(report: &serde_json::Value) {
+    let validator = validator();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
 #[test]
 fn demo_json_matches_the_documented_schema() {
     let ran = Run::new(&["demo", "--format", "json"]).run();

@@ -85,6 +85,12 @@ impl Run {
         self
     }
 
+    /// Runs in `dir` (which the caller keeps).
+    pub fn in_dir(mut self, dir: &std::path::Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.command.env(key, value);
         self
@@ -106,6 +112,50 @@ impl Run {
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             dir: self.dir,
         }
+    }
+}
+
+/// A directory holding a `candlefish.yaml` and, once something is signed, its
+/// sign-off store. Runs see no git identity and `USER=tester`, so `--by`
+/// defaults are predictable.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new(checklist: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write checklist");
+        Workspace { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The default store's text ("" when it does not exist yet).
+    pub fn store(&self) -> String {
+        std::fs::read_to_string(self.path(".candlefish/state.jsonl")).unwrap_or_default()
+    }
+
+    /// A run in the workspace; `now` sets CANDLEFISH_NOW.
+    pub fn run(&self, args: &[&str], now: Option<&str>) -> Ran {
+        self.command(args, now).run()
+    }
+
+    pub fn command(&self, args: &[&str], now: Option<&str>) -> Run {
+        let mut run = Run::new(args)
+            .in_dir(self.dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester");
+        match now {
+            Some(now) => run = run.env("CANDLEFISH_NOW", now),
+            None => {
+                run.command().env_remove("CANDLEFISH_NOW");
+            }
+        }
+        run
     }
 }
 
