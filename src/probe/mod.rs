@@ -6,12 +6,17 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod cors;
 pub mod expect;
+pub mod graphql;
+pub mod headers;
 pub mod http;
+pub mod openapi;
+pub mod rate_limit;
+pub mod web;
 
 use std::fmt;
 use std::future::Future;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::de::{self, MapAccess, Visitor};
@@ -109,7 +114,12 @@ macro_rules! probe_kinds {
 }
 
 probe_kinds! {
-    "http" => Http(http::HttpProbe),
+    "http" => Http(Box<http::HttpProbe>),
+    "cors" => Cors(cors::CorsProbe),
+    "headers" => Headers(headers::HeadersProbe),
+    "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
+    "graphql" => Graphql(graphql::GraphqlProbe),
+    "openapi" => Openapi(openapi::OpenapiProbe),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -187,8 +197,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// first use so a checklist that needs no HTTP creates no HTTP client.
 #[derive(Default)]
 pub struct Context {
-    http_follow: OnceLock<Result<reqwest::Client, String>>,
-    http_no_follow: OnceLock<Result<reqwest::Client, String>>,
+    web: web::Clients,
 }
 
 impl fmt::Debug for Context {
@@ -198,15 +207,18 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    /// The shared HTTP client that follows redirects (up to 10) or not.
-    pub fn http_client(&self, follow_redirects: bool) -> Result<&reqwest::Client, String> {
-        let cell = if follow_redirects {
-            &self.http_follow
-        } else {
-            &self.http_no_follow
-        };
-        cell.get_or_init(|| http::build_client(follow_redirects))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The shared HTTP client with default TLS settings that follows redirects
+    /// (up to 10) or not.
+    pub fn http_client(&self, follow_redirects: bool) -> Result<reqwest::Client, String> {
+        self.web_client(&web::ClientOptions {
+            follow_redirects,
+            ..web::ClientOptions::default()
+        })
+    }
+
+    /// The shared HTTP client for these TLS settings and redirect policy: one
+    /// per distinct configuration, built on first use.
+    pub fn web_client(&self, options: &web::ClientOptions) -> Result<reqwest::Client, String> {
+        self.web.get(options)
     }
 }
