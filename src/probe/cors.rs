@@ -347,6 +347,14 @@ impl CorsProbe {
         if wildcard_with_credentials {
             checks.retain(|c| !(c.verdict == Verdict::Fail && c.observed == "*"));
         }
+        // One preflight per method repeats what holds for the origin: say it once.
+        let mut unique: Vec<Check> = Vec::with_capacity(checks.len());
+        for c in checks {
+            if !unique.contains(&c) {
+                unique.push(c);
+            }
+        }
+        let checks = unique;
         Finding::from_checks(checks, &self.summary(), "")
     }
 

@@ -179,11 +179,15 @@ fn answer(exchange: &Exchange) -> Answer {
     }
     match document.as_ref().and_then(|d| d.get("data")) {
         Some(data) if !data.is_null() => Answer::Data(data.clone()),
-        _ => Answer::Broken(format!(
-            "{} without GraphQL data: {}",
-            exchange.status_line(),
-            excerpt(&String::from_utf8_lossy(&exchange.body.bytes), 80)
-        )),
+        _ => {
+            let text = excerpt(&String::from_utf8_lossy(&exchange.body.bytes), 80);
+            let mut what = format!("{} without GraphQL data", exchange.status_line());
+            if !text.is_empty() {
+                what.push_str(": ");
+                what.push_str(&text);
+            }
+            Answer::Broken(what)
+        }
     }
 }
 

@@ -102,8 +102,8 @@ fn coverage(document: &Value) -> Result<Coverage, String> {
         .ok_or_else(|| {
             let kind = match document {
                 Value::Object(_) => "a mapping without `openapi` or `swagger`",
-                Value::Array(_) => "a list",
-                _ => "a single value",
+                Value::Array(_) => "a list, not a mapping",
+                _ => "plain text, not a mapping",
             };
             kind.to_owned()
         })?;

@@ -17,6 +17,13 @@ pub fn describe_error(error: &reqwest::Error, url: &reqwest::Url) -> String {
         format!("could not resolve host ({place}): {cause}")
     } else if lower.contains("message head is too large") || lower.contains("too many headers") {
         format!("the response headers are too large ({place}): {cause}")
+    } else if lower.contains("invalid peer certificate") {
+        format!(
+            "the TLS certificate of {place} is not trusted ({}): for a private CA, set ca_file",
+            cause.trim_start_matches("invalid peer certificate: ")
+        )
+    } else if lower.starts_with("invalid http") {
+        format!("the server did not answer in HTTP ({place}): {cause}")
     } else if error.is_connect() {
         format!("could not connect to {place}: {cause}")
     } else if error.is_body() || error.is_decode() {
