@@ -23,7 +23,7 @@ use crate::checklist::text::Text;
 use crate::outcome::Check;
 use crate::probe::expect::{Finding, check, excerpt};
 use crate::probe::web::exchange::describe_size;
-use crate::probe::web::fields::{header_map, request_secrets, validate_request};
+use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{Exchange, Limits, Request, RequestHeaders, fetch, redact_url};
 use crate::probe::{Context, Probe};
 
@@ -212,8 +212,8 @@ impl GraphqlProbe {
         query: &str,
         variables: Option<&Value>,
     ) -> Result<Exchange, Finding> {
-        let mut request = Request::new(reqwest::Method::POST, &self.url).map_err(Finding::error)?;
-        request.headers = header_map(&self.headers).map_err(Finding::error)?;
+        let mut request = Request::build(reqwest::Method::POST, &self.url, &self.headers, None)
+            .map_err(Finding::error)?;
         request.headers.insert(
             reqwest::header::CONTENT_TYPE,
             reqwest::header::HeaderValue::from_static("application/json"),
@@ -442,17 +442,7 @@ mod tests {
 
     #[test]
     fn responses_are_read_as_graphql() {
-        let ex = |status: u16, body: &str| Exchange {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: reqwest::header::HeaderMap::new(),
-            url: reqwest::Url::parse("http://h.test/graphql").unwrap(),
-            redirects: Vec::new(),
-            latency: Duration::from_millis(1),
-            body: crate::probe::web::Body {
-                bytes: body.as_bytes().to_vec(),
-                truncated: false,
-            },
-        };
+        let ex = |status: u16, body: &str| Exchange::fake(status, &[], body);
         assert_eq!(
             answer(&ex(200, r#"{"data":{"a":1}}"#)),
             Answer::Data(serde_json::json!({"a": 1}))

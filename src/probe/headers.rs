@@ -387,28 +387,15 @@ impl Probe for HeadersProbe {
 mod tests {
     use super::*;
     use crate::outcome::Verdict;
-    use crate::probe::web::Body;
 
     fn probe(yaml: &str) -> HeadersProbe {
         serde_saphyr::from_str(yaml).unwrap()
     }
 
     fn page(headers: &[(&str, &str)]) -> Exchange {
-        let mut map = reqwest::header::HeaderMap::new();
-        for (name, value) in headers {
-            map.append(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
-        }
-        Exchange {
-            status: reqwest::StatusCode::OK,
-            headers: map,
-            url: reqwest::Url::parse("https://app.test/").unwrap(),
-            redirects: Vec::new(),
-            latency: Duration::from_millis(3),
-            body: Body::default(),
-        }
+        let mut exchange = Exchange::fake(200, headers, "");
+        exchange.url = reqwest::Url::parse("https://app.test/").unwrap();
+        exchange
     }
 
     const GOOD: [(&str, &str); 5] = [

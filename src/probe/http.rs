@@ -36,10 +36,10 @@ use crate::checklist::text::Text;
 use crate::outcome::{Check, Verdict};
 use crate::probe::expect::{Finding, check, excerpt, soft_check};
 use crate::probe::web::exchange::{describe_size, format_bytes};
-use crate::probe::web::fields::{ByteSize, header_map, request_secrets, validate_request};
+use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, Request, RequestHeaders, StatusSet, Strings,
-    TlsOptions, redact_url, send,
+    ClientOptions, Exchange, Limits, Method, RequestHeaders, StatusSet, Strings, TlsOptions,
+    prepare, redact_url, send,
 };
 use crate::probe::{Context, Probe};
 pub use json::{JsonExpect, JsonPathExpr};
@@ -182,16 +182,6 @@ impl HttpProbe {
 
     fn max_body(&self) -> usize {
         self.max_body.map_or(MAX_BODY, |b| b.0)
-    }
-
-    fn request(&self) -> Result<Request, String> {
-        let mut request = Request::new(self.method.0.clone(), &self.url)?;
-        request.headers = header_map(&self.headers)?;
-        request.body = self
-            .body
-            .as_ref()
-            .map(|b| bytes::Bytes::from(b.as_str().to_owned()));
-        Ok(request)
     }
 
     fn validate_tls(&self, problems: &mut Vec<String>) {
@@ -489,13 +479,17 @@ impl Probe for HttpProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        let client = match ctx.web_client(&self.client_options()) {
-            Ok(client) => client,
-            Err(e) => return Finding::error(e),
-        };
-        let request = match self.request() {
-            Ok(request) => request,
-            Err(e) => return Finding::error(e),
+        let prepared = prepare(
+            ctx,
+            &self.client_options(),
+            &self.method,
+            &self.url,
+            &self.headers,
+            self.body.as_ref(),
+        );
+        let (client, request) = match prepared {
+            Ok(prepared) => prepared,
+            Err(finding) => return finding,
         };
         let limits = Limits {
             redirects: self
@@ -532,31 +526,15 @@ impl Probe for HttpProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::web::Body;
 
     fn probe(yaml: &str) -> HttpProbe {
         serde_saphyr::from_str(yaml).unwrap()
     }
 
     fn exchange(status: u16, ms: u64, body: &str, headers: &[(&str, &str)]) -> Exchange {
-        let mut map = reqwest::header::HeaderMap::new();
-        for (name, value) in headers {
-            map.append(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
-        }
-        Exchange {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: map,
-            url: reqwest::Url::parse("http://h.test/x").unwrap(),
-            redirects: Vec::new(),
-            latency: Duration::from_millis(ms),
-            body: Body {
-                bytes: body.as_bytes().to_vec(),
-                truncated: false,
-            },
-        }
+        let mut exchange = Exchange::fake(status, headers, body);
+        exchange.latency = Duration::from_millis(ms);
+        exchange
     }
 
     fn finding(p: &HttpProbe, ex: &Exchange) -> Finding {

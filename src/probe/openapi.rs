@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::checklist::text::Text;
 use crate::probe::expect::{Finding, check, excerpt};
 use crate::probe::web::exchange::{describe_size, format_bytes};
-use crate::probe::web::fields::{ByteSize, header_map, request_secrets, validate_request};
+use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
 use crate::probe::web::{Limits, Percent, Request, RequestHeaders, fetch, redact_url};
 use crate::probe::{Context, Probe};
 
@@ -251,12 +251,9 @@ impl Probe for OpenapiProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        let mut request = match Request::new(reqwest::Method::GET, &self.url) {
+        let mut request = match Request::build(reqwest::Method::GET, &self.url, &self.headers, None)
+        {
             Ok(request) => request,
-            Err(e) => return Finding::error(e),
-        };
-        request.headers = match header_map(&self.headers) {
-            Ok(headers) => headers,
             Err(e) => return Finding::error(e),
         };
         if !request.headers.contains_key(reqwest::header::ACCEPT) {

@@ -24,9 +24,10 @@ use crate::checklist::scalar::format_duration;
 use crate::checklist::text::Text;
 use crate::probe::expect::{Finding, check};
 use crate::probe::web::exchange::{header_text, status_line};
-use crate::probe::web::fields::{header_map, request_secrets, validate_request};
+use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, Request, RequestHeaders, StatusSet, redact_url, send,
+    ClientOptions, Exchange, Limits, Method, Request, RequestHeaders, StatusSet, prepare,
+    redact_url, send,
 };
 use crate::probe::{Context, Probe};
 
@@ -132,16 +133,6 @@ impl RateLimitProbe {
 
     fn limited_status(&self) -> StatusSet {
         self.status.clone().unwrap_or_else(|| StatusSet::code(429))
-    }
-
-    fn request(&self) -> Result<Request, String> {
-        let mut request = Request::new(self.method.0.clone(), &self.url)?;
-        request.headers = header_map(&self.headers)?;
-        request.body = self
-            .body
-            .as_ref()
-            .map(|b| bytes::Bytes::from(b.as_str().to_owned()));
-        Ok(request)
     }
 
     fn compare(&self, burst: &Burst) -> Finding {
@@ -325,13 +316,17 @@ impl Probe for RateLimitProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        let client = match ctx.web_client(&ClientOptions::default()) {
-            Ok(client) => client,
-            Err(e) => return Finding::error(e),
-        };
-        let request = match self.request() {
-            Ok(request) => request,
-            Err(e) => return Finding::error(e),
+        let prepared = prepare(
+            ctx,
+            &ClientOptions::default(),
+            &self.method,
+            &self.url,
+            &self.headers,
+            self.body.as_ref(),
+        );
+        let (client, request) = match prepared {
+            Ok(prepared) => prepared,
+            Err(finding) => return finding,
         };
         let burst = burst(
             &client,
@@ -349,28 +344,13 @@ impl Probe for RateLimitProbe {
 mod tests {
     use super::*;
     use crate::outcome::Verdict;
-    use crate::probe::web::Body;
 
     fn probe(yaml: &str) -> RateLimitProbe {
         serde_saphyr::from_str(yaml).unwrap()
     }
 
     fn answer(status: u16, headers: &[(&str, &str)]) -> Exchange {
-        let mut map = reqwest::header::HeaderMap::new();
-        for (name, value) in headers {
-            map.append(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
-        }
-        Exchange {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: map,
-            url: reqwest::Url::parse("http://h.test/").unwrap(),
-            redirects: Vec::new(),
-            latency: Duration::from_millis(1),
-            body: Body::default(),
-        }
+        Exchange::fake(status, headers, "")
     }
 
     #[test]

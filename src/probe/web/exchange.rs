@@ -30,6 +30,20 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request with the checklist's headers and body. Errors never show a
+    /// password or a header value.
+    pub fn build(
+        method: reqwest::Method,
+        url: &str,
+        headers: &crate::probe::web::RequestHeaders,
+        body: Option<&crate::checklist::text::Text>,
+    ) -> Result<Request, String> {
+        let mut request = Request::new(method, url)?;
+        request.headers = crate::probe::web::fields::header_map(headers)?;
+        request.body = body.map(|b| Bytes::from(b.as_str().to_owned()));
+        Ok(request)
+    }
+
     /// A request without headers or body. The error never shows a password.
     pub fn new(method: reqwest::Method, url: &str) -> Result<Request, String> {
         let url = Url::parse(url)
@@ -100,6 +114,29 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// An exchange as if `http://h.test/` had answered, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn fake(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                value.parse().expect("header value"),
+            );
+        }
+        Exchange {
+            status: StatusCode::from_u16(status).expect("status"),
+            headers: map,
+            url: Url::parse("http://h.test/").expect("url"),
+            redirects: Vec::new(),
+            latency: Duration::from_millis(1),
+            body: Body {
+                bytes: body.as_bytes().to_vec(),
+                truncated: false,
+            },
+        }
+    }
+
     /// `503 Service Unavailable`.
     pub fn status_line(&self) -> String {
         status_line(self.status)

@@ -25,6 +25,22 @@ pub async fn fetch(ctx: &Context, request: Request, limits: Limits) -> Result<Ex
         .map_err(Failure::finding)
 }
 
+/// The client for `options` and the request a probe sends, or the finding of
+/// a probe that cannot start (a certificate file missing, a header value that
+/// cannot be sent).
+pub fn prepare(
+    ctx: &Context,
+    options: &ClientOptions,
+    method: &Method,
+    url: &str,
+    headers: &RequestHeaders,
+    body: Option<&crate::checklist::text::Text>,
+) -> Result<(reqwest::Client, Request), Finding> {
+    let client = ctx.web_client(options).map_err(Finding::error)?;
+    let request = Request::build(method.0.clone(), url, headers, body).map_err(Finding::error)?;
+    Ok((client, request))
+}
+
 /// A random lowercase hex label, different in every call, for values no
 /// server could have been configured with (a random origin, say).
 pub fn random_label() -> String {
