@@ -19,3 +19,4 @@ mod rate_limit;
 mod schema;
 mod security_headers;
 mod support;
+mod web_secrets;
