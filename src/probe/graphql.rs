@@ -48,9 +48,10 @@ pub struct GraphqlProbe {
     /// A query that must return data without errors (default `{ __typename }`).
     #[serde(default)]
     pub query: Option<Text>,
-    /// Variables for `query`, as a mapping (default none).
+    /// Variables for `query`, as a mapping (default none). `${VAR}` works in
+    /// its strings; strings that use the environment are secret.
     #[serde(default)]
-    pub variables: Option<Value>,
+    pub variables: Option<Variables>,
     /// `disabled`: introspection must be refused (the default); `enabled`: it
     /// must answer; `any`: not checked.
     #[serde(default)]
@@ -58,6 +59,58 @@ pub struct GraphqlProbe {
     /// A query the server must refuse for its depth or cost (default: not checked).
     #[serde(default)]
     pub complexity: Option<Complexity>,
+}
+
+/// GraphQL variables as written: any YAML mapping, with `${VAR}` resolved in
+/// its strings.
+#[derive(Clone, Default)]
+pub struct Variables {
+    /// The variables, resolved.
+    pub value: Value,
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Variables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.secrets.is_empty() {
+            write!(f, "Variables({})", self.value)
+        } else {
+            f.write_str("Variables(<from environment>)")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Variables {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        fn resolve(value: &mut Value, secrets: &mut Vec<String>) -> Result<(), String> {
+            match value {
+                Value::String(text) => {
+                    let resolved = Text::resolve(std::mem::take(text))?;
+                    if resolved.from_env() {
+                        secrets.push(resolved.as_str().to_owned());
+                        secrets.extend(resolved.env_parts().iter().cloned());
+                    }
+                    resolved.as_str().clone_into(text);
+                }
+                Value::Array(items) => {
+                    for item in items {
+                        resolve(item, secrets)?;
+                    }
+                }
+                Value::Object(map) => {
+                    for item in map.values_mut() {
+                        resolve(item, secrets)?;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        let mut value = Value::deserialize(deserializer)?;
+        let mut secrets = Vec::new();
+        resolve(&mut value, &mut secrets).map_err(serde::de::Error::custom)?;
+        Ok(Variables { value, secrets })
+    }
 }
 
 /// What introspection must do.
@@ -310,13 +363,17 @@ impl Probe for GraphqlProbe {
     }
 
     fn secrets(&self) -> Vec<String> {
-        request_secrets(&self.headers, None, &self.url)
+        let mut out = request_secrets(&self.headers, None, &self.url);
+        if let Some(variables) = &self.variables {
+            out.extend(variables.secrets.iter().cloned());
+        }
+        out
     }
 
     fn validate(&self, _timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("graphql", &self.url, &self.headers);
         if let Some(variables) = &self.variables
-            && !variables.is_object()
+            && !variables.value.is_object()
         {
             problems.push("variables must be a mapping of names to values".to_owned());
         }
@@ -341,7 +398,8 @@ impl Probe for GraphqlProbe {
 
     async fn run(&self, ctx: &Context) -> Finding {
         let mut seen = Seen::default();
-        let exchange = match self.ask(ctx, self.query(), self.variables.as_ref()).await {
+        let variables = self.variables.as_ref().map(|v| &v.value);
+        let exchange = match self.ask(ctx, self.query(), variables).await {
             Ok(exchange) => exchange,
             Err(finding) => return finding,
         };
@@ -401,6 +459,25 @@ mod tests {
         );
         let plain: Complexity = serde_saphyr::from_str("{ field: parent }").unwrap();
         assert_eq!(plain.generated(1).unwrap(), "{ parent { __typename } }");
+    }
+
+    #[test]
+    fn variables_resolve_and_keep_their_secrets() {
+        let scope = crate::checklist::text::Scope {
+            env: [("PW".to_owned(), "hunter22".to_owned())].into(),
+            ..Default::default()
+        };
+        let (parsed, _) = crate::checklist::text::with_scope(scope, || {
+            serde_saphyr::from_str::<GraphqlProbe>(
+                "{ url: 'http://h.test/graphql', variables: { login: { user: me, password: '${PW}' }, n: 3 } }",
+            )
+        });
+        let p = parsed.unwrap();
+        let variables = p.variables.as_ref().unwrap();
+        assert_eq!(variables.value["login"]["password"], "hunter22");
+        assert_eq!(variables.value["n"], 3);
+        assert!(p.secrets().contains(&"hunter22".to_owned()));
+        assert_eq!(format!("{variables:?}"), "Variables(<from environment>)");
     }
 
     #[test]

@@ -199,8 +199,9 @@ impl RateLimitProbe {
     }
 }
 
-/// Sends a burst of `total` requests: request `i` leaves at `i / per_second`, at most
-/// [`MAX_IN_FLIGHT`] at once, none after the first `limited` answer.
+/// Sends a burst of `total` requests, one every `1 / per_second` at the
+/// soonest (a burst held back by [`MAX_IN_FLIGHT`] never catches up faster),
+/// none after the first `limited` answer.
 /// (A free function: `tokio::select!` expands to `unsafe` code, which must not
 /// sit in a method of a type that derives `Deserialize`.)
 async fn burst(
@@ -215,16 +216,16 @@ async fn burst(
         redirects: None,
         body: BODY_READ,
     };
-    let start = Instant::now();
+    let mut next_at = Instant::now();
     let mut burst = Burst::default();
     let mut in_flight = FuturesUnordered::new();
     loop {
         let may_send =
             burst.limited.is_none() && burst.sent < total && in_flight.len() < MAX_IN_FLIGHT;
         let done = if may_send {
-            let due = start + gap * burst.sent;
             tokio::select! {
-                () = tokio::time::sleep_until(due) => {
+                () = tokio::time::sleep_until(next_at) => {
+                    next_at = Instant::now() + gap;
                     burst.sent += 1;
                     let number = burst.sent;
                     let request = request.clone();

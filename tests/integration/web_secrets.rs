@@ -11,13 +11,25 @@ use crate::support::{Run, checklist_of};
 fn no_web_probe_ever_shows_a_password_or_token() {
     // Echo the Authorization header everywhere evidence quotes from.
     let app = App::start(|asked| {
-        let auth = asked.headers.get("authorization").cloned().unwrap_or_default();
+        let auth = asked
+            .headers
+            .get("authorization")
+            .cloned()
+            .unwrap_or_default();
         match asked.path.as_str() {
             "/cors" => Reply::new(204, "").header("Access-Control-Allow-Origin", &auth),
             "/headers" => Reply::new(200, "").header("Server", &format!("echo/1.0 {auth}")),
             "/limit" => Reply::new(429, "").header("Retry-After", &auth),
-            "/graphql" => Reply::json(200, format!(r#"{{"errors":[{{"message":"who is {auth}"}}]}}"#)),
-            "/openapi" => Reply::json(200, format!(r#"{{"openapi":"3.0.0","info":{{"title":"{auth}","version":"1"}},"paths":{{}}}}"#)),
+            "/graphql" => Reply::json(
+                200,
+                format!(r#"{{"errors":[{{"message":"who is {auth}"}}]}}"#),
+            ),
+            "/openapi" => Reply::json(
+                200,
+                format!(
+                    r#"{{"openapi":"3.0.0","info":{{"title":"{auth}","version":"1"}},"paths":{{}}}}"#
+                ),
+            ),
             _ => Reply::new(500, format!("you sent {auth}")),
         }
     });
@@ -25,13 +37,48 @@ fn no_web_probe_ever_shows_a_password_or_token() {
     let with_password = |path: &str| format!("http://probe:${{WEB_PASSWORD}}@{base}{path}");
     let token = r#"headers: { Authorization: "Bearer ${WEB_TOKEN}" }"#;
     let checklist = checklist_of(&[
-        ("http", &format!(r#"http: {{ url: "{}", expect: {{ body_contains: nothing }} }}"#, with_password("/http"))),
-        ("cors", &format!(r#"cors: {{ url: "{}", deny: [https://evil.example] }}"#, with_password("/cors"))),
-        ("headers", &format!(r#"headers: {{ url: "{}", require: [nosniff] }}"#, with_password("/headers"))),
-        ("limit-password", &format!(r#"rate_limit: {{ url: "{}", requests: 3, per_second: 50 }}"#, with_password("/limit"))),
-        ("limit-token", &format!(r#"rate_limit: {{ url: "http://{base}/limit", requests: 3, per_second: 50, {token} }}"#)),
-        ("graphql", &format!(r#"graphql: {{ url: "http://{base}/graphql", {token} }}"#)),
-        ("openapi", &format!(r#"openapi: {{ url: "http://{base}/openapi", {token} }}"#)),
+        (
+            "http",
+            &format!(
+                r#"http: {{ url: "{}", expect: {{ body_contains: nothing }} }}"#,
+                with_password("/http")
+            ),
+        ),
+        (
+            "cors",
+            &format!(
+                r#"cors: {{ url: "{}", deny: [https://evil.example] }}"#,
+                with_password("/cors")
+            ),
+        ),
+        (
+            "headers",
+            &format!(
+                r#"headers: {{ url: "{}", require: [nosniff] }}"#,
+                with_password("/headers")
+            ),
+        ),
+        (
+            "limit-password",
+            &format!(
+                r#"rate_limit: {{ url: "{}", requests: 3, per_second: 50 }}"#,
+                with_password("/limit")
+            ),
+        ),
+        (
+            "limit-token",
+            &format!(
+                r#"rate_limit: {{ url: "http://{base}/limit", requests: 3, per_second: 50, {token} }}"#
+            ),
+        ),
+        (
+            "graphql",
+            &format!(r#"graphql: {{ url: "http://{base}/graphql", {token} }}"#),
+        ),
+        (
+            "openapi",
+            &format!(r#"openapi: {{ url: "http://{base}/openapi", {token} }}"#),
+        ),
     ]);
     let password = "pw-24680-secret";
     let token_value = "tok-13579-secret";
@@ -45,13 +92,23 @@ fn no_web_probe_ever_shows_a_password_or_token() {
         ran.code(1);
         for output in [&ran.stdout, &ran.stderr] {
             for secret in [password, token_value, basic.as_str()] {
-                assert!(!output.contains(secret), "{secret} leaked in {format}:\n{output}");
+                assert!(
+                    !output.contains(secret),
+                    "{secret} leaked in {format}:\n{output}"
+                );
             }
         }
-        assert!(ran.stdout.contains("••••"), "the echoes are masked, not missing:\n{}", ran.stdout);
+        assert!(
+            ran.stdout.contains("••••"),
+            "the echoes are masked, not missing:\n{}",
+            ran.stdout
+        );
     }
     assert!(
-        app.asked().iter().any(|a| a.headers.get("authorization").is_some_and(|v| v.ends_with(token_value))),
+        app.asked().iter().any(|a| a
+            .headers
+            .get("authorization")
+            .is_some_and(|v| v.ends_with(token_value))),
         "the token was sent"
     );
 }
