@@ -43,17 +43,8 @@ const MAX_IN_FLIGHT: usize = 32;
 /// Body bytes read per response (enough to keep the connection for reuse).
 const BODY_READ: usize = 16 << 10;
 
-/// Headers that describe a rate limit, reported in evidence.
-const LIMIT_HEADERS: [&str; 8] = [
-    "ratelimit",
-    "ratelimit-policy",
-    "ratelimit-limit",
-    "ratelimit-remaining",
-    "ratelimit-reset",
-    "x-ratelimit-limit",
-    "x-ratelimit-remaining",
-    "retry-after",
-];
+/// At most this many rate-limit headers are reported.
+const MAX_LIMIT_HEADERS: usize = 8;
 
 /// Configuration of a `rate_limit` probe.
 #[derive(Debug, Clone, Deserialize)]
@@ -97,9 +88,22 @@ struct Burst {
     first: Option<Exchange>,
 }
 
+/// The headers that describe a rate limit — `RateLimit*` (the IETF draft),
+/// `X-RateLimit-*` and `Retry-After` — in name order, for evidence.
 fn limit_headers(exchange: &Exchange) -> Vec<String> {
-    LIMIT_HEADERS
-        .iter()
+    let mut names: Vec<&str> = exchange
+        .headers
+        .keys()
+        .map(reqwest::header::HeaderName::as_str)
+        .filter(|n| {
+            n.starts_with("ratelimit") || n.starts_with("x-ratelimit") || *n == "retry-after"
+        })
+        .collect();
+    names.sort_unstable_by_key(|n| (*n == "retry-after", *n));
+    names.dedup();
+    names
+        .into_iter()
+        .take(MAX_LIMIT_HEADERS)
         .filter_map(|name| {
             header_text(&exchange.headers, name).map(|v| format!("{}: {v}", display(name)))
         })
@@ -382,14 +386,17 @@ mod tests {
             statuses: BTreeMap::from([(200, 39)]),
             failed: 1,
             first_error: Some("connection reset".to_owned()),
-            first: Some(answer(200, &[("X-RateLimit-Limit", "1000")])),
+            first: Some(answer(
+                200,
+                &[("X-RateLimit-Reset", "60"), ("X-RateLimit-Limit", "1000")],
+            )),
             ..Burst::default()
         };
         let f = p.compare(&burst);
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(
             f.evidence,
-            "expected 429 within 40 requests at 20/s, got 39 × 200 OK, 1 without an answer (connection reset) (no limit) after 40 requests in 2s; X-RateLimit-Limit: 1000"
+            "expected 429 within 40 requests at 20/s, got 39 × 200 OK, 1 without an answer (connection reset) (no limit) after 40 requests in 2s; X-RateLimit-Limit: 1000; X-RateLimit-Reset: 60"
         );
     }
 
