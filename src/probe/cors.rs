@@ -185,6 +185,7 @@ impl CorsProbe {
         let limits = Limits {
             redirects: None,
             body: 0,
+            keep_body: false,
         };
         let exchange = fetch(ctx, request, limits).await?;
         let get = |name: &str| header_text(&exchange.headers, name);

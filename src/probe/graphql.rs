@@ -285,6 +285,7 @@ impl GraphqlProbe {
         let limits = Limits {
             redirects: None,
             body: MAX_RESPONSE,
+            keep_body: true,
         };
         fetch(ctx, request, limits).await
     }

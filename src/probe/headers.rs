@@ -375,6 +375,7 @@ impl Probe for HeadersProbe {
         let limits = Limits {
             redirects: self.follow_redirects.then_some(10),
             body: 0,
+            keep_body: false,
         };
         match fetch(ctx, request, limits).await {
             Ok(exchange) => self.compare(&exchange),

@@ -38,10 +38,9 @@ use crate::outcome::Verdict;
 use crate::probe::expect::Finding;
 use crate::probe::web::exchange::format_bytes;
 use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
-use crate::probe::web::{
-    ClientOptions, Limits, Method, RequestHeaders, StatusSet, Strings, TlsOptions, prepare,
-    redact_url, send,
-};
+pub use crate::probe::web::fields::{StatusPattern, redact_url};
+use crate::probe::web::{ClientOptions, Limits, RequestHeaders, TlsOptions, prepare, send};
+pub use crate::probe::web::{Method, StatusSet, Strings};
 use crate::probe::{Context, Probe};
 pub use json::{JsonExpect, JsonPathExpr};
 pub use text::{TextExpect, TextRule};
@@ -157,6 +156,15 @@ pub struct HttpExpect {
 }
 
 impl HttpExpect {
+    /// Whether any expectation reads the body; when none does, body bytes are
+    /// counted (for `max_body`) and dropped.
+    fn needs_body(&self) -> bool {
+        !self.body_contains.0.is_empty()
+            || !self.body_not_contains.0.is_empty()
+            || self.body_matches.is_some()
+            || !self.json.is_empty()
+    }
+
     fn percentiles(&self) -> [(&'static str, u32, Option<Dur>); 4] {
         [
             ("p50", 50, self.p50),
@@ -318,6 +326,7 @@ impl Probe for HttpProbe {
                 .follow_redirects
                 .then(|| self.max_redirects.unwrap_or(MAX_REDIRECTS)),
             body: self.max_body(),
+            keep_body: self.expect.needs_body(),
         };
         let samples = self.samples.unwrap_or(1).max(1);
         let mut latencies = Vec::new();

@@ -219,6 +219,6 @@ impl Context {
     /// The shared HTTP client for these TLS settings and redirect policy: one
     /// per distinct configuration, built on first use.
     pub fn web_client(&self, options: &web::ClientOptions) -> Result<reqwest::Client, String> {
-        self.web.get(options)
+        self.web.get(options, None)
     }
 }

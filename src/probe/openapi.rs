@@ -267,6 +267,7 @@ impl Probe for OpenapiProbe {
         let limits = Limits {
             redirects: Some(10),
             body: self.max_size(),
+            keep_body: true,
         };
         let exchange = match fetch(ctx, request, limits).await {
             Ok(exchange) => exchange,

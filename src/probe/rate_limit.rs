@@ -219,6 +219,7 @@ async fn burst(
     let limits = Limits {
         redirects: None,
         body: BODY_READ,
+        keep_body: false,
     };
     let mut next_at = Instant::now();
     let mut burst = Burst::default();

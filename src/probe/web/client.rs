@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::probe::web::error::root_cause;
@@ -40,6 +40,9 @@ pub struct ClientOptions {
     pub follow_redirects: bool,
 }
 
+/// A DNS resolver for the clients (the run's shared cache, say).
+pub type Resolver = Arc<dyn reqwest::dns::Resolve>;
+
 /// The clients of one run, by options.
 #[derive(Default)]
 pub struct Clients {
@@ -47,20 +50,28 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// The client for `options`, built on first use. A client that could not be
-    /// built stays an error for the rest of the run (the same files would fail again).
-    pub fn get(&self, options: &ClientOptions) -> Result<reqwest::Client, String> {
+    /// The client for `options`, built on first use (resolving names with
+    /// `resolver`, else the system's). A client that could not be built stays
+    /// an error for the rest of the run (the same files would fail again).
+    pub fn get(
+        &self,
+        options: &ClientOptions,
+        resolver: Option<&Resolver>,
+    ) -> Result<reqwest::Client, String> {
         let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
         built
             .entry(options.clone())
-            .or_insert_with(|| build(options))
+            .or_insert_with(|| build(options, resolver))
             .clone()
     }
 }
 
 /// Builds a client: rustls, the system's roots (or `ca_file`), connection reuse,
 /// proxies from the environment.
-pub fn build(options: &ClientOptions) -> Result<reqwest::Client, String> {
+pub fn build(
+    options: &ClientOptions,
+    resolver: Option<&Resolver>,
+) -> Result<reqwest::Client, String> {
     let policy = if options.follow_redirects {
         reqwest::redirect::Policy::limited(MAX_CLIENT_REDIRECTS)
     } else {
@@ -70,6 +81,9 @@ pub fn build(options: &ClientOptions) -> Result<reqwest::Client, String> {
         .user_agent(concat!("candlefish/", env!("CARGO_PKG_VERSION")))
         .redirect(policy)
         .pool_idle_timeout(Duration::from_secs(30));
+    if let Some(resolver) = resolver {
+        builder = builder.dns_resolver(Arc::clone(resolver));
+    }
     let tls = &options.tls;
     if let Some(path) = &tls.ca_file {
         let pem = read_pem(path, "ca_file")?;
@@ -131,8 +145,8 @@ mod tests {
     fn clients_are_shared_per_options() {
         let clients = Clients::default();
         let plain = ClientOptions::default();
-        assert!(clients.get(&plain).is_ok());
-        assert!(clients.get(&plain).is_ok());
+        assert!(clients.get(&plain, None).is_ok());
+        assert!(clients.get(&plain, None).is_ok());
         let missing = ClientOptions {
             tls: TlsOptions {
                 ca_file: Some(PathBuf::from("/nonexistent/candlefish-ca.pem")),
@@ -140,7 +154,7 @@ mod tests {
             },
             follow_redirects: false,
         };
-        let err = clients.get(&missing).unwrap_err();
+        let err = clients.get(&missing, None).unwrap_err();
         assert!(
             err.starts_with("ca_file /nonexistent/candlefish-ca.pem: "),
             "{err}"
@@ -161,7 +175,7 @@ mod tests {
             },
             follow_redirects: false,
         };
-        let err = build(&options).unwrap_err();
+        let err = build(&options, None).unwrap_err();
         assert!(err.contains("no PEM certificate"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }

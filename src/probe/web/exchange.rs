@@ -64,6 +64,9 @@ pub struct Limits {
     pub redirects: Option<usize>,
     /// Read at most this many body bytes; 0 reads none.
     pub body: usize,
+    /// Keep the bytes read. Without, they are counted and dropped, so memory
+    /// stays flat however many probes run at once.
+    pub keep_body: bool,
 }
 
 /// Why an exchange did not produce a response to judge.
@@ -90,8 +93,10 @@ impl Failure {
 /// A response body, or its first bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
-    /// The bytes read.
+    /// The bytes read, when kept.
     pub bytes: Vec<u8>,
+    /// How many bytes were read.
+    pub seen: usize,
     /// Whether the body went on past the limit.
     pub truncated: bool,
 }
@@ -132,6 +137,7 @@ impl Exchange {
             latency: Duration::from_millis(1),
             body: Body {
                 bytes: body.as_bytes().to_vec(),
+                seen: body.len(),
                 truncated: false,
             },
         }
@@ -219,7 +225,7 @@ pub async fn send(
         let body = if limits.body == 0 {
             Body::default()
         } else {
-            read_bounded(response, limits.body)
+            read_bounded(response, limits.body, limits.keep_body)
                 .await
                 .map_err(|e| Failure::Transport(describe_error(&e, &url)))?
         };
@@ -327,19 +333,22 @@ pub fn show_chain(urls: &[Url]) -> String {
 async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
+    keep: bool,
 ) -> Result<Body, reqwest::Error> {
-    let mut bytes = Vec::new();
-    let mut truncated = false;
+    let mut body = Body::default();
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - bytes.len();
+        let room = limit - body.seen;
+        let take = chunk.len().min(room);
+        if keep {
+            body.bytes.extend_from_slice(&chunk[..take]);
+        }
+        body.seen += take;
         if chunk.len() > room {
-            bytes.extend_from_slice(&chunk[..room]);
-            truncated = true;
+            body.truncated = true;
             break;
         }
-        bytes.extend_from_slice(&chunk);
     }
-    Ok(Body { bytes, truncated })
+    Ok(body)
 }
 
 /// `a 12-byte body` or `more than 1 MiB of body`, for evidence.
@@ -347,7 +356,7 @@ pub fn describe_size(body: &Body, limit: usize) -> String {
     if body.truncated {
         format!("more than {} of body", format_bytes(limit))
     } else {
-        format!("a {}-byte body", body.bytes.len())
+        format!("a {}-byte body", body.seen)
     }
 }
 

@@ -297,6 +297,16 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `host:port` of a URL, for the engine's per-host limits; `None` when it has none.
+pub fn host_of(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
+}
+
 /// Problems with a probe's URL and request header names, for `Probe::validate`.
 pub fn validate_request(kind: &str, url: &str, headers: &RequestHeaders) -> Vec<String> {
     let mut problems = Vec::new();
@@ -346,6 +356,19 @@ mod tests {
         let set = StatusSet(vec![StatusPattern::Class(2), StatusPattern::Code(304)]);
         assert!(set.contains(204) && set.contains(304) && !set.contains(301));
         assert_eq!(set.to_string(), "2xx or 304");
+    }
+
+    #[test]
+    fn hosts_carry_their_ports() {
+        assert_eq!(
+            host_of("https://u:p@api.test/x").as_deref(),
+            Some("api.test:443")
+        );
+        assert_eq!(
+            host_of("http://127.0.0.1:8080/").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(host_of("not a url"), None);
     }
 
     #[test]
