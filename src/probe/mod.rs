@@ -6,16 +6,22 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod cors;
 pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod graphql;
+pub mod headers;
 pub mod http;
 pub mod nagios;
+pub mod openapi;
+pub mod rate_limit;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
 pub mod tls;
+pub mod web;
 pub mod websocket;
 
 use std::fmt;
@@ -132,13 +138,18 @@ macro_rules! probe_kinds {
 }
 
 probe_kinds! {
-    "http" => Http(http::HttpProbe),
+    "http" => Http(Box<http::HttpProbe>),
     "tls" => Tls(tls::TlsProbe),
     "tcp" => Tcp(tcp::TcpProbe),
     "dns" => Dns(dns::DnsProbe),
     "websocket" => Websocket(websocket::WebsocketProbe),
     "exec" => Exec(exec::ExecProbe),
     "file" => File(file::FileProbe),
+    "cors" => Cors(cors::CorsProbe),
+    "headers" => Headers(headers::HeadersProbe),
+    "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
+    "graphql" => Graphql(graphql::GraphqlProbe),
+    "openapi" => Openapi(openapi::OpenapiProbe),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -233,8 +244,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Default)]
 pub struct Context {
     base_dir: PathBuf,
-    http_follow: OnceLock<Result<reqwest::Client, String>>,
-    http_no_follow: OnceLock<Result<reqwest::Client, String>>,
+    web: web::Clients,
     resolver: resolve::ResolverHandle,
     tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
     dns: dns::Resolvers,
@@ -269,16 +279,20 @@ impl Context {
         }
     }
 
-    /// The shared HTTP client that follows redirects (up to 10) or not.
-    pub fn http_client(&self, follow_redirects: bool) -> Result<&reqwest::Client, String> {
-        let cell = if follow_redirects {
-            &self.http_follow
-        } else {
-            &self.http_no_follow
-        };
-        cell.get_or_init(|| http::build_client(follow_redirects, self.resolver.clone()))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The shared HTTP client with default TLS settings that follows redirects
+    /// (up to 10) or not.
+    pub fn http_client(&self, follow_redirects: bool) -> Result<reqwest::Client, String> {
+        self.web_client(&web::ClientOptions {
+            follow_redirects,
+            ..web::ClientOptions::default()
+        })
+    }
+
+    /// The shared HTTP client for these TLS settings and redirect policy: one
+    /// per distinct configuration, built on first use.
+    pub fn web_client(&self, options: &web::ClientOptions) -> Result<reqwest::Client, String> {
+        let resolver: web::client::Resolver = std::sync::Arc::new(self.resolver.clone());
+        self.web.get(options, Some(&resolver))
     }
 }
 

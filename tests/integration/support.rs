@@ -360,3 +360,27 @@ pub fn item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
     }
     find(&report["items"], id).unwrap_or_else(|| panic!("no item {id} in the report"))
 }
+
+/// A checklist with one item per `(id, probe)`, each probe a YAML flow mapping
+/// such as `cors: { url: "http://…" }` (options like `timeout: 2s` may follow
+/// on the same mapping).
+pub fn checklist_of(items: &[(&str, &str)]) -> String {
+    let mut text = String::from(
+        "version: 1\nname: Probes\nsections:\n  - id: all\n    title: All\n    items:\n",
+    );
+    for (id, probe) in items {
+        text.push_str(&format!(
+            "      - id: {id}\n        title: {id}\n        probe: {{ {probe} }}\n"
+        ));
+    }
+    text
+}
+
+/// `(verdict, evidence)` of the first probe of item `id`.
+pub fn probe_result(report: &serde_json::Value, id: &str) -> (String, String) {
+    let probe = &item(report, id)["probes"][0];
+    (
+        probe["verdict"].as_str().unwrap_or_default().to_owned(),
+        probe["evidence"].as_str().unwrap_or_default().to_owned(),
+    )
+}

@@ -1,0 +1,401 @@
+//! Configuration types the web probes share: methods, status sets, one-or-many
+//! strings, request headers (with their secrets), URLs (with their passwords
+//! hidden), and the sizes and shares people write (`95%`).
+
+use std::fmt;
+
+use base64::Engine as _;
+use indexmap::IndexMap;
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::checklist::text::Text;
+
+/// An HTTP method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Method(pub reqwest::Method);
+
+impl Default for Method {
+    fn default() -> Self {
+        Method(reqwest::Method::GET)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const KNOWN: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+        let text = String::deserialize(deserializer)?;
+        let upper = text.to_ascii_uppercase();
+        if KNOWN.contains(&upper.as_str()) {
+            return Ok(Method(upper.parse().map_err(de::Error::custom)?));
+        }
+        Err(de::Error::custom(format!(
+            "unknown HTTP method `{text}`: use one of {}",
+            KNOWN.join(", ")
+        )))
+    }
+}
+
+/// A set of acceptable statuses: exact codes and classes such as `2xx`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSet(pub Vec<StatusPattern>);
+
+/// One acceptable status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPattern {
+    /// Exactly this code.
+    Code(u16),
+    /// Any code of this class: `2` for `2xx`.
+    Class(u16),
+}
+
+impl StatusSet {
+    /// Any 2xx status.
+    pub fn success() -> Self {
+        StatusSet(vec![StatusPattern::Class(2)])
+    }
+
+    /// Exactly one code.
+    pub fn code(code: u16) -> Self {
+        StatusSet(vec![StatusPattern::Code(code)])
+    }
+
+    /// Whether `code` is acceptable.
+    pub fn contains(&self, code: u16) -> bool {
+        self.0.iter().any(|p| match *p {
+            StatusPattern::Code(c) => c == code,
+            StatusPattern::Class(k) => code / 100 == k,
+        })
+    }
+}
+
+impl fmt::Display for StatusSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|p| match p {
+                StatusPattern::Code(c) => c.to_string(),
+                StatusPattern::Class(k) => format!("{k}xx"),
+            })
+            .collect();
+        f.write_str(&parts.join(" or "))
+    }
+}
+
+/// Parses `200` or `2xx`.
+pub fn parse_status(text: &str) -> Result<StatusPattern, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    if let Some(class) = lower.strip_suffix("xx") {
+        return match class.parse::<u16>() {
+            Ok(k @ 1..=5) => Ok(StatusPattern::Class(k)),
+            _ => Err(format!("`{text}` is not a status class: use 1xx to 5xx")),
+        };
+    }
+    match lower.parse::<u16>() {
+        Ok(code @ 100..=599) => Ok(StatusPattern::Code(code)),
+        _ => Err(format!(
+            "`{text}` is not an HTTP status: use a code from 100 to 599 or a class like 2xx"
+        )),
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StatusVisitor;
+        impl<'de> Visitor<'de> for StatusVisitor {
+            type Value = StatusSet;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a status (200), a class (2xx), or a list of them")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusSet, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusSet, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusSet, E> {
+                parse_status(v)
+                    .map(|p| StatusSet(vec![p]))
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusSet, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<StatusSet>()? {
+                    all.extend(one.0);
+                }
+                if all.is_empty() {
+                    return Err(de::Error::custom("an empty status list accepts nothing"));
+                }
+                Ok(StatusSet(all))
+            }
+        }
+        deserializer.deserialize_any(StatusVisitor)
+    }
+}
+
+/// One string or a list of strings, each interpolated.
+#[derive(Debug, Clone, Default)]
+pub struct Strings(pub Vec<Text>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StringsVisitor;
+        impl<'de> Visitor<'de> for StringsVisitor {
+            type Value = Strings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Strings, E> {
+                Text::resolve(v.to_owned())
+                    .map(|t| Strings(vec![t]))
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
+                let mut all = Vec::new();
+                while let Some(text) = seq.next_element::<Text>()? {
+                    all.push(text);
+                }
+                Ok(Strings(all))
+            }
+        }
+        deserializer.deserialize_any(StringsVisitor)
+    }
+}
+
+/// A share written `95%` (or a number from 0 to 100).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Percent(pub f64);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PercentVisitor;
+        impl Visitor<'_> for PercentVisitor {
+            type Value = Percent;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a percentage such as 95%")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Percent, E> {
+                let number = v.trim().strip_suffix('%').unwrap_or(v).trim();
+                match number.parse::<f64>() {
+                    Ok(p) => self.visit_f64(p),
+                    Err(_) => Err(E::custom(format!(
+                        "`{v}` is not a percentage: write it like 95%"
+                    ))),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Percent, E> {
+                if (0.0..=100.0).contains(&v) {
+                    Ok(Percent(v))
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}%` is not a percentage from 0% to 100%"
+                    )))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Percent, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Percent, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        deserializer.deserialize_any(PercentVisitor)
+    }
+}
+
+/// A size in bytes, written with a unit: `512KiB`, `1MiB`, `4MB`, `300B`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ByteSize(pub usize);
+
+impl ByteSize {
+    /// Parses `512KiB`, `1 MiB`, `4MB`, `300B`.
+    pub fn parse(text: &str) -> Result<ByteSize, String> {
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(split);
+        let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+            "b" => 1,
+            "kb" => 1000,
+            "kib" | "k" => 1 << 10,
+            "mb" => 1_000_000,
+            "mib" | "m" => 1 << 20,
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a size: write it with a unit, such as 512KiB or 4MiB"
+                ));
+            }
+        };
+        number
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{text}` is not a size: write it like 512KiB or 4MiB"))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::exchange::format_bytes(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ByteSize::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+/// Request headers as written in a checklist. Values that use the environment are secret.
+pub type RequestHeaders = IndexMap<String, Text>;
+
+/// The secrets in request headers, a body and a URL: header values and bodies that
+/// use the environment, and a password in the URL with its Basic-auth form.
+pub fn request_secrets(headers: &RequestHeaders, body: Option<&Text>, url: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for value in headers.values().chain(body) {
+        if value.from_env() {
+            out.push(value.as_str().to_owned());
+            out.extend(value.env_parts().iter().cloned());
+        }
+    }
+    if let Ok(url) = reqwest::Url::parse(url)
+        && let Some(password) = url.password()
+    {
+        out.push(password.to_owned());
+        // The client sends URL credentials as Basic auth: mask the encoded form too.
+        let pair = format!("{}:{password}", url.username());
+        out.push(base64::engine::general_purpose::STANDARD.encode(pair));
+    }
+    out
+}
+
+/// `url` with any password in it replaced, for display.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `host:port` of a URL, for the engine's per-host limits; `None` when it has none.
+pub fn host_of(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
+}
+
+/// Problems with a probe's URL and request header names, for `Probe::validate`.
+pub fn validate_request(kind: &str, url: &str, headers: &RequestHeaders) -> Vec<String> {
+    let mut problems = Vec::new();
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => problems.push(format!(
+            "url `{}` has scheme `{}`: the {kind} probe speaks http and https",
+            redact_url(url),
+            parsed.scheme()
+        )),
+        Ok(_) => {}
+        Err(e) => problems.push(format!("url `{}` is not a valid URL: {e}", redact_url(url))),
+    }
+    for name in headers.keys() {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            problems.push(format!("`{name}` is not a valid header name"));
+        }
+    }
+    problems
+}
+
+/// The header map to send. Values are never quoted in errors: they may be secret.
+pub fn header_map(headers: &RequestHeaders) -> Result<reqwest::header::HeaderMap, String> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a valid header name"))?;
+        let mut header = reqwest::header::HeaderValue::from_str(value.as_str()).map_err(|_| {
+            format!("the value of header `{name}` has characters a header cannot hold")
+        })?;
+        // Secret values stay behind when a redirect leaves the origin.
+        header.set_sensitive(value.from_env());
+        map.append(name, header);
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classes_and_codes() {
+        assert_eq!(parse_status("2xx"), Ok(StatusPattern::Class(2)));
+        assert_eq!(parse_status("204"), Ok(StatusPattern::Code(204)));
+        assert!(parse_status("6xx").is_err());
+        assert!(parse_status("99").is_err());
+        let set = StatusSet(vec![StatusPattern::Class(2), StatusPattern::Code(304)]);
+        assert!(set.contains(204) && set.contains(304) && !set.contains(301));
+        assert_eq!(set.to_string(), "2xx or 304");
+    }
+
+    #[test]
+    fn hosts_carry_their_ports() {
+        assert_eq!(
+            host_of("https://u:p@api.test/x").as_deref(),
+            Some("api.test:443")
+        );
+        assert_eq!(
+            host_of("http://127.0.0.1:8080/").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(host_of("not a url"), None);
+    }
+
+    #[test]
+    fn passwords_in_urls_are_hidden() {
+        assert_eq!(
+            redact_url("https://u:hunter2@h.test/x"),
+            "https://u:***@h.test/x"
+        );
+        assert_eq!(redact_url("https://h.test/x"), "https://h.test/x");
+    }
+
+    #[test]
+    fn sizes_need_units() {
+        assert_eq!(ByteSize::parse("1MiB"), Ok(ByteSize(1 << 20)));
+        assert_eq!(ByteSize::parse("512 KiB"), Ok(ByteSize(512 << 10)));
+        assert_eq!(ByteSize::parse("4MB"), Ok(ByteSize(4_000_000)));
+        assert!(ByteSize::parse("1024").is_err());
+        assert!(ByteSize::parse("lots").is_err());
+    }
+
+    #[test]
+    fn percentages_read_as_people_write_them() {
+        let p: Percent = serde_json::from_str("\"95%\"").unwrap();
+        assert_eq!(p, Percent(95.0));
+        let p: Percent = serde_json::from_str("80").unwrap();
+        assert_eq!(p.to_string(), "80%");
+        assert!(serde_json::from_str::<Percent>("\"120%\"").is_err());
+        assert!(serde_json::from_str::<Percent>("\"most\"").is_err());
+    }
+}
