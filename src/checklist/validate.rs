@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::checklist::diagnostic::{Diagnostic, Span, did_you_mean};
 use crate::checklist::model::{Checklist, Item};
 use crate::engine::plan::{Plan, PlanItem, PlanProbe};
-use crate::outcome::ChecklistInfo;
+use crate::outcome::{ChecklistInfo, ChecklistNotes};
 use crate::probe::DEFAULT_TIMEOUT;
 
 /// Options that shape the plan without being part of the checklist.
@@ -82,6 +82,13 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
             owner: checklist.owner.clone(),
             last_reviewed: checklist.last_reviewed.map(|d| d.to_string()),
             next_review: checklist.next_review.map(|d| d.to_string()),
+            description: checklist.description.clone(),
+            notes: ChecklistNotes {
+                blockers: checklist.notes.blockers.clone(),
+                decisions: checklist.notes.decisions.clone(),
+                dependencies: checklist.notes.dependencies.clone(),
+                risks: checklist.notes.risks.clone(),
+            },
         },
         items: checklist
             .sections
@@ -316,6 +323,8 @@ fn plan_item(item: &Item, optional_parent: bool, default_timeout: Duration) -> P
         depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
         declared: item.status.as_ref().map(|s| s.value),
         manual: item.manual.is_some(),
+        notes: item.notes.clone(),
+        docs: item.docs.clone(),
         probes: item
             .all_probes()
             .map(|spec| PlanProbe {

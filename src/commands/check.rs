@@ -2,13 +2,13 @@
 
 use tokio::sync::mpsc;
 
+use super::output::{Output, deliver};
 use super::{Exit, Terminal, load_options, load_or_report, progress};
 use crate::cli::{CheckArgs, DisplayArgs};
-use crate::engine::gate::{FailOn, GatePolicy};
+use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
-use crate::report::{self, BoardOptions};
 
 pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     let mut options = match load_options(&args.load) {
@@ -30,15 +30,43 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
-    execute(&plan, args.concurrency, args.fail_on, &args.display, term).await
+    // Read the baseline before anything runs: a bad one is a usage error.
+    let baseline = match &args.baseline {
+        Some(path) => match super::diff::read_report(path) {
+            Ok(report) => Some(report),
+            Err(message) => {
+                eprintln!("error: --baseline: {message}");
+                return Exit::Usage;
+            }
+        },
+        None => None,
+    };
+    let policy = GatePolicy {
+        scope: args.gate,
+        fail_on: args.fail_on,
+    };
+    let output = Output {
+        args: args.output,
+        baseline,
+    };
+    execute(
+        &plan,
+        args.concurrency,
+        policy,
+        &args.display,
+        &output,
+        term,
+    )
+    .await
 }
 
-/// Runs a plan, renders it to stdout and returns the gate's exit code.
+/// Runs a plan, writes its reports and stdout, and returns the gate's exit code.
 pub async fn execute(
     plan: &Plan,
     concurrency: usize,
-    fail_on: FailOn,
+    policy: GatePolicy,
     display: &DisplayArgs,
+    output: &Output,
     term: Terminal,
 ) -> Exit {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -53,14 +81,11 @@ pub async fn execute(
         }
     };
     let _ = progress.await;
-    let gate = GatePolicy { fail_on }.evaluate(&report);
+    let gate = policy.evaluate(&report);
     let passed = gate.passed;
     report.gate = Some(gate);
-    let board = BoardOptions {
-        ascii: display.ascii,
-        color: term.color_out,
-        width: display.width.or(term.width).unwrap_or(80),
-    };
-    print!("{}", report::render(&report, display.format, &board));
+    if let Err(exit) = deliver(&report, output, display, term) {
+        return exit;
+    }
     if passed { Exit::Passed } else { Exit::Failed }
 }

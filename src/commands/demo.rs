@@ -1,6 +1,6 @@
 //! `candlefish demo`: start the demo services, check examples/demo.yaml
-//! against them, show the board. Exits 0 when the demo ran, whatever the board
-//! says: the red items are part of the show.
+//! against them, show the board (and write any `--report`). Exits 0 when the
+//! demo ran, whatever the board says: the red items are part of the show.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use super::{Exit, Terminal};
 use crate::checklist::{LoadOptions, Source, load_source};
 use crate::cli::DemoArgs;
 use crate::engine::DEFAULT_CONCURRENCY;
-use crate::engine::gate::FailOn;
+use crate::engine::gate::GatePolicy;
 
 pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
     let server = match crate::demo::start().await {
@@ -41,16 +41,23 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
+    let output = super::output::Output {
+        args: args.output,
+        baseline: None,
+    };
     match execute(
         &loaded.plan,
         DEFAULT_CONCURRENCY,
-        FailOn::Red,
+        GatePolicy::default(),
         &args.display,
+        &output,
         term,
     )
     .await
     {
         Exit::Interrupted => Exit::Interrupted,
+        // A report that could not be written.
+        Exit::Usage => Exit::Usage,
         _ => Exit::Passed,
     }
 }

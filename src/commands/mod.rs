@@ -3,9 +3,14 @@
 
 mod check;
 mod demo;
+mod diff;
+mod import;
 mod list;
+mod output;
 mod progress;
 mod validate;
+
+pub use output::write_atomically;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -80,6 +85,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Validate(args) => validate::run(&args, term),
         Command::List(args) => list::run(&args, term),
         Command::Demo(args) => runtime().block_on(demo::run(args, term)),
+        Command::Import(args) => import::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());

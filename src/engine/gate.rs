@@ -1,5 +1,11 @@
-//! The gate: does this run let a release through? The default: no item that is
-//! not optional may be red. `--fail-on yellow` also stops on yellow items.
+//! The gate: does this run let a release through?
+//!
+//! A [`GatePolicy`] says which items count ([`GateScope`]: every required item,
+//! or only the critical path) and which statuses stop a release ([`FailOn`]).
+//! The default: no item that is not optional may be red. Only leaf items are
+//! judged (a group's colour is the roll-up of its leaves), and optional items
+//! never fail the gate. New knobs (e.g. whether waivers count) are new fields
+//! here, each with a `Default` that keeps today's behaviour.
 
 use crate::outcome::{Gate, ItemReport, Report, Status};
 
@@ -13,9 +19,31 @@ pub enum FailOn {
     Yellow,
 }
 
+/// Which items the gate judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GateScope {
+    /// Every item that is not optional (the default).
+    #[default]
+    All,
+    /// Only critical items: those marked `critical`, and the items inside them.
+    Critical,
+}
+
+impl GateScope {
+    /// The word used on the command line and in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            GateScope::All => "all",
+            GateScope::Critical => "critical",
+        }
+    }
+}
+
 /// How a run is judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GatePolicy {
+    /// Which items count.
+    pub scope: GateScope,
     /// The lowest status that fails.
     pub fail_on: FailOn,
 }
@@ -36,25 +64,155 @@ impl GatePolicy {
         }
     }
 
-    /// Describes the policy, as in reports.
-    pub fn describe(self) -> String {
-        format!("no required item is {}", self.blocking())
+    /// The items the gate judges, in words: `required` or `critical`.
+    pub fn counted(self) -> &'static str {
+        match self.scope {
+            GateScope::All => "required",
+            GateScope::Critical => "critical",
+        }
     }
 
-    /// Judges a report. Only leaf items count: a group's colour is already the
-    /// roll-up of its leaves. Optional items never fail the gate.
+    /// Describes the policy, as in reports.
+    pub fn describe(self) -> String {
+        format!("no {} item is {}", self.counted(), self.blocking())
+    }
+
+    /// The leaf items this policy judges, depth first.
+    pub fn judged(self, report: &Report) -> Vec<&ItemReport> {
+        fn walk<'a>(
+            item: &'a ItemReport,
+            critical: bool,
+            policy: GatePolicy,
+            out: &mut Vec<&'a ItemReport>,
+        ) {
+            let critical = critical || item.critical;
+            if item.items.is_empty() {
+                let in_scope = match policy.scope {
+                    GateScope::All => true,
+                    GateScope::Critical => critical,
+                };
+                if in_scope && !item.optional {
+                    out.push(item);
+                }
+            }
+            for child in &item.items {
+                walk(child, critical, policy, out);
+            }
+        }
+        let mut out = Vec::new();
+        for item in &report.items {
+            walk(item, false, self, &mut out);
+        }
+        out
+    }
+
+    /// Judges a report. An interrupted run never passes.
     pub fn evaluate(self, report: &Report) -> Gate {
-        let failing: Vec<String> = report
-            .all_items()
+        let failing: Vec<String> = self
+            .judged(report)
             .into_iter()
-            .filter(|i: &&ItemReport| i.items.is_empty() && !i.optional && self.fails(i.status))
+            .filter(|i| self.fails(i.status))
             .map(|i| i.id.clone())
             .collect();
         Gate {
             policy: self.describe(),
+            scope: self.scope.word().to_owned(),
             blocking: self.blocking().to_owned(),
             passed: failing.is_empty() && !report.interrupted,
             failing,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Basis, ChecklistInfo, Summary};
+
+    fn leaf(id: &str, status: Status) -> ItemReport {
+        ItemReport {
+            id: id.into(),
+            title: id.into(),
+            status,
+            basis: Basis::Declared,
+            reason: String::new(),
+            critical: false,
+            optional: false,
+            declared: None,
+            owner: None,
+            tags: Vec::new(),
+            depends_on: Vec::new(),
+            notes: None,
+            docs: None,
+            probes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn report(items: Vec<ItemReport>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: "candlefish test".into(),
+            checklist: ChecklistInfo::default(),
+            started_at: String::new(),
+            duration_ms: 0,
+            status: Status::Red,
+            summary: Summary::default(),
+            gate: None,
+            interrupted: false,
+            items,
+        }
+    }
+
+    /// A critical group holding a yellow leaf, a critical red leaf, a plain red
+    /// leaf and an optional white one.
+    fn sample() -> Report {
+        let mut group = leaf("crit-group", Status::Yellow);
+        group.critical = true;
+        group.items = vec![leaf("inside", Status::Yellow)];
+        let mut crit = leaf("crit-red", Status::Red);
+        crit.critical = true;
+        let mut optional = leaf("optional", Status::White);
+        optional.optional = true;
+        report(vec![group, crit, leaf("plain-red", Status::Red), optional])
+    }
+
+    fn failing(scope: GateScope, fail_on: FailOn) -> Vec<String> {
+        GatePolicy { scope, fail_on }.evaluate(&sample()).failing
+    }
+
+    #[test]
+    fn every_policy_judges_the_items_it_should() {
+        assert_eq!(
+            failing(GateScope::All, FailOn::Red),
+            ["crit-red", "plain-red"]
+        );
+        assert_eq!(
+            failing(GateScope::All, FailOn::Yellow),
+            ["inside", "crit-red", "plain-red"]
+        );
+        assert_eq!(failing(GateScope::Critical, FailOn::Red), ["crit-red"]);
+        assert_eq!(
+            failing(GateScope::Critical, FailOn::Yellow),
+            ["inside", "crit-red"]
+        );
+    }
+
+    #[test]
+    fn descriptions_name_scope_and_statuses() {
+        let policy = GatePolicy {
+            scope: GateScope::Critical,
+            fail_on: FailOn::Yellow,
+        };
+        assert_eq!(policy.describe(), "no critical item is yellow or red");
+        assert_eq!(GatePolicy::default().describe(), "no required item is red");
+    }
+
+    #[test]
+    fn an_interrupted_run_never_passes() {
+        let mut r = report(vec![leaf("ok", Status::Green)]);
+        assert!(GatePolicy::default().evaluate(&r).passed);
+        r.interrupted = true;
+        assert!(!GatePolicy::default().evaluate(&r).passed);
     }
 }

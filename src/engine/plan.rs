@@ -79,6 +79,10 @@ pub struct PlanItem {
     pub declared: Option<Declared>,
     /// A person signs it off.
     pub manual: bool,
+    /// Free-form notes (Markdown), carried to reports.
+    pub notes: Option<String>,
+    /// A link or path to documentation.
+    pub docs: Option<String>,
     /// Its probes.
     pub probes: Vec<PlanProbe>,
     /// Its children.

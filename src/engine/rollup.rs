@@ -248,6 +248,8 @@ impl<'a> Arena<'a> {
             owner: item.owner.clone(),
             tags: item.tags.clone(),
             depends_on: item.depends_on.clone(),
+            notes: item.notes.clone(),
+            docs: item.docs.clone(),
             probes: std::mem::take(&mut self.outcomes[index]),
             items: children.into_iter().map(|c| self.report(c)).collect(),
         }
@@ -340,6 +342,8 @@ mod tests {
             depends_on: Vec::new(),
             declared: None,
             manual: false,
+            notes: None,
+            docs: None,
             probes: Vec::new(),
             items: Vec::new(),
         }

@@ -127,6 +127,8 @@ mod tests {
             depends_on: Vec::new(),
             declared: None,
             manual: false,
+            notes: None,
+            docs: None,
             probes: Vec::new(),
             items: children,
         }

@@ -377,8 +377,9 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
             let n = gate.failing.len();
             let items = if n == 1 { "item is" } else { "items are" };
             out.push_str(&format!(
-                "{}: {n} required {items} {}: {}{more}\n",
+                "{}: {n} {} {items} {}: {}{more}\n",
                 painter.paint("1;31", "gate failed"),
+                gate.counted(),
                 gate.blocking,
                 shown.join(", ")
             ));
