@@ -378,3 +378,46 @@ impl Report {
         self.items.iter().flat_map(ItemReport::walk).collect()
     }
 }
+
+/// Small reports for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::{Basis, ChecklistInfo, ItemReport, Report, Status, Summary};
+
+    /// A leaf item with a declared basis.
+    pub fn leaf(id: &str, status: Status) -> ItemReport {
+        ItemReport {
+            id: id.into(),
+            title: format!("Item {id}"),
+            status,
+            basis: Basis::Declared,
+            reason: String::new(),
+            critical: false,
+            optional: false,
+            declared: None,
+            owner: None,
+            tags: Vec::new(),
+            depends_on: Vec::new(),
+            notes: None,
+            docs: None,
+            probes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// A report holding `items`, without a gate.
+    pub fn report(items: Vec<ItemReport>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: "candlefish test".into(),
+            checklist: ChecklistInfo::default(),
+            started_at: String::new(),
+            duration_ms: 0,
+            status: Status::Red,
+            summary: Summary::default(),
+            gate: None,
+            interrupted: false,
+            items,
+        }
+    }
+}

@@ -127,42 +127,7 @@ impl GatePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Basis, ChecklistInfo, Summary};
-
-    fn leaf(id: &str, status: Status) -> ItemReport {
-        ItemReport {
-            id: id.into(),
-            title: id.into(),
-            status,
-            basis: Basis::Declared,
-            reason: String::new(),
-            critical: false,
-            optional: false,
-            declared: None,
-            owner: None,
-            tags: Vec::new(),
-            depends_on: Vec::new(),
-            notes: None,
-            docs: None,
-            probes: Vec::new(),
-            items: Vec::new(),
-        }
-    }
-
-    fn report(items: Vec<ItemReport>) -> Report {
-        Report {
-            schema_version: 1,
-            tool: "candlefish test".into(),
-            checklist: ChecklistInfo::default(),
-            started_at: String::new(),
-            duration_ms: 0,
-            status: Status::Red,
-            summary: Summary::default(),
-            gate: None,
-            interrupted: false,
-            items,
-        }
-    }
+    use crate::outcome::fixture::{leaf, report};
 
     /// A critical group holding a yellow leaf, a critical red leaf, a plain red
     /// leaf and an optional white one.

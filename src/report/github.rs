@@ -136,7 +136,7 @@ pub fn summary(report: &Report) -> String {
     out.push_str(&format!(
         "<sub>{} · started {} · {}</sub>\n",
         report.tool,
-        report.started_at,
+        crate::report::text::when(&report.started_at),
         report.checklist.file.as_deref().unwrap_or("")
     ));
     out

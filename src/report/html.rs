@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use crate::outcome::{ItemReport, ProbeOutcome, Report, Status, Verdict};
-use crate::report::text::millis;
+use crate::report::text::{emoji, millis, probe_counts, when};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
@@ -79,7 +79,7 @@ pub fn render(report: &Report) -> String {
         "<footer><p>{tool} · started {started} · took {took}{file}</p></footer>\n\
          <script>\n{JS}</script>\n</body>\n</html>\n",
         tool = escape(&report.tool),
-        started = escape(&report.started_at),
+        started = escape(&when(&report.started_at)),
         took = millis(report.duration_ms),
         file = report
             .checklist
@@ -99,7 +99,7 @@ fn header(report: &Report, name: &str, verdict: (&str, &str), out: &mut String) 
          <span class=\"overall\">overall <span class=\"st\">{glyph}</span> {status}</span></p>\n",
         class = verdict.1,
         word = verdict.0,
-        glyph = report.status.glyph(),
+        glyph = emoji(report.status),
         status = report.status.word(),
     );
     if let Some(gate) = &report.gate {
@@ -124,24 +124,13 @@ fn header(report: &Report, name: &str, verdict: (&str, &str), out: &mut String) 
         }
         out.push_str("</p>\n");
     }
-    let mut probes = vec![format!("{} passed", s.probes_pass)];
-    for (n, word) in [
-        (s.probes_warn, "warned"),
-        (s.probes_fail, "failed"),
-        (s.probes_error, "could not run"),
-        (s.probes_skipped, "skipped"),
-    ] {
-        if n > 0 {
-            probes.push(format!("{n} {word}"));
-        }
-    }
     let _ = writeln!(
         out,
         "<p class=\"meta\">{} probes in {}: {} · started {}</p>\n</header>",
         s.probes(),
         millis(report.duration_ms),
-        probes.join(", "),
-        escape(&report.started_at)
+        probe_counts(s),
+        escape(&when(&report.started_at))
     );
     if report.interrupted {
         out.push_str(
@@ -160,7 +149,7 @@ fn filters(report: &Report, out: &mut String) {
             out,
             "<label for=\"f-{w}\"><span class=\"st\">{g}</span> {w} <b>{n}</b></label>",
             w = status.word(),
-            g = status.glyph(),
+            g = emoji(status),
             n = s.count(status)
         );
     }
@@ -225,7 +214,7 @@ fn row(item: &ItemReport, link: &str, out: &mut String) {
         "<div class=\"row\"><span class=\"st\" title=\"{w}\" aria-label=\"{w}\">{g}</span> \
          <a class=\"title\" href=\"{link}\">{title}</a>{crit} <code class=\"id\">{id}</code>{time}</div>",
         w = item.status.word(),
-        g = item.status.glyph(),
+        g = emoji(item.status),
         link = escape(link),
         title = escape(&item.title),
         crit = if item.critical {

@@ -58,6 +58,36 @@ struct Counts {
     time_ms: u64,
 }
 
+impl Counts {
+    /// The attributes of a `<testsuites>` or `<testsuite>`, XML-safe.
+    fn attributes(
+        &self,
+        name: &str,
+        id: Option<&str>,
+        timestamp: &str,
+    ) -> Vec<(&'static str, String)> {
+        let mut out = vec![("name", clean_xml(name))];
+        if let Some(id) = id {
+            out.push(("id", clean_xml(id)));
+        }
+        out.extend([
+            ("tests", self.tests.to_string()),
+            ("failures", self.failures.to_string()),
+            ("errors", self.errors.to_string()),
+            ("skipped", self.skipped.to_string()),
+            ("time", seconds(self.time_ms)),
+            ("timestamp", clean_xml(timestamp)),
+        ]);
+        out
+    }
+}
+
+fn borrowed<'a>(
+    attributes: &'a [(&'static str, String)],
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    attributes.iter().map(|(k, v)| (*k, v.as_str()))
+}
+
 /// What a case shows: its outcome elements, as (element, type, message, text).
 fn results(
     item: &ItemReport,
@@ -211,26 +241,11 @@ fn write(report: &Report) -> io::Result<Vec<u8>> {
         total.skipped += counts.skipped;
         per_suite.push(counts);
     }
-    let name = clean_xml(&report.checklist.name);
-    let (tests, failures, errors, skipped) = (
-        total.tests.to_string(),
-        total.failures.to_string(),
-        total.errors.to_string(),
-        total.skipped.to_string(),
-    );
-    let time = seconds(report.duration_ms);
-    let timestamp = clean_xml(&report.started_at);
+    total.time_ms = report.duration_ms;
+    let attributes = total.attributes(&report.checklist.name, None, &report.started_at);
     writer
         .create_element("testsuites")
-        .with_attributes([
-            ("name", name.as_str()),
-            ("tests", tests.as_str()),
-            ("failures", failures.as_str()),
-            ("errors", errors.as_str()),
-            ("skipped", skipped.as_str()),
-            ("time", time.as_str()),
-            ("timestamp", timestamp.as_str()),
-        ])
+        .with_attributes(borrowed(&attributes))
         .write_inner_content(|w| {
             for ((section, suite_cases), counts) in suites.iter().zip(&per_suite) {
                 write_suite(w, report, section, suite_cases, counts, gate_failing)?;
@@ -248,27 +263,9 @@ fn write_suite(
     counts: &Counts,
     gate_failing: &[String],
 ) -> io::Result<()> {
-    let name = clean_xml(&section.title);
-    let id = clean_xml(&section.id);
-    let (tests, failures, errors, skipped, time) = (
-        counts.tests.to_string(),
-        counts.failures.to_string(),
-        counts.errors.to_string(),
-        counts.skipped.to_string(),
-        seconds(counts.time_ms),
-    );
-    let timestamp = clean_xml(&report.started_at);
+    let attributes = counts.attributes(&section.title, Some(&section.id), &report.started_at);
     w.create_element("testsuite")
-        .with_attributes([
-            ("name", name.as_str()),
-            ("id", id.as_str()),
-            ("tests", tests.as_str()),
-            ("failures", failures.as_str()),
-            ("errors", errors.as_str()),
-            ("skipped", skipped.as_str()),
-            ("time", time.as_str()),
-            ("timestamp", timestamp.as_str()),
-        ])
+        .with_attributes(borrowed(&attributes))
         .write_inner_content(|w| {
             w.create_element("properties").write_inner_content(|w| {
                 let status = section.status.word();

@@ -116,7 +116,7 @@ fn verdict(report: &Report) -> String {
     ));
     parts.push(format!(
         "checked {} in {} by {}",
-        report.started_at,
+        crate::report::text::when(&report.started_at),
         millis(report.duration_ms),
         report.tool
     ));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::checklist::scalar::format_duration;
-use crate::outcome::{ProbeOutcome, Report, Status};
+use crate::outcome::{ProbeOutcome, Report, Status, Summary};
 
 /// One probe as one line: `http GET https://x/health — fail: expected status
 /// 200, got 503 (41ms)`.
@@ -27,6 +27,41 @@ pub fn probe_line(probe: &ProbeOutcome) -> String {
         probe.verdict.word(),
         one_line(&probe.evidence)
     )
+}
+
+/// An RFC 3339 timestamp as people read it: `2026-11-25 10:00:00 UTC` (the
+/// text unchanged when it is not a timestamp).
+pub fn when(timestamp: &str) -> String {
+    timestamp.parse::<jiff::Timestamp>().map_or_else(
+        |_| timestamp.to_owned(),
+        |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+/// The glyph of a status as an emoji everywhere: ⚪ asks for emoji
+/// presentation, which some fonts otherwise draw as a small text circle.
+pub fn emoji(status: Status) -> String {
+    match status {
+        Status::White => format!("{}\u{FE0F}", status.glyph()),
+        other => other.glyph().to_owned(),
+    }
+}
+
+/// Probe verdict counts in words: `3 passed, 1 failed, 2 could not run`
+/// (zeros left out, except passed).
+pub fn probe_counts(s: &Summary) -> String {
+    let mut parts = vec![format!("{} passed", s.probes_pass)];
+    for (n, word) in [
+        (s.probes_warn, "warned"),
+        (s.probes_fail, "failed"),
+        (s.probes_error, "could not run"),
+        (s.probes_skipped, "skipped"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    parts.join(", ")
 }
 
 /// Milliseconds as people read them: `41ms`, `1.2s`.

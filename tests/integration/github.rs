@@ -6,12 +6,7 @@ use crate::support::{Run, Server};
 
 fn setup() -> (Server, tempfile::TempDir) {
     let server = Server::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("candlefish.yaml"),
-        crate::reports::checklist(&server),
-    )
-    .expect("write");
+    let dir = crate::reports::project(&server);
     (server, dir)
 }
 
@@ -127,4 +122,42 @@ fn workflow_commands_are_escaped() {
     use candlefish::report::github::{escape_data, escape_property};
     assert_eq!(escape_data("50% of\nlines"), "50%25 of%0Alines");
     assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+}
+
+/// examples/github-workflow.yml is YAML, and its `candlefish check` command
+/// line is one this Candlefish accepts.
+#[test]
+fn the_example_workflow_runs() {
+    let text = std::fs::read_to_string(crate::support::root().join("examples/github-workflow.yml"))
+        .expect("examples/github-workflow.yml");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
+    let steps = workflow["jobs"]["readiness"]["steps"]
+        .as_array()
+        .expect("steps");
+    let script = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .find(|r| r.contains("candlefish check"))
+        .expect("a step runs candlefish check");
+    let command = script[script.find("candlefish check").expect("command")..].replace("\\\n", " ");
+    let args: Vec<&str> = command
+        .split_whitespace()
+        .skip(1)
+        .filter(|a| !a.starts_with('"'))
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("reports")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("candlefish.yaml"),
+        "version: 1\nname: Example\nsections:\n  - id: a\n    title: A\n    critical: true\n    status: done\n",
+    )
+    .expect("write");
+    let ran = Run::new(&args)
+        .in_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    ran.code(0);
+    for report in ["junit.xml", "board.html", "STATUS.md", "report.json"] {
+        assert!(dir.path().join("reports").join(report).exists(), "{report}");
+    }
 }

@@ -43,12 +43,7 @@ fn read_back(path: &std::path::Path) -> serde_json::Value {
 #[test]
 fn junitparser_reads_every_item_with_its_verdict() {
     let server = Server::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("candlefish.yaml"),
-        crate::reports::checklist(&server),
-    )
-    .expect("write");
+    let dir = crate::reports::project(&server);
     Run::new(&["check", "-q", "--report", "junit=junit.xml"])
         .in_dir(dir.path())
         .run()
@@ -132,12 +127,7 @@ fn junitparser_reads_every_item_with_its_verdict() {
 #[test]
 fn yellow_is_a_failure_when_the_gate_counts_it() {
     let server = Server::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("candlefish.yaml"),
-        crate::reports::checklist(&server),
-    )
-    .expect("write");
+    let dir = crate::reports::project(&server);
     Run::new(&[
         "check",
         "-q",

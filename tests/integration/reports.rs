@@ -60,11 +60,17 @@ sections:
     )
 }
 
+/// A temporary directory holding [`checklist`] as `candlefish.yaml`.
+pub fn project(server: &Server) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist(server)).expect("write");
+    dir
+}
+
 #[test]
 fn several_reports_at_once_while_the_board_prints() {
     let server = Server::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("candlefish.yaml"), checklist(&server)).expect("write");
+    let dir = project(&server);
     let ran = Run::new(&[
         "check",
         "--no-progress",
