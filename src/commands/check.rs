@@ -9,6 +9,8 @@ use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
+use crate::outcome::Report;
+use crate::report::{self, BoardOptions};
 
 pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     let mut options = match load_options(&args.load) {
@@ -49,26 +51,34 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         args: args.output,
         baseline,
     };
-    execute(
-        &plan,
-        args.concurrency,
-        policy,
-        &args.display,
-        &output,
-        term,
-    )
-    .await
+    let Some(report) = execute(&plan, args.concurrency, policy, &args.display, term).await else {
+        return Exit::Interrupted;
+    };
+    if let Err(exit) = deliver(&report, &output, &args.display, |r| {
+        render(r, &args.display, term);
+    }) {
+        return exit;
+    }
+    exit_for(&report)
 }
 
-/// Runs a plan, writes its reports and stdout, and returns the gate's exit code.
+/// The exit code a finished report calls for.
+pub fn exit_for(report: &Report) -> Exit {
+    if report.gate.as_ref().is_some_and(|g| g.passed) {
+        Exit::Passed
+    } else {
+        Exit::Failed
+    }
+}
+
+/// Runs a plan and judges it; `None` when Ctrl-C stopped it.
 pub async fn execute(
     plan: &Plan,
     concurrency: usize,
     policy: GatePolicy,
     display: &DisplayArgs,
-    output: &Output,
     term: Terminal,
-) -> Exit {
+) -> Option<Report> {
     let (tx, rx) = mpsc::unbounded_channel();
     let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
     let options = RunOptions { concurrency };
@@ -77,15 +87,20 @@ pub async fn execute(
         report = run => report,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("\ninterrupted");
-            return Exit::Interrupted;
+            return None;
         }
     };
     let _ = progress.await;
-    let gate = policy.evaluate(&report);
-    let passed = gate.passed;
-    report.gate = Some(gate);
-    if let Err(exit) = deliver(&report, output, display, term) {
-        return exit;
-    }
-    if passed { Exit::Passed } else { Exit::Failed }
+    report.gate = Some(policy.evaluate(&report));
+    Some(report)
+}
+
+/// Prints a report to stdout in the chosen format.
+pub fn render(report: &Report, display: &DisplayArgs, term: Terminal) {
+    let board = BoardOptions {
+        ascii: display.ascii,
+        color: term.color_out,
+        width: display.width.or(term.width).unwrap_or(80),
+    };
+    print!("{}", report::render(report, display.format, &board));
 }

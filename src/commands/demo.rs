@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::check::execute;
+use super::check::{execute, render};
+use super::output::{Output, deliver};
 use super::{Exit, Terminal};
 use crate::checklist::{LoadOptions, Source, load_source};
 use crate::cli::DemoArgs;
@@ -41,23 +42,26 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
             return Exit::Usage;
         }
     };
-    let output = super::output::Output {
+    let output = Output {
         args: args.output,
         baseline: None,
     };
-    match execute(
+    let Some(report) = execute(
         &loaded.plan,
         DEFAULT_CONCURRENCY,
         GatePolicy::default(),
         &args.display,
-        &output,
         term,
     )
     .await
-    {
-        Exit::Interrupted => Exit::Interrupted,
+    else {
+        return Exit::Interrupted;
+    };
+    match deliver(&report, &output, &args.display, |r| {
+        render(r, &args.display, term);
+    }) {
         // A report that could not be written.
-        Exit::Usage => Exit::Usage,
-        _ => Exit::Passed,
+        Err(exit) => exit,
+        Ok(()) => Exit::Passed,
     }
 }

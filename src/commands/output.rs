@@ -11,10 +11,10 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use super::{Exit, Terminal};
+use super::Exit;
 use crate::cli::{DisplayArgs, OutputArgs};
 use crate::outcome::Report;
-use crate::report::{self, BoardOptions, Format, diff, github};
+use crate::report::{self, Format, diff, github};
 
 /// What to do with a finished report besides judging it.
 #[derive(Debug, Clone, Default)]
@@ -46,13 +46,14 @@ impl GithubEnv {
     }
 }
 
-/// Writes the reports, prints stdout, talks to GitHub. `Err` is the exit code
-/// when something could not be written.
+/// Writes the reports, then stdout — `print_main` prints the board or the
+/// `--format` (skipped for `-q` and `--format github`) — then GitHub output and
+/// the baseline diff. `Err` is the exit code when something could not be written.
 pub fn deliver(
     report: &Report,
     output: &Output,
     display: &DisplayArgs,
-    term: Terminal,
+    print_main: impl FnOnce(&Report),
 ) -> Result<(), Exit> {
     let mut failed = false;
     for spec in &output.args.reports {
@@ -69,18 +70,12 @@ pub fn deliver(
     let github = GithubEnv::detect();
     let github_on = github.actions || display.format == Format::Github;
     let for_people = display.format.is_for_people() || output.args.quiet;
-    let mut stdout = String::new();
     if output.args.quiet {
-        stdout.push_str(&report::text::verdict_line(report));
-        stdout.push('\n');
+        println!("{}", report::text::verdict_line(report));
     } else if display.format != Format::Github {
-        let board = BoardOptions {
-            ascii: display.ascii,
-            color: term.color_out,
-            width: display.width.or(term.width).unwrap_or(80),
-        };
-        stdout.push_str(&report::render(report, display.format, &board));
+        print_main(report);
     }
+    let mut stdout = String::new();
     if github_on && for_people {
         stdout.push_str(&github::annotations(report));
     }

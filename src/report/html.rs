@@ -105,12 +105,21 @@ fn header(report: &Report, name: &str, verdict: (&str, &str), out: &mut String) 
     if let Some(gate) = &report.gate {
         let _ = write!(out, "<p class=\"gate\">Gate: {}", escape(&gate.policy));
         if !gate.passed && !gate.failing.is_empty() {
-            let links: Vec<String> = gate
+            let mut links: Vec<String> = gate
                 .failing
                 .iter()
+                .take(10)
                 .map(|id| format!("<a href=\"#b-{id}\"><code>{id}</code></a>", id = escape(id)))
                 .collect();
             let n = gate.failing.len();
+            if n > links.len() {
+                // The filter shows them all.
+                let status = if gate.blocking == "red" { "red" } else { "all" };
+                links.push(format!(
+                    "<a href=\"#status={status}\">and {} more</a>",
+                    n - links.len()
+                ));
+            }
             let _ = write!(
                 out,
                 " — {n} {} {} {}: {}",
