@@ -63,18 +63,23 @@ pub enum Block {
     },
 }
 
+/// Lists and quotes nested deeper than this are kept as text: a hostile file
+/// (`- - - - …` thousands deep) must not exhaust the stack, and the YAML it
+/// becomes must stay within the checklist loader's nesting budget.
+pub const MAX_NESTING: usize = 16;
+
 /// Parses a Markdown document into blocks.
 pub fn parse(text: &str) -> Vec<Block> {
     let mut events = Parser::new_ext(text, Options::empty())
         .into_offset_iter()
         .peekable();
-    blocks(&mut events, text, None)
+    blocks(&mut events, text, None, 0)
 }
 
 type Events<'a> = Peekable<OffsetIter<'a>>;
 
 /// Blocks until `end` (or the end of input).
-fn blocks(events: &mut Events, src: &str, end: Option<TagEnd>) -> Vec<Block> {
+fn blocks(events: &mut Events, src: &str, end: Option<TagEnd>, depth: usize) -> Vec<Block> {
     let mut out = Vec::new();
     // A tight list item's text arrives as bare inline events.
     let mut pending = Inline::default();
@@ -94,7 +99,7 @@ fn blocks(events: &mut Events, src: &str, end: Option<TagEnd>) -> Vec<Block> {
             Event::End(tag) if Some(tag) == end => break,
             Event::Start(tag) if is_block(&tag) => {
                 flush(&mut out, &mut pending, &mut pending_range);
-                out.push(block(tag, range, events, src));
+                out.push(block(tag, range, events, src, depth));
             }
             Event::Rule => {
                 flush(&mut out, &mut pending, &mut pending_range);
@@ -132,8 +137,13 @@ fn is_block(tag: &Tag) -> bool {
     )
 }
 
-fn block(tag: Tag, range: Range<usize>, events: &mut Events, src: &str) -> Block {
+fn block(tag: Tag, range: Range<usize>, events: &mut Events, src: &str, depth: usize) -> Block {
     let source = || src.get(range.clone()).unwrap_or("").to_owned();
+    let nests = matches!(tag, Tag::List(_) | Tag::BlockQuote(_));
+    if nests && depth >= MAX_NESTING {
+        skip_to_end(tag.to_end(), events);
+        return Block::Other { source: source() };
+    }
     match tag {
         Tag::Paragraph => Block::Paragraph {
             inline: inline_until(events, TagEnd::Paragraph),
@@ -149,7 +159,7 @@ fn block(tag: Tag, range: Range<usize>, events: &mut Events, src: &str) -> Block
             while let Some((event, _)) = events.next() {
                 match event {
                     Event::Start(Tag::Item) => {
-                        items.push(blocks(events, src, Some(TagEnd::Item)));
+                        items.push(blocks(events, src, Some(TagEnd::Item), depth + 1));
                     }
                     Event::End(TagEnd::List(_)) => break,
                     _ => {}
@@ -173,25 +183,29 @@ fn block(tag: Tag, range: Range<usize>, events: &mut Events, src: &str) -> Block
             Block::Code { info, text }
         }
         Tag::BlockQuote(kind) => Block::Quote {
-            blocks: blocks(events, src, Some(TagEnd::BlockQuote(kind))),
+            blocks: blocks(events, src, Some(TagEnd::BlockQuote(kind)), depth + 1),
             source: source(),
         },
         other => {
-            let end = other.to_end();
-            let mut depth = 0usize;
-            for (event, _) in events.by_ref() {
-                match event {
-                    Event::Start(t) if t.to_end() == end => depth += 1,
-                    Event::End(t) if t == end => {
-                        if depth == 0 {
-                            break;
-                        }
-                        depth -= 1;
-                    }
-                    _ => {}
-                }
-            }
+            skip_to_end(other.to_end(), events);
             Block::Other { source: source() }
+        }
+    }
+}
+
+/// Consumes events up to the end tag matching one just started.
+fn skip_to_end(end: TagEnd, events: &mut Events) {
+    let mut open = 0usize;
+    for (event, _) in events.by_ref() {
+        match event {
+            Event::Start(t) if t.to_end() == end => open += 1,
+            Event::End(t) if t == end => {
+                if open == 0 {
+                    break;
+                }
+                open -= 1;
+            }
+            _ => {}
         }
     }
 }
@@ -304,6 +318,26 @@ mod tests {
         assert_eq!(inline.text, "[ ] one");
         assert!(matches!(items[0][1], Block::List { .. }));
         assert_eq!(items[1].len(), 2, "{items:?}");
+    }
+
+    #[test]
+    fn hostile_nesting_is_bounded() {
+        let deep = format!("{}x\n{}y\n", "- ".repeat(50_000), ">".repeat(50_000));
+        let blocks = parse(&deep);
+        fn depth(blocks: &[Block]) -> usize {
+            blocks
+                .iter()
+                .map(|b| match b {
+                    Block::List { items, .. } => {
+                        1 + items.iter().map(|i| depth(i)).max().unwrap_or(0)
+                    }
+                    Block::Quote { blocks, .. } => 1 + depth(blocks),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        assert!(depth(&blocks) <= MAX_NESTING + 1, "{}", depth(&blocks));
     }
 
     #[test]

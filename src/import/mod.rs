@@ -194,6 +194,25 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_still_gives_a_loadable_checklist() {
+        let mut md = String::from("# Deep\n## A\n### B\n#### C\n##### D\n###### E\n");
+        md.push_str(&"- [ ] ".repeat(10_000));
+        md.push_str("bottom\n");
+        let imported = import(md.as_bytes(), "deep.md").expect("imports");
+        let loaded = load_source(
+            Source {
+                name: "deep.yaml".into(),
+                text: imported.yaml,
+            },
+            &LoadOptions::default(),
+        );
+        assert!(
+            loaded.is_ok(),
+            "the YAML stays within the loader's nesting budget"
+        );
+    }
+
+    #[test]
     fn a_document_without_items_is_an_error() {
         let err = import(b"# Just a title\n\nSome prose.\n", "x.md").unwrap_err();
         assert!(err.contains("no checklist items"), "{err}");
