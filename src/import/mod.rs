@@ -12,9 +12,10 @@
 pub mod blocks;
 pub mod convert;
 pub mod encoding;
+pub mod legend;
 pub mod outline;
 
-pub use convert::Legend;
+pub use legend::Legend;
 pub use outline::{Node, Outline};
 
 /// The result of an import.
