@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::gate::FailOn;
+use crate::engine::gate::{FailOn, GateScope};
 use crate::engine::{DEFAULT_CONCURRENCY, DEFAULT_PER_HOST};
-use crate::report::Format;
+use crate::report::{Format, ReportSpec};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -15,13 +15,16 @@ Examples:
   candlefish check                             run ./candlefish.yaml
   candlefish check checklists/production.yaml --only rtpm-api
   candlefish check prod.yaml --format json > report.json
+  candlefish check prod.yaml --gate critical -q --report junit=junit.xml --report html=board.html
+  candlefish import CHECKLIST.md -o candlefish.yaml
+  candlefish diff yesterday.json today.json
   candlefish validate checklists/*.yaml
   candlefish list checklists/production.yaml
   candlefish sign team-training --evidence https://wiki.example.com/training
   candlefish history team-training
 
 Exit codes:
-  0  the gate passed      1  the gate failed
+  0  the gate passed      1  the gate failed (diff: something regressed)
   2  usage or checklist error (nothing ran)      130  interrupted
   sign and unsign: 0 once the record is on disk, 2 when nothing was recorded";
 
@@ -63,7 +66,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Run a checklist's probes and show the board.
     #[command(
-        after_help = "Examples:\n  candlefish check\n  candlefish check prod.yaml --only tag:database -j 8\n  candlefish check prod.yaml --format json --fail-on yellow"
+        after_help = "Examples:\n  candlefish check\n  candlefish check prod.yaml --only tag:database -j 8\n  candlefish check prod.yaml --format json --fail-on yellow\n  candlefish check prod.yaml --gate critical -q --report junit=junit.xml --report md=STATUS.md\n  candlefish check prod.yaml --report json=today.json --baseline yesterday.json"
     )]
     Check(CheckArgs),
     /// Check that checklist files are valid, without running anything.
@@ -97,6 +100,16 @@ pub enum Command {
     /// Start demo services on 127.0.0.1 and check them: every colour, offline.
     #[command(after_help = "Examples:\n  candlefish demo\n  candlefish demo --format json")]
     Demo(DemoArgs),
+    /// Turn a Markdown checklist into checklist YAML.
+    #[command(
+        after_help = "Examples:\n  candlefish import production-deployment-checklist.md -o candlefish.yaml\n  candlefish import CHECKLIST.md > checklist.yaml && candlefish validate checklist.yaml\n\nHeadings become sections, list items and sub-items become items, [x] / [ ] / 🟢🟡🔴⚪\nbecome declared statuses, code blocks become notes, a \"critical path\" list marks\nitems critical, and the notes section and footer become metadata. Emoji damaged by\na UTF-8 → Windows-1252 round trip are repaired; stderr says what was done."
+    )]
+    Import(ImportArgs),
+    /// Compare two JSON reports: regressions first, then improvements, new and removed items.
+    #[command(
+        after_help = "Examples:\n  candlefish diff yesterday.json today.json\n  candlefish check prod.yaml --format json > today.json; candlefish diff yesterday.json today.json\n\nExit codes: 0 nothing regressed, 1 something regressed, 2 a file could not be read."
+    )]
+    Diff(DiffArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  candlefish completions bash > ~/.local/share/bash-completion/completions/candlefish\n  candlefish completions zsh > \"${fpath[1]}/_candlefish\"\n  candlefish completions fish > ~/.config/fish/completions/candlefish.fish"
@@ -118,7 +131,7 @@ pub struct LoadArgs {
 /// How the board is drawn.
 #[derive(Debug, Args, Clone, Default)]
 pub struct DisplayArgs {
-    /// Output format.
+    /// Output format on stdout (github: workflow-command annotations).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Board)]
     pub format: Format,
 
@@ -133,6 +146,19 @@ pub struct DisplayArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// Reports written alongside the board, and the quiet one-liner.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArgs {
+    /// Also write a report: FORMAT=PATH with FORMAT one of board, json, junit, md, html,
+    /// github (the job summary); repeatable. Written even when the gate fails.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print one line (`candlefish: NOT READY — …`) instead of the board.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// `candlefish check`.
@@ -176,7 +202,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
-    /// The lowest status of a required item that fails the gate (exit code 1).
+    /// Which items the gate judges: every item that is not optional, or only critical ones.
+    #[arg(long, value_enum, default_value_t = GateScope::All)]
+    pub gate: GateScope,
+
+    /// The lowest status of a judged item that fails the gate (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Red)]
     pub fail_on: FailOn,
 
@@ -189,11 +219,56 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
 
+    /// A JSON report of an earlier run: print what changed since, after the board.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     #[command(flatten)]
     pub load: LoadArgs,
 
     #[command(flatten)]
     pub display: DisplayArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `candlefish import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The Markdown checklist.
+    pub file: PathBuf,
+
+    /// Write the YAML here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `candlefish diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    pub old: PathBuf,
+
+    /// The later JSON report.
+    pub new: PathBuf,
+
+    /// Output format: text for people, or JSON.
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+
+    /// Use ASCII instead of emoji.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// Formats of `candlefish diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change, regressions first.
+    Text,
+    /// JSON.
+    Json,
 }
 
 /// `candlefish validate`.
@@ -372,6 +447,9 @@ pub enum HistoryFormat {
 pub struct DemoArgs {
     #[command(flatten)]
     pub display: DisplayArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 fn parse_concurrency(text: &str) -> Result<usize, String> {

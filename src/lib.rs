@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod engine;
+pub mod import;
 pub mod outcome;
 pub mod probe;
 pub mod report;

@@ -202,6 +202,12 @@ pub struct ItemReport {
     /// Ids this item depends on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// The item's notes from the checklist (Markdown, e.g. the commands a person runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// A link or path to the item's documentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
     /// The item's own probes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeOutcome>,
@@ -344,6 +350,39 @@ pub struct ChecklistInfo {
     /// When it is due for review (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_review: Option<String>,
+    /// Its longer description (Markdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its notes section: blockers, decisions, dependencies, risks.
+    #[serde(default, skip_serializing_if = "ChecklistNotes::is_empty")]
+    pub notes: ChecklistNotes,
+}
+
+/// The checklist's notes section, as in the seed's "Notes Section".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistNotes {
+    /// What blocks the launch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
+    /// Decisions that still need to be made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<String>,
+    /// External dependencies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// Known risks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<String>,
+}
+
+impl ChecklistNotes {
+    /// True when every list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.blockers.is_empty()
+            && self.decisions.is_empty()
+            && self.dependencies.is_empty()
+            && self.risks.is_empty()
+    }
 }
 
 /// The gate's verdict on a run.
@@ -351,6 +390,9 @@ pub struct ChecklistInfo {
 pub struct Gate {
     /// The policy applied, e.g. `no required item is red`.
     pub policy: String,
+    /// The items judged: `all` (every required item) or `critical`.
+    #[serde(default = "Gate::default_scope")]
+    pub scope: String,
     /// The statuses that fail it: `red`, or `yellow or red`.
     pub blocking: String,
     /// Whether the gate passed.
@@ -375,6 +417,21 @@ fn is_zero(n: &usize) -> bool {
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+impl Gate {
+    fn default_scope() -> String {
+        "all".to_owned()
+    }
+
+    /// The items judged, in words: `required` or `critical`.
+    pub fn counted(&self) -> &'static str {
+        if self.scope == "critical" {
+            "critical"
+        } else {
+            "required"
+        }
+    }
 }
 
 /// The result of one run over a checklist: pure data, rendered by `report::*`.
@@ -412,5 +469,51 @@ impl Report {
     /// Every item of the report, depth first.
     pub fn all_items(&self) -> Vec<&ItemReport> {
         self.items.iter().flat_map(ItemReport::walk).collect()
+    }
+}
+
+/// Small reports for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::{Basis, ChecklistInfo, ItemReport, Report, Status, Summary};
+
+    /// A leaf item with a declared basis.
+    pub fn leaf(id: &str, status: Status) -> ItemReport {
+        ItemReport {
+            id: id.into(),
+            title: format!("Item {id}"),
+            status,
+            basis: Basis::Declared,
+            reason: String::new(),
+            critical: false,
+            optional: false,
+            declared: None,
+            owner: None,
+            tags: Vec::new(),
+            depends_on: Vec::new(),
+            notes: None,
+            docs: None,
+            probes: Vec::new(),
+            signoffs: Vec::new(),
+            waiver: None,
+            items: Vec::new(),
+        }
+    }
+
+    /// A report holding `items`, without a gate.
+    pub fn report(items: Vec<ItemReport>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: "candlefish test".into(),
+            checklist: ChecklistInfo::default(),
+            started_at: String::new(),
+            duration_ms: 0,
+            status: Status::Red,
+            summary: Summary::default(),
+            gate: None,
+            interrupted: false,
+            warnings: Vec::new(),
+            items,
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::engine::plan::{
     DEFAULT_INTERVAL, DEFAULT_RETRY_DELAY, Declared, MAX_RETRIES, Persistence, Plan, PlanItem,
     PlanProbe,
 };
-use crate::outcome::ChecklistInfo;
+use crate::outcome::{ChecklistInfo, ChecklistNotes};
 use crate::probe::{DEFAULT_TIMEOUT, ProbeOptions};
 
 /// Options that shape the plan without being part of the checklist.
@@ -89,6 +89,13 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
             owner: checklist.owner.clone(),
             last_reviewed: checklist.last_reviewed.map(|d| d.to_string()),
             next_review: checklist.next_review.map(|d| d.to_string()),
+            description: checklist.description.clone(),
+            notes: ChecklistNotes {
+                blockers: checklist.notes.blockers.clone(),
+                decisions: checklist.notes.decisions.clone(),
+                dependencies: checklist.notes.dependencies.clone(),
+                risks: checklist.notes.risks.clone(),
+            },
         },
         base_dir: options
             .base_dir
@@ -392,6 +399,8 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
         declared,
         manual: item.manual.clone(),
+        notes: item.notes.clone(),
+        docs: item.docs.clone(),
         probes: item
             .all_probes()
             .map(|spec| {

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
+use super::output::{Output, deliver};
 use super::store::{attestations, now, store_path};
 use super::{Exit, Terminal, interrupt, load_options, load_or_report, progress, runs, watch};
 use crate::cli::{CheckArgs, DisplayArgs};
 use crate::engine::attest::Attestations;
-use crate::engine::gate::{FailOn, GatePolicy};
+use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
@@ -47,6 +48,14 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             Err(message) => return usage(message),
         }
     };
+    // Read the baseline before anything runs: a bad one is a usage error.
+    let baseline = match &args.baseline {
+        Some(path) => match super::diff::read_report(path) {
+            Ok(report) => Some(report),
+            Err(message) => return usage(format!("--baseline: {message}")),
+        },
+        None => None,
+    };
     let cancel = interrupt::install();
     let run_options = RunOptions {
         concurrency: fd_budget(args.concurrency),
@@ -56,6 +65,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         attested,
     };
     let policy = GatePolicy {
+        scope: args.gate,
         fail_on: args.fail_on,
         allow_waivers: args.allow_waivers,
     };
@@ -71,7 +81,15 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         return watch::run(round, interval, &cancel).await;
     }
     let report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
-    render(&report, &args.display, term, None);
+    let output = Output {
+        args: args.output,
+        baseline,
+    };
+    if let Err(exit) = deliver(&report, &output, &args.display, |r| {
+        render(r, &args.display, term, None);
+    }) {
+        return exit;
+    }
     if args.save {
         match runs::save(&runs::dir_for(&args.file), &report, args.keep) {
             Ok(path) => {
@@ -170,9 +188,13 @@ pub async fn execute_default(plan: &Plan, display: &DisplayArgs, term: Terminal)
         cancel: Some(interrupt::install()),
         ..RunOptions::default()
     };
-    let policy = GatePolicy {
-        fail_on: FailOn::Red,
-        ..GatePolicy::default()
-    };
-    execute(plan, &options, policy, Vec::new(), display, term).await
+    execute(
+        plan,
+        &options,
+        GatePolicy::default(),
+        Vec::new(),
+        display,
+        term,
+    )
+    .await
 }

@@ -1,10 +1,11 @@
 //! `candlefish demo`: start the demo services, check examples/demo.yaml
-//! against them, show the board. Exits 0 when the demo ran, whatever the board
-//! says: the red items are part of the show.
+//! against them, show the board (and write any `--report`). Exits 0 when the
+//! demo ran, whatever the board says: the red items are part of the show.
 
 use std::collections::HashMap;
 
 use super::check::{execute_default, exit_for, render};
+use super::output::{Output, deliver};
 use super::{Exit, Terminal};
 use crate::checklist::{LoadOptions, Source, load_source};
 use crate::cli::DemoArgs;
@@ -40,7 +41,16 @@ pub async fn run(args: DemoArgs, term: Terminal) -> Exit {
         }
     };
     let report = execute_default(&loaded.plan, &args.display, term).await;
-    render(&report, &args.display, term, None);
+    let output = Output {
+        args: args.output,
+        baseline: None,
+    };
+    if let Err(exit) = deliver(&report, &output, &args.display, |r| {
+        render(r, &args.display, term, None);
+    }) {
+        // A report that could not be written.
+        return exit;
+    }
     match exit_for(&report) {
         Exit::Interrupted => Exit::Interrupted,
         _ => Exit::Passed,

@@ -3,16 +3,21 @@
 
 mod check;
 mod demo;
+mod diff;
 mod graph;
 mod history;
+mod import;
 mod interrupt;
 mod list;
+mod output;
 mod progress;
 mod runs;
 mod sign;
 mod store;
 mod validate;
 mod watch;
+
+pub use output::write_atomically;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -91,6 +96,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Sign(args) => sign::sign(&args, term),
         Command::Unsign(args) => sign::unsign(&args, term),
         Command::History(args) => history::run(&args, term),
+        Command::Import(args) => import::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());

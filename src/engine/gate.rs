@@ -1,11 +1,16 @@
-//! The gate: does this run let a release through? The default: no item that is
-//! not optional may be red. `--fail-on yellow` also stops on yellow items.
+//! The gate: does this run let a release through?
+//!
+//! A [`GatePolicy`] says which items count ([`GateScope`]: every required item,
+//! or only the critical path) and which statuses stop a release ([`FailOn`]).
+//! The default: no item that is not optional may be red. Only leaf items are
+//! judged (a group's colour is the roll-up of its leaves), and optional items
+//! never fail the gate.
 //!
 //! Waivers do not count unless the policy says so (`--allow-waivers`): a waived
 //! item that fails the gate still fails it, and the gate names it as waived.
 //! When they count, a waived item is let through and still listed.
 
-use crate::outcome::{Gate, Report, Status};
+use crate::outcome::{Gate, ItemReport, Report, Status};
 
 /// The lowest status that fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -17,9 +22,31 @@ pub enum FailOn {
     Yellow,
 }
 
+/// Which items the gate judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GateScope {
+    /// Every item that is not optional (the default).
+    #[default]
+    All,
+    /// Only critical items: those marked `critical`, and the items inside them.
+    Critical,
+}
+
+impl GateScope {
+    /// The word used on the command line and in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            GateScope::All => "all",
+            GateScope::Critical => "critical",
+        }
+    }
+}
+
 /// How a run is judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GatePolicy {
+    /// Which items count.
+    pub scope: GateScope,
     /// The lowest status that fails.
     pub fail_on: FailOn,
     /// Whether an item with an unexpired waiver is let through (default: no).
@@ -42,6 +69,14 @@ impl GatePolicy {
         }
     }
 
+    /// The items the gate judges, in words: `required` or `critical`.
+    pub fn counted(self) -> &'static str {
+        match self.scope {
+            GateScope::All => "required",
+            GateScope::Critical => "critical",
+        }
+    }
+
     /// Describes the policy, as in reports.
     pub fn describe(self) -> String {
         let waivers = if self.allow_waivers {
@@ -49,17 +84,44 @@ impl GatePolicy {
         } else {
             ""
         };
-        format!("no required item is {}{waivers}", self.blocking())
+        format!("no {} item is {}{waivers}", self.counted(), self.blocking())
     }
 
-    /// Judges a report. Only leaf items count: a group's colour is already the
-    /// roll-up of its leaves. Optional items never fail the gate.
+    /// The leaf items this policy judges, depth first.
+    pub fn judged(self, report: &Report) -> Vec<&ItemReport> {
+        fn walk<'a>(
+            item: &'a ItemReport,
+            critical: bool,
+            policy: GatePolicy,
+            out: &mut Vec<&'a ItemReport>,
+        ) {
+            let critical = critical || item.critical;
+            if item.items.is_empty() {
+                let in_scope = match policy.scope {
+                    GateScope::All => true,
+                    GateScope::Critical => critical,
+                };
+                if in_scope && !item.optional {
+                    out.push(item);
+                }
+            }
+            for child in &item.items {
+                walk(child, critical, policy, out);
+            }
+        }
+        let mut out = Vec::new();
+        for item in &report.items {
+            walk(item, false, self, &mut out);
+        }
+        out
+    }
+
+    /// Judges a report. An interrupted run never passes.
     pub fn evaluate(self, report: &Report) -> Gate {
         let mut failing = Vec::new();
         let mut waived = Vec::new();
-        for item in report.all_items() {
-            let counts = item.items.is_empty() && !item.optional && self.fails(item.status);
-            if !counts {
+        for item in self.judged(report) {
+            if !self.fails(item.status) {
                 continue;
             }
             if item.waived() {
@@ -72,6 +134,7 @@ impl GatePolicy {
         }
         Gate {
             policy: self.describe(),
+            scope: self.scope.word().to_owned(),
             blocking: self.blocking().to_owned(),
             passed: failing.is_empty() && !report.interrupted,
             failing,
@@ -84,39 +147,72 @@ impl GatePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Basis, ItemReport, Waiver};
+    use crate::outcome::Waiver;
+    use crate::outcome::fixture::{leaf, report};
 
-    fn report(waiver: Option<Waiver>) -> Report {
-        let item = ItemReport {
-            id: "api-ready".into(),
-            title: "Ready".into(),
-            status: Status::Red,
-            basis: Basis::Probes,
-            reason: "expected status 200, got 503".into(),
-            critical: false,
-            optional: false,
-            declared: None,
-            owner: None,
-            tags: Vec::new(),
-            depends_on: Vec::new(),
-            probes: Vec::new(),
-            signoffs: Vec::new(),
-            waiver,
-            items: Vec::new(),
-        };
-        Report {
-            schema_version: 1,
-            tool: "candlefish test".into(),
-            checklist: crate::outcome::ChecklistInfo::default(),
-            started_at: String::new(),
-            duration_ms: 0,
-            status: Status::Red,
-            summary: crate::outcome::Summary::default(),
-            gate: None,
-            interrupted: false,
-            warnings: Vec::new(),
-            items: vec![item],
+    /// A critical group holding a yellow leaf, a critical red leaf, a plain red
+    /// leaf and an optional white one.
+    fn sample() -> Report {
+        let mut group = leaf("crit-group", Status::Yellow);
+        group.critical = true;
+        group.items = vec![leaf("inside", Status::Yellow)];
+        let mut crit = leaf("crit-red", Status::Red);
+        crit.critical = true;
+        let mut optional = leaf("optional", Status::White);
+        optional.optional = true;
+        report(vec![group, crit, leaf("plain-red", Status::Red), optional])
+    }
+
+    fn failing(scope: GateScope, fail_on: FailOn) -> Vec<String> {
+        GatePolicy {
+            scope,
+            fail_on,
+            allow_waivers: false,
         }
+        .evaluate(&sample())
+        .failing
+    }
+
+    #[test]
+    fn every_policy_judges_the_items_it_should() {
+        assert_eq!(
+            failing(GateScope::All, FailOn::Red),
+            ["crit-red", "plain-red"]
+        );
+        assert_eq!(
+            failing(GateScope::All, FailOn::Yellow),
+            ["inside", "crit-red", "plain-red"]
+        );
+        assert_eq!(failing(GateScope::Critical, FailOn::Red), ["crit-red"]);
+        assert_eq!(
+            failing(GateScope::Critical, FailOn::Yellow),
+            ["inside", "crit-red"]
+        );
+    }
+
+    #[test]
+    fn descriptions_name_scope_and_statuses() {
+        let policy = GatePolicy {
+            scope: GateScope::Critical,
+            fail_on: FailOn::Yellow,
+            allow_waivers: false,
+        };
+        assert_eq!(policy.describe(), "no critical item is yellow or red");
+        assert_eq!(GatePolicy::default().describe(), "no required item is red");
+    }
+
+    #[test]
+    fn an_interrupted_run_never_passes() {
+        let mut r = report(vec![leaf("ok", Status::Green)]);
+        assert!(GatePolicy::default().evaluate(&r).passed);
+        r.interrupted = true;
+        assert!(!GatePolicy::default().evaluate(&r).passed);
+    }
+
+    fn waived_report(waiver: Option<Waiver>) -> Report {
+        let mut item = leaf("api-ready", Status::Red);
+        item.waiver = waiver;
+        report(vec![item])
     }
 
     fn waiver(expired: bool) -> Waiver {
@@ -136,7 +232,7 @@ mod tests {
             allow_waivers: true,
             ..GatePolicy::default()
         };
-        let waived = report(Some(waiver(false)));
+        let waived = waived_report(Some(waiver(false)));
         let gate = strict.evaluate(&waived);
         assert!(!gate.passed);
         assert_eq!((gate.failing.len(), gate.waived.len()), (1, 1));
@@ -144,7 +240,7 @@ mod tests {
         assert!(gate.passed);
         assert_eq!((gate.failing.len(), gate.waived.len()), (0, 1));
         // An expired waiver lets nothing through.
-        let gate = lenient.evaluate(&report(Some(waiver(true))));
+        let gate = lenient.evaluate(&waived_report(Some(waiver(true))));
         assert!(!gate.passed);
         assert!(gate.waived.is_empty());
     }

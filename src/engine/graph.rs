@@ -158,6 +158,8 @@ mod tests {
             depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
             declared: None,
             manual: None,
+            notes: None,
+            docs: None,
             probes: Vec::new(),
             items: Vec::new(),
         }

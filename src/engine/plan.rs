@@ -86,6 +86,10 @@ pub struct PlanItem {
     pub declared: Option<Declared>,
     /// How a person signs it off, when one must.
     pub manual: Option<Manual>,
+    /// Free-form notes (Markdown), carried to reports.
+    pub notes: Option<String>,
+    /// A link or path to documentation.
+    pub docs: Option<String>,
     /// Its probes.
     pub probes: Vec<Arc<PlanProbe>>,
     /// Its children.

@@ -292,6 +292,8 @@ impl<'a> Arena<'a> {
             owner: item.owner.clone(),
             tags: item.tags.clone(),
             depends_on: item.depends_on.clone(),
+            notes: item.notes.clone(),
+            docs: item.docs.clone(),
             probes: std::mem::take(&mut self.outcomes[index]),
             signoffs: match (&item.manual, self.attested.get(&item.id)) {
                 (Some(_), Some(a)) => a.signoffs.clone(),
@@ -433,6 +435,8 @@ mod tests {
             depends_on: Vec::new(),
             declared: None,
             manual: None,
+            notes: None,
+            docs: None,
             probes: Vec::new(),
             items: Vec::new(),
         }

@@ -129,6 +129,8 @@ mod tests {
             depends_on: Vec::new(),
             declared: None,
             manual: None,
+            notes: None,
+            docs: None,
             probes: Vec::new(),
             items: children,
         }

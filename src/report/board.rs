@@ -417,17 +417,6 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
         counts.push(format!("{} {glyph}", s.count(status)));
     }
     let leaves = s.green + s.yellow + s.red + s.white;
-    let mut probe_parts = vec![format!("{} passed", s.probes_pass)];
-    for (n, word) in [
-        (s.probes_warn, "warned"),
-        (s.probes_fail, "failed"),
-        (s.probes_error, "could not run"),
-        (s.probes_skipped, "skipped"),
-    ] {
-        if n > 0 {
-            probe_parts.push(format!("{n} {word}"));
-        }
-    }
     let waived = if s.waived > 0 {
         format!("  {} {} waived", glyphs.dot, s.waived)
     } else {
@@ -439,7 +428,7 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
         glyphs.dot,
         s.probes(),
         format_duration(std::time::Duration::from_millis(report.duration_ms)),
-        probe_parts.join(", "),
+        crate::report::text::probe_counts(s),
     );
     if let Some(gate) = &report.gate {
         if gate.passed {
@@ -459,7 +448,8 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
             };
             let items = if n == 1 { "item is" } else { "items are" };
             let red = format!(
-                "{n} required {items} {}: {}{more}",
+                "{n} {} {items} {}: {}{more}",
+                gate.counted(),
                 gate.blocking,
                 shown.join(", ")
             );

@@ -19,6 +19,8 @@ fn leaf(id: &str, title: &str, status: Status, basis: Basis, reason: &str) -> It
         owner: None,
         tags: Vec::new(),
         depends_on: Vec::new(),
+        notes: None,
+        docs: None,
         probes: Vec::new(),
         signoffs: Vec::new(),
         waiver: None,
@@ -137,6 +139,7 @@ pub fn fixed_report() -> Report {
             owner: Some("platform-team".into()),
             last_reviewed: Some("2026-11-20".into()),
             next_review: None,
+            ..ChecklistInfo::default()
         },
         started_at: "2026-11-25T10:00:00Z".into(),
         duration_ms: 1234,
@@ -155,6 +158,7 @@ pub fn fixed_report() -> Report {
         },
         gate: Some(Gate {
             policy: "no required item is red".into(),
+            scope: "all".into(),
             blocking: "red".into(),
             passed: false,
             failing: vec!["api-ready".into(), "billing".into(), "team-training".into()],

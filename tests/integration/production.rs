@@ -1,6 +1,6 @@
 //! checklists/production.yaml: valid, and holding every item of the seed.
 
-use crate::support::{Run, root};
+use crate::support::{Run, seed_path};
 
 #[test]
 fn production_checklist_is_valid() {
@@ -12,7 +12,7 @@ fn production_checklist_is_valid() {
 /// Every list item of the seed appears as an item title.
 #[test]
 fn production_checklist_holds_every_seed_item() {
-    let seed_path = root().join("../shared/seed/production-deployment-checklist.md");
+    let seed_path = seed_path();
     let seed = std::fs::read_to_string(&seed_path).unwrap_or_else(|e| {
         panic!(
             "the seed is part of the repository's surroundings ({}): {e}",

@@ -28,6 +28,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The seed checklist: `shared/` lies beside the clone (as CI lays it out), or
+/// where `CANDLEFISH_SHARED` says (e.g. from a git worktree elsewhere).
+pub fn seed_path() -> PathBuf {
+    let shared = std::env::var_os("CANDLEFISH_SHARED")
+        .map_or_else(|| root().join("../shared"), PathBuf::from);
+    shared.join("seed/production-deployment-checklist.md")
+}
+
 /// A run of the binary, built up fluently.
 pub struct Run {
     command: Command,
@@ -71,6 +79,8 @@ impl Run {
             .current_dir(root())
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
             .env("COLUMNS", "80")
             .stdin(Stdio::null());
         Run { command, dir: None }
@@ -85,7 +95,7 @@ impl Run {
         self
     }
 
-    /// Runs in `dir` (which the caller keeps).
+    /// Runs in `dir` (which the caller keeps, to read what the run wrote).
     pub fn in_dir(mut self, dir: &std::path::Path) -> Self {
         self.command.current_dir(dir);
         self
@@ -383,4 +393,84 @@ pub fn probe_result(report: &serde_json::Value, id: &str) -> (String, String) {
         probe["verdict"].as_str().unwrap_or_default().to_owned(),
         probe["evidence"].as_str().unwrap_or_default().to_owned(),
     )
+}
+
+/// Cargo's target directory (the binary is `<target>/<profile>/candlefish`).
+pub fn target_dir() -> PathBuf {
+    let binary = binary();
+    binary
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| root().join("target"), std::path::Path::to_path_buf)
+}
+
+/// A Python that can import `module`: `$CANDLEFISH_TEST_PYTHON`, else the venv
+/// scripts/test makes at `<target>/py`. Fails with the install hint otherwise.
+pub fn python_with(module: &str) -> PathBuf {
+    let candidates: Vec<PathBuf> = std::env::var_os("CANDLEFISH_TEST_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([target_dir().join("py/bin/python")])
+        .collect();
+    for python in &candidates {
+        let ok = Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return python.clone();
+        }
+    }
+    panic!(
+        "no Python with `{module}` (tried {candidates:?}). Run scripts/test, which installs it, or:\n  \
+         python3 -m venv {venv} && {venv}/bin/pip install {module}",
+        venv = target_dir().join("py").display()
+    );
+}
+
+/// Debian's chromium, for the HTML report tests. Fails with the install hint.
+pub fn chromium() -> PathBuf {
+    for name in ["chromium", "chromium-browser"] {
+        let found = Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if found {
+            return PathBuf::from(name);
+        }
+    }
+    panic!("chromium is not installed: run scripts/test, or `apt-get install chromium`");
+}
+
+/// Runs headless Chromium with no network use of its own; `args` come last.
+pub fn headless_chromium(profile: &std::path::Path, args: &[&str]) -> Ran {
+    let output = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-default-apps",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium");
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        dir: None,
+    }
 }

@@ -1,0 +1,64 @@
+//! `candlefish import FILE.md`: a Markdown checklist → checklist YAML on stdout
+//! or `-o FILE`, with what was repaired and recognised on stderr.
+
+use super::Exit;
+use super::output::write_atomically;
+use crate::cli::ImportArgs;
+
+/// The largest Markdown file read (8 MiB).
+const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
+
+pub fn run(args: &ImportArgs) -> Exit {
+    let path = &args.file;
+    let bytes = match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_MARKDOWN_BYTES => {
+            eprintln!(
+                "error: {} is {} bytes; a checklist is at most {MAX_MARKDOWN_BYTES}",
+                path.display(),
+                meta.len()
+            );
+            return Exit::Usage;
+        }
+        Ok(_) => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return Exit::Usage;
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Exit::Usage;
+        }
+    };
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let imported = match crate::import::import(&bytes, &source) {
+        Ok(imported) => imported,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
+    for message in &imported.messages {
+        eprintln!("import: {message}");
+    }
+    match &args.output {
+        Some(out) => {
+            if let Err(e) = write_atomically(out, imported.yaml.as_bytes()) {
+                eprintln!("error: cannot write {}: {e}", out.display());
+                return Exit::Usage;
+            }
+            eprintln!(
+                "import: wrote {} ({} items); check it with `candlefish validate {}`",
+                out.display(),
+                imported.items,
+                out.display()
+            );
+        }
+        None => print!("{}", imported.yaml),
+    }
+    Exit::Passed
+}

@@ -1,0 +1,140 @@
+//! Where a finished run goes: `--report` files (written atomically, even when
+//! the gate fails), stdout (the board, a format, or the `-q` line), GitHub
+//! Actions (annotations and the job summary), and the diff against a
+//! `--baseline`.
+//!
+//! GitHub output is on when `--format github` is given or when `GITHUB_ACTIONS`
+//! is `true` (GitHub sets it on every runner): annotations go to stdout unless
+//! stdout carries a machine format (json, junit, md, html), and the job summary
+//! is appended to the file `GITHUB_STEP_SUMMARY` names, when it is set.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use super::Exit;
+use crate::cli::{DisplayArgs, OutputArgs};
+use crate::outcome::Report;
+use crate::report::{self, Format, diff, github};
+
+/// What to do with a finished report besides judging it.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// `--report` files and `-q`.
+    pub args: OutputArgs,
+    /// The report of an earlier run to compare with.
+    pub baseline: Option<Report>,
+}
+
+/// The GitHub Actions environment, read once by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct GithubEnv {
+    /// `GITHUB_ACTIONS=true`.
+    pub actions: bool,
+    /// `GITHUB_STEP_SUMMARY`, when set and not empty.
+    pub step_summary: Option<std::path::PathBuf>,
+}
+
+impl GithubEnv {
+    /// Reads `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`.
+    pub fn detect() -> Self {
+        GithubEnv {
+            actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(Into::into),
+        }
+    }
+}
+
+/// Writes the reports, then stdout — `print_main` prints the board or the
+/// `--format` (skipped for `-q` and `--format github`) — then GitHub output and
+/// the baseline diff. `Err` is the exit code when something could not be written.
+pub fn deliver(
+    report: &Report,
+    output: &Output,
+    display: &DisplayArgs,
+    print_main: impl FnOnce(&Report),
+) -> Result<(), Exit> {
+    let mut failed = false;
+    for spec in &output.args.reports {
+        let text = report::render_file(report, spec.format);
+        if let Err(e) = write_atomically(&spec.path, text.as_bytes()) {
+            eprintln!(
+                "error: cannot write the {} report to {}: {e}",
+                spec.format.name(),
+                spec.path.display()
+            );
+            failed = true;
+        }
+    }
+    let github = GithubEnv::detect();
+    let github_on = github.actions || display.format == Format::Github;
+    let for_people = display.format.is_for_people() || output.args.quiet;
+    if output.args.quiet {
+        println!("{}", report::text::verdict_line(report));
+    } else if display.format != Format::Github {
+        print_main(report);
+    }
+    let mut stdout = String::new();
+    if github_on && for_people {
+        stdout.push_str(&github::annotations(report));
+    }
+    if let Some(baseline) = &output.baseline {
+        let changes = diff::diff(baseline, report);
+        let text = format!(
+            "\nsince the baseline ({}):\n{}",
+            baseline.started_at,
+            diff::render(&changes, display.ascii)
+        );
+        if for_people && !output.args.quiet {
+            stdout.push_str(&text);
+        } else {
+            eprint!("{text}");
+        }
+    }
+    print!("{stdout}");
+    let _ = std::io::stdout().flush();
+    if github_on
+        && let Some(path) = &github.step_summary
+        && let Err(e) = append(path, github::summary(report).as_bytes())
+    {
+        eprintln!(
+            "error: cannot append the job summary to {}: {e}",
+            path.display()
+        );
+        failed = true;
+    }
+    if failed { Err(Exit::Usage) } else { Ok(()) }
+}
+
+/// Writes a file so that readers see the old or the new content, never a
+/// part: a temporary file in the same directory, synced, then renamed over.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".to_owned(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.write_all(b"\n")
+}

@@ -1,0 +1,133 @@
+//! Small pieces of text every renderer needs: a probe's evidence line, timings,
+//! and making peer-controlled text safe for XML.
+
+use std::time::Duration;
+
+use crate::checklist::scalar::format_duration;
+use crate::outcome::{ProbeOutcome, Report, Status, Summary};
+
+/// One probe as one line: `http GET https://x/health — fail: expected status
+/// 200, got 503 (41ms)`.
+pub fn probe_line(probe: &ProbeOutcome) -> String {
+    let target = if probe.target.is_empty() {
+        probe.kind.clone()
+    } else {
+        format!("{} {}", probe.kind, probe.target)
+    };
+    let took = millis(probe.duration_ms);
+    let timing = if probe.verdict == crate::outcome::Verdict::Skipped
+        || probe.evidence.contains(&format!("in {took}"))
+    {
+        String::new()
+    } else {
+        format!(" ({took})")
+    };
+    format!(
+        "{target} — {}: {}{timing}",
+        probe.verdict.word(),
+        one_line(&probe.evidence)
+    )
+}
+
+/// An RFC 3339 timestamp as people read it: `2026-11-25 10:00:00 UTC` (the
+/// text unchanged when it is not a timestamp).
+pub fn when(timestamp: &str) -> String {
+    timestamp.parse::<jiff::Timestamp>().map_or_else(
+        |_| timestamp.to_owned(),
+        |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+/// The glyph of a status as an emoji everywhere: ⚪ asks for emoji
+/// presentation, which some fonts otherwise draw as a small text circle.
+pub fn emoji(status: Status) -> String {
+    match status {
+        Status::White => format!("{}\u{FE0F}", status.glyph()),
+        other => other.glyph().to_owned(),
+    }
+}
+
+/// Probe verdict counts in words: `3 passed, 1 failed, 2 could not run`
+/// (zeros left out, except passed).
+pub fn probe_counts(s: &Summary) -> String {
+    let mut parts = vec![format!("{} passed", s.probes_pass)];
+    for (n, word) in [
+        (s.probes_warn, "warned"),
+        (s.probes_fail, "failed"),
+        (s.probes_error, "could not run"),
+        (s.probes_skipped, "skipped"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Milliseconds as people read them: `41ms`, `1.2s`.
+pub fn millis(ms: u64) -> String {
+    format_duration(Duration::from_millis(ms))
+}
+
+/// Milliseconds as decimal seconds, as JUnit wants them: `0.041`.
+pub fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// Newlines, tabs and other control characters become spaces.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Replaces characters XML 1.0 cannot carry at all (most control characters,
+/// lone surrogates cannot occur in a `str`, U+FFFE/U+FFFF) with U+FFFD. Escaping
+/// `<`, `&` and quotes is the XML writer's job.
+pub fn clean_xml(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// The one-line verdict for CI logs (`check -q`):
+/// `candlefish: NOT READY — 4 required items red (api-ready, …)`.
+pub fn verdict_line(report: &Report) -> String {
+    let s = &report.summary;
+    let counts = format!(
+        "{} green, {} yellow, {} red, {} white",
+        s.green, s.yellow, s.red, s.white
+    );
+    let Some(gate) = &report.gate else {
+        return format!("candlefish: overall {} — {counts}", report.status.word());
+    };
+    if gate.passed {
+        return format!("candlefish: READY — {}; {counts}", gate.policy);
+    }
+    if gate.failing.is_empty() {
+        return format!("candlefish: NOT READY — the run was interrupted; {counts}");
+    }
+    let n = gate.failing.len();
+    let shown: Vec<&str> = gate.failing.iter().take(5).map(String::as_str).collect();
+    let more = if n > shown.len() {
+        format!(", and {} more", n - shown.len())
+    } else {
+        String::new()
+    };
+    let counted = gate.counted();
+    format!(
+        "candlefish: NOT READY — {n} {counted} {} {} ({}{more})",
+        if n == 1 { "item" } else { "items" },
+        gate.blocking,
+        shown.join(", ")
+    )
+}
+
+/// The glyph and word of a status: `🔴 red`.
+pub fn status_label(status: Status) -> String {
+    format!("{} {}", status.glyph(), status.word())
+}

@@ -1,0 +1,157 @@
+//! Gate policies and their exit codes: `--gate all|critical` × `--fail-on
+//! red|yellow`, on checklists whose statuses are declared (nothing to probe).
+
+use crate::support::Run;
+
+/// A checklist with a critical group holding `critical`, a plain item
+/// `plain`, and an optional item that is not started.
+fn checklist(critical: &str, plain: &str) -> String {
+    format!(
+        r"
+version: 1
+name: Gate policies
+sections:
+  - id: launch
+    title: Launch
+    items:
+      - id: core
+        title: Core services
+        critical: true
+        items:
+          - id: core-api
+            title: API deployed
+            status: {critical}
+      - id: docs
+        title: Docs written
+        status: {plain}
+      - id: mobile
+        title: Mobile apps
+        optional: true
+        status: not_started
+"
+    )
+}
+
+fn code(checklist: &str, args: &[&str]) -> Option<i32> {
+    let mut all = vec!["check", "--no-progress"];
+    all.extend_from_slice(args);
+    Run::new(&all).with_checklist(checklist).run().code
+}
+
+#[test]
+fn every_policy_has_the_exit_code_it_documents() {
+    // (critical item, plain item, args, expected exit code)
+    let table: &[(&str, &str, &[&str], i32)] = &[
+        // Critical done, plain not started: only --gate critical lets it through.
+        ("done", "not_started", &[], 1),
+        ("done", "not_started", &["--gate", "all"], 1),
+        ("done", "not_started", &["--fail-on", "yellow"], 1),
+        ("done", "not_started", &["--gate", "critical"], 0),
+        (
+            "done",
+            "not_started",
+            &["--gate", "critical", "--fail-on", "yellow"],
+            0,
+        ),
+        // Critical in progress, plain done: yellow passes unless --fail-on yellow.
+        ("in_progress", "done", &[], 0),
+        ("in_progress", "done", &["--gate", "critical"], 0),
+        ("in_progress", "done", &["--fail-on", "yellow"], 1),
+        (
+            "in_progress",
+            "done",
+            &["--gate", "critical", "--fail-on", "yellow"],
+            1,
+        ),
+        // Critical blocked: every policy fails.
+        ("blocked", "done", &[], 1),
+        ("blocked", "done", &["--gate", "critical"], 1),
+        (
+            "blocked",
+            "done",
+            &["--gate", "critical", "--fail-on", "yellow"],
+            1,
+        ),
+        // Everything required is done; the optional item never counts.
+        ("done", "done", &[], 0),
+        ("done", "done", &["--fail-on", "yellow"], 0),
+        (
+            "done",
+            "done",
+            &["--gate", "critical", "--fail-on", "yellow"],
+            0,
+        ),
+        // Deferred items are white and never fail the gate either.
+        ("done", "deferred", &["--fail-on", "yellow"], 0),
+    ];
+    let mut wrong = Vec::new();
+    for (critical, plain, args, expected) in table {
+        let got = code(&checklist(critical, plain), args);
+        if got != Some(*expected) {
+            wrong.push(format!(
+                "critical={critical} plain={plain} {args:?}: expected {expected}, got {got:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_run_nothing() {
+    let ran = Run::new(&["check", "--gate", "most"])
+        .with_checklist(&checklist("done", "done"))
+        .run();
+    ran.code(2);
+    assert!(ran.stderr.contains("--gate"), "{}", ran.stderr);
+    assert!(ran.stdout.is_empty());
+}
+
+#[test]
+fn the_report_names_the_policy_and_the_quiet_line_the_failures() {
+    let ran = Run::new(&["check", "--gate", "critical", "--format", "json"])
+        .with_checklist(&checklist("blocked", "not_started"))
+        .run();
+    ran.code(1);
+    let gate = &ran.json()["gate"];
+    assert_eq!(gate["policy"], "no critical item is red");
+    assert_eq!(gate["scope"], "critical");
+    assert_eq!(gate["failing"], serde_json::json!(["core-api"]));
+
+    let quiet = Run::new(&["check", "-q"])
+        .with_checklist(&checklist("blocked", "not_started"))
+        .run();
+    quiet.code(1);
+    assert_eq!(
+        quiet.stdout,
+        "candlefish: NOT READY — 2 required items red (core-api, docs)\n"
+    );
+    let passing = Run::new(&["check", "-q", "--gate", "critical"])
+        .with_checklist(&checklist("done", "not_started"))
+        .run();
+    passing.code(0);
+    assert_eq!(
+        passing.stdout,
+        "candlefish: READY — no critical item is red; 1 green, 0 yellow, 1 red, 1 white\n"
+    );
+}
+
+#[test]
+fn the_board_says_which_items_the_gate_judged() {
+    let ran = Run::new(&[
+        "check",
+        "--no-progress",
+        "--gate",
+        "critical",
+        "--fail-on",
+        "yellow",
+    ])
+    .with_checklist(&checklist("in_progress", "done"))
+    .run();
+    ran.code(1);
+    assert!(
+        ran.stdout
+            .contains("gate failed: 1 critical item is yellow or red: core-api"),
+        "{}",
+        ran.stdout
+    );
+}

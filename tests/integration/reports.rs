@@ -1,0 +1,176 @@
+//! `--report FORMAT=PATH`: several at once beside the board, written whole
+//! (temp file + rename) even when the gate fails, and errors that say why.
+
+use crate::support::{Run, Server, refused_port};
+
+/// A checklist with a passing, a failing and an erroring probe, a declared
+/// item, a manual one and a code note.
+pub fn checklist(server: &Server) -> String {
+    format!(
+        r#"
+version: 1
+name: Report formats
+owner: platform-team
+last_reviewed: 2026-11-20
+description: Everything the report renderers show.
+notes:
+  risks: [Traffic doubles at launch]
+sections:
+  - id: api
+    title: Public API
+    items:
+      - id: api-health
+        title: Health endpoint answers
+        critical: true
+        probe:
+          http: {{ url: "{base}/status/200" }}
+      - id: api-ready
+        title: Readiness endpoint <takes> "traffic" & more
+        critical: true
+        probe:
+          http: {{ url: "{base}/status/503", expect: {{ status: 200 }} }}
+      - id: api-slow
+        title: Search within budget
+        probe:
+          http: {{ url: "{base}/slow/120", expect: {{ warn_latency: 20ms, max_latency: 5s }} }}
+      - id: api-down
+        title: Reports endpoint
+        probe:
+          http: {{ url: "http://127.0.0.1:{refused}/reports" }}
+  - id: people
+    title: People
+    items:
+      - id: runbooks
+        title: Runbooks written
+        status: in_progress
+        notes: |
+          ```bash
+          make runbooks
+          ```
+      - id: training
+        title: Team training
+        manual: true
+      - id: mobile
+        title: Mobile apps
+        optional: true
+        status: not_started
+"#,
+        base = server.url(""),
+        refused = refused_port()
+    )
+}
+
+/// A temporary directory holding [`checklist`] as `candlefish.yaml`.
+pub fn project(server: &Server) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist(server)).expect("write");
+    dir
+}
+
+#[test]
+fn several_reports_at_once_while_the_board_prints() {
+    let server = Server::start();
+    let dir = project(&server);
+    let ran = Run::new(&[
+        "check",
+        "--no-progress",
+        "--report",
+        "junit=out/junit.xml",
+        "--report",
+        "html=board.html",
+        "--report",
+        "md=STATUS.md",
+        "--report",
+        "json=report.json",
+        "--report",
+        "board=board.txt",
+        "--report",
+        "github=summary.md",
+    ])
+    .in_dir(dir.path())
+    .run();
+    // The output directory does not exist: that report fails, the rest are written.
+    ran.code(2);
+    assert!(
+        ran.stderr
+            .contains("cannot write the junit report to out/junit.xml"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.contains("Report formats — NOT READY"),
+        "{}",
+        ran.stdout
+    );
+    for file in [
+        "board.html",
+        "STATUS.md",
+        "report.json",
+        "board.txt",
+        "summary.md",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap_or_default();
+        assert!(!text.is_empty(), "{file} was written");
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+
+    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
+    let again = Run::new(&["check", "-q", "--report", "junit=out/junit.xml"])
+        .in_dir(dir.path())
+        .run();
+    again.code(1);
+    assert!(
+        again.stdout.starts_with("candlefish: NOT READY — "),
+        "{}",
+        again.stdout
+    );
+    assert!(dir.path().join("out/junit.xml").exists());
+    let board = std::fs::read_to_string(dir.path().join("board.txt")).expect("board");
+    assert!(
+        !board.contains('\x1b'),
+        "a board written to a file has no colour"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.json")).expect("json"),
+    )
+    .expect("the JSON report parses");
+    assert_eq!(json["gate"]["passed"], false);
+}
+
+#[test]
+fn a_report_replaces_the_old_file_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("STATUS.md");
+    std::fs::write(&target, "x".repeat(100_000)).expect("old file");
+    let checklist =
+        "version: 1\nname: Tiny\nsections:\n  - id: a\n    title: A\n    status: done\n";
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write");
+    Run::new(&["check", "-q", "--report", "md=STATUS.md"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+    let text = std::fs::read_to_string(&target).expect("read");
+    assert!(text.starts_with("# Tiny\n"), "{text}");
+    assert!(!text.contains("xxxx"));
+}
+
+#[test]
+fn bad_report_specs_are_usage_errors() {
+    for (spec, says) in [
+        ("pdf=out.pdf", "unknown report format `pdf`"),
+        ("junit", "is not FORMAT=PATH"),
+        ("html=", "names no file"),
+    ] {
+        let ran = Run::new(&["check", "--report", spec])
+            .with_checklist("version: 1\nname: T\nsections: []\n")
+            .run();
+        ran.code(2);
+        assert!(ran.stderr.contains(says), "{spec}: {}", ran.stderr);
+    }
+}
