@@ -69,6 +69,10 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         fail_on: args.fail_on,
         allow_waivers: args.allow_waivers,
     };
+    let output = Output {
+        args: args.output,
+        baseline,
+    };
     if let Some(interval) = args.watch {
         let round = watch::Round {
             plan: &plan,
@@ -77,14 +81,11 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             store: &store,
             display: &args.display,
             term,
+            output,
         };
         return watch::run(round, interval, &cancel).await;
     }
     let report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
-    let output = Output {
-        args: args.output,
-        baseline,
-    };
     if let Err(exit) = deliver(&report, &output, &args.display, |r| {
         render(r, &args.display, term, None);
     }) {

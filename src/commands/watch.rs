@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::check::{SignoffStore, execute, render};
+use super::output::{Output, deliver};
 use super::{Exit, Terminal};
 use crate::cli::DisplayArgs;
 use crate::engine::RunOptions;
@@ -23,6 +24,8 @@ pub struct Round<'a> {
     pub store: &'a SignoffStore,
     pub display: &'a DisplayArgs,
     pub term: Terminal,
+    /// `--report` files (rewritten every round) and `-q`.
+    pub output: Output,
 }
 
 pub async fn run(mut round: Round<'_>, interval: Duration, cancel: &CancellationToken) -> Exit {
@@ -55,7 +58,12 @@ pub async fn run(mut round: Round<'_>, interval: Duration, cancel: &Cancellation
         } else if number > 1 {
             println!("\n{}", "─".repeat(40));
         }
-        render(&report, round.display, round.term, previous.as_ref());
+        let shown = deliver(&report, &round.output, round.display, |r| {
+            render(r, round.display, round.term, previous.as_ref());
+        });
+        if let Err(exit) = shown {
+            return exit;
+        }
         let stamp = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
         println!(
             "round {number} at {stamp}; next in {}; Ctrl-C stops",

@@ -19,12 +19,19 @@ pub fn backoff(delay: Duration, retry: u32) -> Duration {
 }
 
 async fn once(probe: &PlanProbe, ctx: &Context) -> Finding {
-    match tokio::time::timeout(probe.timeout, probe.kind.run(ctx)).await {
+    let stage = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let run = crate::probe::staged(std::sync::Arc::clone(&stage), probe.kind.run(ctx));
+    match tokio::time::timeout(probe.timeout, run).await {
         Ok(finding) => finding,
-        Err(_) => Finding::error(format!(
-            "no answer within {} (timeout)",
-            format_duration(probe.timeout)
-        )),
+        Err(_) => {
+            let stage = stage.lock().map(|s| s.clone()).unwrap_or_default();
+            let within = format_duration(probe.timeout);
+            Finding::error(if stage.is_empty() {
+                format!("no answer within {within} (timeout)")
+            } else {
+                format!("no answer within {within} (timeout) {stage}")
+            })
+        }
     }
 }
 

@@ -235,6 +235,30 @@ impl<'de> Deserialize<'de> for ProbeSpec {
     }
 }
 
+tokio::task_local! {
+    static STAGE: std::sync::Arc<std::sync::Mutex<String>>;
+}
+
+/// Says what the probe is doing now (`waiting for the response headers from
+/// api.example.com:443`), so that a deadline reached mid-way names the stage
+/// that stalled. Outside a probe attempt it does nothing.
+pub fn stage(what: impl Into<String>) {
+    let _ = STAGE.try_with(|current| {
+        let mut current = current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *current = what.into();
+    });
+}
+
+/// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.
+pub(crate) async fn staged<F: Future>(
+    stage: std::sync::Arc<std::sync::Mutex<String>>,
+    future: F,
+) -> F::Output {
+    STAGE.scope(stage, future).await
+}
+
 /// The default deadline of one probe attempt.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -118,6 +118,11 @@ impl Probe for TcpProbe {
 
     async fn run(&self, _ctx: &Context) -> Finding {
         let started = Instant::now();
+        crate::probe::stage(format!(
+            "connecting to {}:{}",
+            self.host.as_str(),
+            self.port
+        ));
         let mut stream = match TcpStream::connect((self.host.as_str(), self.port)).await {
             Ok(stream) => stream,
             Err(e) => return Finding::error(connect_error(&self.host, self.port, &e)),

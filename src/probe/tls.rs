@@ -280,9 +280,11 @@ async fn handshake(
     name: ServerName<'static>,
     config: rustls::ClientConfig,
 ) -> Result<Handshake, Failure> {
+    crate::probe::stage(format!("connecting to {host}:{port}"));
     let tcp = TcpStream::connect((host, port))
         .await
         .map_err(|e| Failure::Connect(connect_error(host, port, &e)))?;
+    crate::probe::stage(format!("in the TLS handshake with {host}:{port}"));
     let started = Instant::now();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let stream = connector

@@ -163,6 +163,7 @@ impl Probe for WebsocketProbe {
             .max_message_size(Some(self.max_message_bytes))
             .max_frame_size(Some(self.max_message_bytes));
         let started = Instant::now();
+        crate::probe::stage("connecting and upgrading to WebSocket");
         let connected = tokio_tungstenite::connect_async_tls_with_config(
             request,
             Some(config),

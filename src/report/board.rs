@@ -11,8 +11,7 @@ use std::collections::HashMap;
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
 use crate::checklist::scalar::format_duration;
-use crate::engine::attest::day;
-use crate::outcome::{Basis, ItemReport, Report, Signoff, Status, Waiver};
+use crate::outcome::{Basis, ItemReport, Report, Status};
 use crate::report::printable;
 
 /// How to draw the board.
@@ -285,13 +284,24 @@ fn tree_rows(
     for signoff in &item.signoffs {
         let code = if signoff.stale { "33" } else { "32" };
         notes.push((
-            format!("{}{}", glyphs.signed, signed_line(signoff, glyphs.dot)),
+            format!(
+                "{}{}",
+                glyphs.signed,
+                crate::report::text::signoff_line(signoff, glyphs.dot)
+            ),
             code,
         ));
     }
     if let Some(waiver) = &item.waiver {
         let code = if waiver.expired { "2" } else { "35" };
-        notes.push((format!("{}{}", glyphs.flag, waiver_line(waiver)), code));
+        notes.push((
+            format!(
+                "{}{}",
+                glyphs.flag,
+                crate::report::text::waiver_line(waiver)
+            ),
+            code,
+        ));
     }
     let flaky = item.probes.iter().any(|p| p.flaky);
     let shows_evidence = !item.reason.is_empty()
@@ -329,30 +339,6 @@ fn tree_rows(
             width,
             rows,
         );
-    }
-}
-
-/// `signed off by Ada on 2026-11-25 · https://… · until 2026-12-25`.
-fn signed_line(signoff: &Signoff, dot: &str) -> String {
-    let mut text = format!("signed off by {} on {}", signoff.by, day(&signoff.at));
-    if let Some(evidence) = &signoff.evidence {
-        text.push_str(&format!(" {dot} {evidence}"));
-    }
-    match (&signoff.expires, signoff.stale) {
-        (Some(expires), true) => text.push_str(&format!(" {dot} expired {}", day(expires))),
-        (Some(expires), false) => text.push_str(&format!(" {dot} until {}", day(expires))),
-        (None, _) => {}
-    }
-    text
-}
-
-/// `waived by Ada until 2026-12-02: vendor fix ships Monday`.
-fn waiver_line(waiver: &Waiver) -> String {
-    let (by, reason) = (&waiver.by, &waiver.reason);
-    if waiver.expired {
-        format!("waiver by {by} expired {}: {reason}", day(&waiver.expires))
-    } else {
-        format!("waived by {by} until {}: {reason}", day(&waiver.expires))
     }
 }
 

@@ -43,11 +43,14 @@ pub fn annotations(report: &Report) -> String {
             ""
         };
         let title = format!("{} {} [{}]{star}", item.status.glyph(), item.title, item.id);
-        let reason = if item.reason.is_empty() {
+        let mut reason = if item.reason.is_empty() {
             item.status.word().to_owned()
         } else {
             item.reason.clone()
         };
+        if let Some(waiver) = &item.waiver {
+            reason.push_str(&format!(" ({})", crate::report::text::waiver_line(waiver)));
+        }
         out.push_str(&format!(
             "::{command} title={}::{}\n",
             escape_property(&title),
@@ -152,7 +155,13 @@ fn table(items: &[&ItemReport]) -> String {
             cell(&item.title),
             if item.critical { " ★" } else { "" },
             item.id,
-            cell(&item.reason)
+            cell(&{
+                let mut text = item.reason.clone();
+                for line in crate::report::text::attestation_lines(item) {
+                    text.push_str(&format!(" {line}"));
+                }
+                text
+            })
         ));
     }
     out.push('\n');

@@ -247,6 +247,14 @@ fn reason(item: &ItemReport, out: &mut String) {
     if !item.reason.is_empty() {
         let _ = write!(out, "<p class=\"reason\">↳ {}</p>", escape(&item.reason));
     }
+    for line in crate::report::text::attestation_lines(item) {
+        let class = if line.starts_with('⚑') {
+            "waiver"
+        } else {
+            "signoff"
+        };
+        let _ = write!(out, "<p class=\"{class}\">{}</p>", escape(&line));
+    }
 }
 
 fn board_item(item: &ItemReport, out: &mut String) {

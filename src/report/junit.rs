@@ -103,6 +103,20 @@ fn results(
         )],
         Status::Green => Vec::new(),
         Status::Yellow if !gate_failing.contains(&item.id) => Vec::new(),
+        // A waiver the gate honoured: not a pass, not a failure.
+        Status::Red if item.waived() && !gate_failing.contains(&item.id) => vec![(
+            "skipped",
+            "waived".to_owned(),
+            first_line(
+                &item
+                    .waiver
+                    .as_ref()
+                    .map(crate::report::text::waiver_line)
+                    .unwrap_or_default(),
+                "waived",
+            ),
+            details,
+        )],
         Status::Yellow | Status::Red => {
             let mut out = Vec::new();
             for probe in &item.probes {
@@ -165,6 +179,7 @@ fn details(item: &ItemReport) -> String {
     if !item.depends_on.is_empty() {
         lines.push(format!("depends on: {}", item.depends_on.join(", ")));
     }
+    lines.extend(crate::report::text::attestation_lines(item));
     for probe in &item.probes {
         lines.push(probe_line(probe));
         for check in &probe.checks {

@@ -267,6 +267,7 @@ fn evidence(item: &ItemReport) -> Vec<String> {
     if reason_counts {
         lines.push(item.reason.clone());
     }
+    lines.extend(crate::report::text::attestation_lines(item));
     if let Some(declared) = item.declared.as_deref()
         && let Some(status) = declared_status(declared)
         && status != item.status

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::checklist::scalar::format_duration;
-use crate::outcome::{ProbeOutcome, Report, Status, Summary};
+use crate::engine::attest::day;
+use crate::outcome::{ItemReport, ProbeOutcome, Report, Signoff, Status, Summary, Waiver};
 
 /// One probe as one line: `http GET https://x/health — fail: expected status
 /// 200, got 503 (41ms)`.
@@ -27,6 +28,44 @@ pub fn probe_line(probe: &ProbeOutcome) -> String {
         probe.verdict.word(),
         one_line(&probe.evidence)
     )
+}
+
+/// `signed off by Ada on 2026-11-25 · https://… · until 2026-12-25`.
+pub fn signoff_line(signoff: &Signoff, dot: &str) -> String {
+    let mut text = format!("signed off by {} on {}", signoff.by, day(&signoff.at));
+    if let Some(evidence) = &signoff.evidence {
+        text.push_str(&format!(" {dot} {evidence}"));
+    }
+    match (&signoff.expires, signoff.stale) {
+        (Some(expires), true) => text.push_str(&format!(" {dot} expired {}", day(expires))),
+        (Some(expires), false) => text.push_str(&format!(" {dot} until {}", day(expires))),
+        (None, _) => {}
+    }
+    text
+}
+
+/// `waived by Ada until 2026-12-02: vendor fix ships Monday`.
+pub fn waiver_line(waiver: &Waiver) -> String {
+    let (by, reason) = (&waiver.by, &waiver.reason);
+    if waiver.expired {
+        format!("waiver by {by} expired {}: {reason}", day(&waiver.expires))
+    } else {
+        format!("waived by {by} until {}: {reason}", day(&waiver.expires))
+    }
+}
+
+/// What people vouched for on an item, one line each, with a marker:
+/// `✓ signed off by …` for every sign-off, `⚑ waived by …` for a waiver.
+pub fn attestation_lines(item: &ItemReport) -> Vec<String> {
+    let mut lines: Vec<String> = item
+        .signoffs
+        .iter()
+        .map(|s| format!("✓ {}", signoff_line(s, "·")))
+        .collect();
+    if let Some(waiver) = &item.waiver {
+        lines.push(format!("⚑ {}", waiver_line(waiver)));
+    }
+    lines
 }
 
 /// An RFC 3339 timestamp as people read it: `2026-11-25 10:00:00 UTC` (the

@@ -254,5 +254,10 @@ fn a_nameserver_that_never_answers_is_red_in_bounded_time() {
         ns.addr
     ));
     assert_eq!(out["verdict"], "error", "{out}");
-    assert_eq!(out["evidence"], "no answer within 1s (timeout)");
+    let evidence = out["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.starts_with("no answer within 1s (timeout) waiting for 127.0.0.1:")
+            && evidence.ends_with("to answer A candlefish.test."),
+        "{evidence}"
+    );
 }

@@ -271,7 +271,8 @@ fn ctrl_c_prints_the_partial_board_marked_interrupted_and_exits_130() {
         server.url("/status/200"),
         server.url("/gauge/60000")
     );
-    let mut run = Run::new(&["check", "--color", "never"]).with_checklist(&checklist);
+    let mut run = Run::new(&["check", "--color", "never", "--report", "json=partial.json"])
+        .with_checklist(&checklist);
     let child = run
         .command()
         .stdout(Stdio::piped())
@@ -305,6 +306,12 @@ fn ctrl_c_prints_the_partial_board_marked_interrupted_and_exits_130() {
         stderr.contains("press Ctrl-C again to quit at once"),
         "{stderr}"
     );
+    // The reports asked for are written too, marked interrupted.
+    let written = std::fs::read_to_string(run.path().expect("temp dir").join("partial.json"))
+        .expect("the report is written");
+    let saved: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+    assert_eq!(saved["interrupted"], true);
+    assert_eq!(item(&saved, "quick")["status"], "green");
 }
 
 #[test]

@@ -38,6 +38,11 @@ fn the_schema_rejects_what_it_should() {
     let validator = validator();
     let mut report = crate::board::fixed_report();
     report.schema_version = 1;
+    // Optional fields are valid when present too.
+    let probe = &mut report.items[0].items[0].probes[0];
+    probe.flaky = true;
+    probe.attempts = 2;
+    probe.name = Some("health".into());
     let mut value = serde_json::to_value(&report).expect("serialize");
     assert!(validator.is_valid(&value), "the fixed report is valid");
     value["items"][0]["status"] = serde_json::json!("purple");

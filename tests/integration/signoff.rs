@@ -295,6 +295,31 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
         "{}",
         waived.stdout
     );
+    // Every report format shows the waiver, not only the board and the JSON.
+    let files = board(
+        &ws,
+        DAY_1,
+        &[
+            "--only",
+            "api-ready",
+            "--report",
+            "junit=out.xml",
+            "--report",
+            "md=out.md",
+            "--report",
+            "html=out.html",
+            "--report",
+            "github=summary.md",
+        ],
+    );
+    files.code(1);
+    for name in ["out.xml", "out.md", "out.html", "summary.md"] {
+        let text = std::fs::read_to_string(ws.path(name)).expect("report written");
+        assert!(
+            text.contains("waived by tester until 2026-11-08: vendor fix ships Monday"),
+            "{name} does not show the waiver:\n{text}"
+        );
+    }
     let ascii = board(&ws, DAY_1, &["--only", "api-ready", "--ascii"]);
     assert!(
         ascii.stdout.contains("Readiness endpoint (waived)"),

@@ -106,6 +106,11 @@ impl Run {
         self
     }
 
+    /// The temporary directory of `with_checklist`.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(tempfile::TempDir::path)
+    }
+
     pub fn command(&mut self) -> &mut Command {
         &mut self.command
     }

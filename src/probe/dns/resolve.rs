@@ -78,6 +78,7 @@ pub async fn lookup(
     kind: RecordType,
     server: &str,
 ) -> Result<Answer, String> {
+    crate::probe::stage(format!("waiting for {server} to answer {kind} {name}"));
     match resolver.lookup(name, kind).await {
         Ok(found) => Ok(Answer {
             values: found

@@ -191,6 +191,10 @@ pub async fn send(
         if let Some(body) = &current.body {
             builder = builder.body(body.clone());
         }
+        crate::probe::stage(format!(
+            "waiting for the response headers from {}",
+            super::fields::host_of(current.url.as_str()).unwrap_or_default()
+        ));
         let response = builder
             .send()
             .await
@@ -336,6 +340,7 @@ async fn read_bounded(
     keep: bool,
 ) -> Result<Body, reqwest::Error> {
     let mut body = Body::default();
+    crate::probe::stage(format!("reading the body after {} bytes", body.seen));
     while let Some(chunk) = response.chunk().await? {
         let room = limit - body.seen;
         let take = chunk.len().min(room);
