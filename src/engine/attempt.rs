@@ -20,19 +20,21 @@ pub fn backoff(delay: Duration, retry: u32) -> Duration {
 
 async fn once(probe: &PlanProbe, ctx: &Context) -> Finding {
     let stage = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let run = crate::probe::staged(std::sync::Arc::clone(&stage), probe.kind.run(ctx));
-    match tokio::time::timeout(probe.timeout, run).await {
-        Ok(finding) => finding,
-        Err(_) => {
-            let stage = stage.lock().map(|s| s.clone()).unwrap_or_default();
-            let within = format_duration(probe.timeout);
-            Finding::error(if stage.is_empty() {
-                format!("no answer within {within} (timeout)")
-            } else {
-                format!("no answer within {within} (timeout) {stage}")
-            })
-        }
+    // Boxed: probe futures are large, and this one is held across retries.
+    let run = Box::pin(crate::probe::staged(
+        std::sync::Arc::clone(&stage),
+        probe.kind.run(ctx),
+    ));
+    if let Ok(finding) = tokio::time::timeout(probe.timeout, run).await {
+        return finding;
     }
+    let stage = stage.lock().map(|s| s.clone()).unwrap_or_default();
+    let within = format_duration(probe.timeout);
+    Finding::error(if stage.is_empty() {
+        format!("no answer within {within} (timeout)")
+    } else {
+        format!("no answer within {within} (timeout) {stage}")
+    })
 }
 
 fn passed(verdict: Verdict) -> bool {
