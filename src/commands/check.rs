@@ -24,7 +24,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     };
     let mut options = match load_options(&args.load) {
         Ok(options) => options,
-        Err(message) => return usage(message),
+        Err(exit) => return exit,
     };
     options.plan.default_timeout = args.timeout;
     let Some(loaded) = load_or_report(&args.file, &options, term) else {

@@ -2,20 +2,14 @@
 
 use serde_json::{Value, json};
 
-use super::{Exit, Terminal, load_options, load_or_report};
+use super::{Exit, Terminal, open_checklist};
 use crate::cli::{ListArgs, ListFormat};
 use crate::engine::plan::{Declared, PlanItem};
 
 pub fn run(args: &ListArgs, term: Terminal) -> Exit {
-    let options = match load_options(&args.load) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
-        }
-    };
-    let Some(loaded) = load_or_report(&args.file, &options, term) else {
-        return Exit::Usage;
+    let loaded = match open_checklist(&args.file, &args.load, term) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
     };
     let plan = &loaded.plan;
     match args.format {

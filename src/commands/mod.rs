@@ -116,11 +116,28 @@ fn runtime() -> tokio::runtime::Runtime {
         })
 }
 
-fn load_options(args: &LoadArgs) -> Result<LoadOptions, String> {
-    Ok(LoadOptions {
-        overrides: crate::checklist::load::parse_overrides(&args.vars)?,
-        ..LoadOptions::default()
-    })
+/// The load options of the command line; a bad `--var` is printed and is exit 2.
+fn load_options(args: &LoadArgs) -> Result<LoadOptions, Exit> {
+    match crate::checklist::load::parse_overrides(&args.vars) {
+        Ok(overrides) => Ok(LoadOptions {
+            overrides,
+            ..LoadOptions::default()
+        }),
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(Exit::Usage)
+        }
+    }
+}
+
+/// Loads one checklist with the command line's options, printing any problem.
+fn open_checklist(
+    path: &std::path::Path,
+    args: &LoadArgs,
+    term: Terminal,
+) -> Result<crate::checklist::Loaded, Exit> {
+    let options = load_options(args)?;
+    load_or_report(path, &options, term).ok_or(Exit::Usage)
 }
 
 /// Loads a checklist, printing problems to stderr. `None` means exit 2.

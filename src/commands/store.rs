@@ -64,7 +64,7 @@ pub fn open(args: &StoreArgs, term: Terminal) -> Result<Opened, Exit> {
         eprintln!("error: {message}");
         Exit::Usage
     };
-    let options = load_options(&args.load).map_err(usage)?;
+    let options = load_options(&args.load)?;
     let now = now().map_err(usage)?;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let log = Log::new(store_path(&args.file, args.state.as_deref()));

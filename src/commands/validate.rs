@@ -6,10 +6,7 @@ use crate::cli::ValidateArgs;
 pub fn run(args: &ValidateArgs, term: Terminal) -> Exit {
     let options = match load_options(&args.load) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Usage;
-        }
+        Err(exit) => return exit,
     };
     let mut all_valid = true;
     for file in &args.files {

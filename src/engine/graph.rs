@@ -148,20 +148,9 @@ mod tests {
 
     fn item(id: &str, deps: &[&str]) -> PlanItem {
         PlanItem {
-            id: id.into(),
             title: format!("Title \"{id}\""),
-            owner: None,
-            tags: Vec::new(),
-            critical: false,
-            optional: false,
-            deferred: false,
             depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
-            declared: None,
-            manual: None,
-            notes: None,
-            docs: None,
-            probes: Vec::new(),
-            items: Vec::new(),
+            ..PlanItem::fixture(id)
         }
     }
 

@@ -149,3 +149,26 @@ pub enum Persistence {
         interval: Duration,
     },
 }
+
+#[cfg(test)]
+impl PlanItem {
+    /// A bare item for tests: id and title `id`, nothing else.
+    pub(crate) fn fixture(id: &str) -> PlanItem {
+        PlanItem {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            owner: None,
+            tags: Vec::new(),
+            critical: false,
+            optional: false,
+            deferred: false,
+            depends_on: Vec::new(),
+            declared: None,
+            manual: None,
+            notes: None,
+            docs: None,
+            probes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}

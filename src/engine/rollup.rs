@@ -424,22 +424,7 @@ mod tests {
     }
 
     fn item(id: &str) -> PlanItem {
-        PlanItem {
-            id: id.to_owned(),
-            title: id.to_owned(),
-            owner: None,
-            tags: Vec::new(),
-            critical: false,
-            optional: false,
-            deferred: false,
-            depends_on: Vec::new(),
-            declared: None,
-            manual: None,
-            notes: None,
-            docs: None,
-            probes: Vec::new(),
-            items: Vec::new(),
-        }
+        PlanItem::fixture(id)
     }
 
     fn declared(id: &str, d: Declared) -> PlanItem {

@@ -119,20 +119,9 @@ mod tests {
 
     fn item(id: &str, tags: &[&str], children: Vec<PlanItem>) -> PlanItem {
         PlanItem {
-            id: id.into(),
-            title: id.into(),
-            owner: None,
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            critical: false,
-            optional: false,
-            deferred: false,
-            depends_on: Vec::new(),
-            declared: None,
-            manual: None,
-            notes: None,
-            docs: None,
-            probes: Vec::new(),
             items: children,
+            ..PlanItem::fixture(id)
         }
     }
 
