@@ -106,8 +106,13 @@ pub fn import(bytes: &[u8], source: &str) -> Result<Imported, String> {
         ));
     }
     if tally.renamed > 0 {
+        let (ids, were) = if tally.renamed == 1 {
+            ("id", "was")
+        } else {
+            ("ids", "were")
+        };
         messages.push(format!(
-            "{} ids were made unique with their parent's id or a number",
+            "{} {ids} {were} made unique with their parent's id or a number",
             tally.renamed
         ));
     }

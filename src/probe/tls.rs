@@ -314,7 +314,7 @@ pub(crate) fn connect_error(host: &str, port: u16, e: &std::io::Error) -> String
     match e.kind() {
         std::io::ErrorKind::ConnectionRefused => format!("connection refused ({place})"),
         _ if e.to_string().contains("failed to lookup address") => {
-            format!("could not resolve host ({place}): {e}")
+            crate::probe::web::error::unresolved(host, &e.to_string())
         }
         _ => format!("could not connect to {place}: {e}"),
     }

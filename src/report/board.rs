@@ -77,7 +77,7 @@ const UNICODE: Glyphs = Glyphs {
     last: "└─ ",
     pipe: "│  ",
     blank: "   ",
-    critical: " ★",
+    critical: "\u{a0}★",
     evidence: "↳ ",
     signed: "✓ ",
     flag: "⚑ ",

@@ -124,7 +124,7 @@ fn the_board_shows_every_verdict_with_its_evidence() {
         board.starts_with("Local services — NOT READY · overall 🟡 yellow\n"),
         "{board}"
     );
-    assert!(board.contains("🟢   ├─ Healthy endpoint ★"), "{board}");
+    assert!(board.contains("🟢   ├─ Healthy endpoint\u{a0}★"), "{board}");
     assert!(
         board.contains("↳ expected status 200, got 503 Service"),
         "{board}"

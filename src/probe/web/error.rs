@@ -1,5 +1,12 @@
 //! Why a request failed, told to a person, without the URL's secrets.
 
+/// `could not resolve host api.example.com (Name or service not known)`: the
+/// resolver's own reason, without the layers of wrapping around it.
+pub fn unresolved(host: &str, cause: &str) -> String {
+    let reason = cause.rsplit(": ").next().unwrap_or(cause).trim();
+    format!("could not resolve host {host} ({reason})")
+}
+
 /// A person's account of why a request to `url` failed.
 pub fn describe_error(error: &reqwest::Error, url: &reqwest::Url) -> String {
     let place = match (url.host_str(), url.port_or_known_default()) {
@@ -14,7 +21,7 @@ pub fn describe_error(error: &reqwest::Error, url: &reqwest::Url) -> String {
     if lower.contains("connection refused") {
         format!("connection refused ({place})")
     } else if lower.contains("failed to lookup address") || lower.contains("dns error") {
-        format!("could not resolve host ({place}): {cause}")
+        unresolved(url.host_str().unwrap_or_default(), &cause)
     } else if lower.contains("message head is too large") || lower.contains("too many headers") {
         format!("the response headers are too large ({place}): {cause}")
     } else if lower.contains("invalid peer certificate") {
