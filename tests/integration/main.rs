@@ -24,6 +24,7 @@ mod http_features;
 mod import;
 mod junit;
 mod nginx;
+mod nginx_tls;
 mod openapi;
 mod production;
 mod rate_limit;
