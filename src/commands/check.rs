@@ -30,8 +30,15 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     let Some(loaded) = load_or_report(&args.file, &options, term) else {
         return Exit::Usage;
     };
-    // Only the plan is needed from here on; the parsed checklist is dropped.
-    let crate::checklist::Loaded { plan: full, .. } = loaded;
+    // Only the plan is needed from here on: the parsed checklist and its text
+    // are dropped now, not when this function returns.
+    let crate::checklist::Loaded {
+        plan: full,
+        checklist,
+        source,
+        warnings: _,
+    } = loaded;
+    drop((checklist, source));
     let store = SignoffStore {
         path: store_path(&args.file, args.state.as_deref()),
     };
