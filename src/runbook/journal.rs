@@ -1,0 +1,513 @@
+//! The launch-day journal: what happened, one JSON object per line, appended
+//! through [`crate::state::log`] — so with the sign-off store's guarantees:
+//! durable before it is acknowledged, one line per record, writers serialized
+//! by a file lock (several operators may share one journal), torn or corrupt
+//! lines reported with their line numbers, never dropped.
+//!
+//! ```text
+//! {"op":"open","at":"2026-12-01T10:58:00Z","by":"Ada","session":"…","t0":"2026-12-01T15:00:00Z","checklist":"…","mode":"interactive"}
+//! {"op":"start","at":"2026-12-01T11:00:00Z","by":"Ada","session":"…","phase":"pre-launch","step":"health"}
+//! {"op":"finish","at":"2026-12-01T11:00:02Z","by":"Ada","session":"…","phase":"pre-launch","step":"health","result":{…}}
+//! {"op":"decide","at":"2026-12-01T11:20:00Z","by":"Ada","session":"…","phase":"pre-launch","go":true,…}
+//! ```
+//!
+//! [`Replay`] folds the records, in file order, into what counts now: each
+//! step's latest attempt (a `redo` starts a new one), each phase's standing
+//! decision (any later result in the phase withdraws it).
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{Gate, ItemReport, Status, Verdict};
+use crate::state::log::{Contents, Entry, Problem};
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Record {
+    /// A session opened the runbook.
+    Open(Open),
+    /// A step started.
+    Start(Start),
+    /// A person answered a prompt.
+    Answer(Answer),
+    /// A watch took a sample.
+    Sample(Sample),
+    /// A step finished.
+    Finish(Finish),
+    /// A phase's go/no-go.
+    Decide(Decision),
+    /// A person chose to go on after a no-go.
+    Proceed(Proceed),
+    /// A step is to be done again; its earlier results no longer count.
+    Redo(Redo),
+    /// A session stopped before its end (Ctrl-C, quit).
+    Stop(Stop),
+}
+
+/// Interactive, or never prompting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A person answers prompts.
+    Interactive,
+    /// CI or cron: nothing is asked.
+    NonInteractive,
+}
+
+/// `op: open`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Open {
+    /// When.
+    pub at: Timestamp,
+    /// The operator.
+    pub by: String,
+    /// This session's id.
+    pub session: String,
+    /// T-0.
+    pub t0: Timestamp,
+    /// The checklist's name.
+    pub checklist: String,
+    /// Interactive or not.
+    pub mode: Mode,
+    /// The one phase asked for (`--phase`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// `simulated` when the clock was simulated (a rehearsal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+}
+
+/// `op: start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Start {
+    /// When.
+    pub at: Timestamp,
+    /// The operator.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase's id.
+    pub phase: String,
+    /// The step's id.
+    pub step: String,
+}
+
+/// What a person answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// Done and checked.
+    Confirm,
+    /// Not done, or not good.
+    Fail,
+    /// Not done on purpose.
+    Skip,
+}
+
+impl Reply {
+    /// The past-tense word: `confirmed`, `failed`, `skipped`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Reply::Confirm => "confirmed",
+            Reply::Fail => "failed",
+            Reply::Skip => "skipped",
+        }
+    }
+}
+
+/// `op: answer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// When.
+    pub at: Timestamp,
+    /// Who answered.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase's id.
+    pub phase: String,
+    /// The step's id.
+    pub step: String,
+    /// The checklist item answered for, when the step runs items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The answer.
+    pub reply: Reply,
+    /// A link or text backing a confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// Why it failed or was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `op: sample`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// When it was taken.
+    pub at: Timestamp,
+    /// The session.
+    pub session: String,
+    /// The phase's id.
+    pub phase: String,
+    /// The step's id.
+    pub step: String,
+    /// The probe's verdict.
+    pub verdict: Verdict,
+    /// The tracked number, when the sample had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Its unit (`ms`, `%`, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// The probe's evidence.
+    pub evidence: String,
+}
+
+/// `op: finish`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finish {
+    /// When.
+    pub at: Timestamp,
+    /// The operator.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase's id.
+    pub phase: String,
+    /// The step's id.
+    pub step: String,
+    /// The step as an item: status, reason, probes, sign-offs, the items it ran.
+    pub result: ItemReport,
+    /// False when the result waits for a person (a manual step nobody has
+    /// signed off in a non-interactive run): a later run looks again.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub settled: bool,
+    /// A watch's summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<crate::runbook::watch::Summary>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// A step that keeps a phase from going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocker {
+    /// The step's id.
+    pub step: String,
+    /// Its status.
+    pub status: Status,
+    /// Why, one line.
+    pub reason: String,
+}
+
+/// `op: decide`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// When.
+    pub at: Timestamp,
+    /// The operator whose session decided.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase's id.
+    pub phase: String,
+    /// Go (true) or no-go.
+    pub go: bool,
+    /// The gate's verdict over the phase's steps and the items they ran.
+    pub gate: Gate,
+    /// The steps that block it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocking: Vec<Blocker>,
+    /// Steps a person skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// `op: proceed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proceed {
+    /// When.
+    pub at: Timestamp,
+    /// Who decided to go on.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase that was no-go.
+    pub phase: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// `op: redo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redo {
+    /// When.
+    pub at: Timestamp,
+    /// Who asked.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The step's id.
+    pub step: String,
+    /// Why, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `op: stop`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stop {
+    /// When.
+    pub at: Timestamp,
+    /// The operator.
+    pub by: String,
+    /// The session.
+    pub session: String,
+    /// The phase it was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The step it was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Why: `interrupted` (Ctrl-C), `quit`, `no-go`.
+    pub why: String,
+}
+
+impl Record {
+    /// When it was recorded.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Record::Open(r) => r.at,
+            Record::Start(r) => r.at,
+            Record::Answer(r) => r.at,
+            Record::Sample(r) => r.at,
+            Record::Finish(r) => r.at,
+            Record::Decide(r) => r.at,
+            Record::Proceed(r) => r.at,
+            Record::Redo(r) => r.at,
+            Record::Stop(r) => r.at,
+        }
+    }
+}
+
+/// One attempt at a step: everything since it was last (re)started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attempt {
+    /// The first start of this attempt.
+    pub started: Option<Start>,
+    /// Answers given, in order.
+    pub answers: Vec<Answer>,
+    /// Watch samples, in order.
+    pub samples: Vec<Sample>,
+    /// The latest result.
+    pub finished: Option<Finish>,
+}
+
+impl Attempt {
+    /// Finished for good: a settled result.
+    pub fn done(&self) -> bool {
+        self.finished.as_ref().is_some_and(|f| f.settled)
+    }
+}
+
+/// The journal folded into what counts now.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    /// Every record, in file order, with its line.
+    pub entries: Vec<Entry<Record>>,
+    /// Lines that could not be read.
+    pub problems: Vec<Problem>,
+    /// The current attempt of each step, by step id.
+    pub steps: HashMap<String, Attempt>,
+    /// Earlier attempts of each step, superseded by a redo.
+    pub earlier: HashMap<String, Vec<Attempt>>,
+    /// The standing decision of each phase, by phase id.
+    pub decisions: HashMap<String, Decision>,
+    /// A standing decision to go on after a no-go, by phase id.
+    pub proceeds: HashMap<String, Proceed>,
+}
+
+impl Replay {
+    /// Folds `contents` in file order.
+    pub fn new(contents: Contents<Record>) -> Replay {
+        let mut replay = Replay {
+            problems: contents.problems,
+            ..Replay::default()
+        };
+        for entry in &contents.entries {
+            replay.apply(&entry.record);
+        }
+        replay.entries = contents.entries;
+        replay
+    }
+
+    fn withdraw(&mut self, phase: &str) {
+        self.decisions.remove(phase);
+        self.proceeds.remove(phase);
+    }
+
+    fn apply(&mut self, record: &Record) {
+        match record {
+            Record::Open(_) | Record::Stop(_) => {}
+            Record::Start(r) => {
+                let attempt = self.steps.entry(r.step.clone()).or_default();
+                if attempt.started.is_none() {
+                    attempt.started = Some(r.clone());
+                }
+            }
+            Record::Answer(r) => {
+                let attempt = self.steps.entry(r.step.clone()).or_default();
+                attempt.answers.push(r.clone());
+            }
+            Record::Sample(r) => {
+                let attempt = self.steps.entry(r.step.clone()).or_default();
+                attempt.samples.push(r.clone());
+            }
+            Record::Finish(r) => {
+                let attempt = self.steps.entry(r.step.clone()).or_default();
+                attempt.finished = Some(r.clone());
+                self.withdraw(&r.phase);
+            }
+            Record::Decide(r) => {
+                self.decisions.insert(r.phase.clone(), r.clone());
+                self.proceeds.remove(&r.phase);
+            }
+            Record::Proceed(r) => {
+                self.proceeds.insert(r.phase.clone(), r.clone());
+            }
+            Record::Redo(r) => {
+                if let Some(old) = self.steps.remove(&r.step) {
+                    if let Some(phase) = old.finished.as_ref().map(|f| f.phase.clone()) {
+                        self.withdraw(&phase);
+                    }
+                    self.earlier.entry(r.step.clone()).or_default().push(old);
+                }
+            }
+        }
+    }
+
+    /// The current attempt of `step` (empty when it never started).
+    pub fn step(&self, step: &str) -> Attempt {
+        self.steps.get(step).cloned().unwrap_or_default()
+    }
+
+    /// T-0 as the journal's first session recorded it.
+    pub fn t0(&self) -> Option<Timestamp> {
+        self.opens().next().map(|o| o.t0)
+    }
+
+    /// Every session, in order.
+    pub fn opens(&self) -> impl Iterator<Item = &Open> {
+        self.entries.iter().filter_map(|e| match &e.record {
+            Record::Open(o) => Some(o),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::fixture::leaf;
+    use crate::state::log::parse;
+
+    fn at(minute: u32) -> Timestamp {
+        format!("2026-12-01T11:{minute:02}:00Z").parse().unwrap()
+    }
+
+    fn finish(step: &str, minute: u32, status: Status, settled: bool) -> Record {
+        Record::Finish(Finish {
+            at: at(minute),
+            by: "Ada".into(),
+            session: "s1".into(),
+            phase: "pre".into(),
+            step: step.into(),
+            result: leaf(step, status),
+            settled,
+            watch: None,
+        })
+    }
+
+    fn decide(minute: u32, go: bool) -> Record {
+        Record::Decide(Decision {
+            at: at(minute),
+            by: "Ada".into(),
+            session: "s1".into(),
+            phase: "pre".into(),
+            go,
+            gate: Gate {
+                policy: String::new(),
+                scope: "all".into(),
+                blocking: "red".into(),
+                passed: go,
+                failing: Vec::new(),
+                waivers_count: false,
+                waived: Vec::new(),
+            },
+            blocking: Vec::new(),
+            skipped: Vec::new(),
+        })
+    }
+
+    fn replay(records: &[Record]) -> Replay {
+        let text: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap() + "\n")
+            .collect();
+        Replay::new(parse(text.as_bytes()))
+    }
+
+    #[test]
+    fn a_redo_starts_a_new_attempt_and_withdraws_the_decision() {
+        let r = replay(&[
+            finish("a", 1, Status::Red, true),
+            finish("b", 2, Status::Green, true),
+            decide(3, false),
+            Record::Redo(Redo {
+                at: at(4),
+                by: "Bob".into(),
+                session: "s2".into(),
+                step: "a".into(),
+                reason: None,
+            }),
+        ]);
+        assert!(!r.step("a").done());
+        assert_eq!(r.earlier["a"].len(), 1);
+        assert!(r.step("b").done());
+        assert!(r.decisions.is_empty(), "the no-go no longer stands");
+    }
+
+    #[test]
+    fn unsettled_results_are_not_done_and_later_results_withdraw_decisions() {
+        let r = replay(&[finish("a", 1, Status::Red, false), decide(2, false)]);
+        assert!(!r.step("a").done());
+        assert!(r.decisions.contains_key("pre"));
+        let r = replay(&[
+            finish("a", 1, Status::Red, false),
+            decide(2, false),
+            finish("a", 3, Status::Green, true),
+        ]);
+        assert!(r.step("a").done());
+        assert!(r.decisions.is_empty());
+    }
+
+    #[test]
+    fn records_are_one_line_and_read_back() {
+        let record = finish("a", 1, Status::Green, true);
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(text.starts_with(r#"{"op":"finish","at":"2026-12-01T11:01:00Z""#));
+        assert!(!text.contains("settled"), "settled is the default");
+        assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), record);
+    }
+}
