@@ -73,7 +73,9 @@ impl Clock {
                 let elapsed = jiff::SignedDuration::try_from(origin.elapsed()).unwrap_or_default();
                 start.checked_add(elapsed).unwrap_or(*start)
             }
-            Inner::Simulated { now } => *now.lock().unwrap_or_else(|e| e.into_inner()),
+            Inner::Simulated { now } => *now
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
         };
         Timestamp::from_second(now.as_second()).unwrap_or(now)
     }
@@ -84,7 +86,9 @@ impl Clock {
             Inner::Real { .. } => tokio::time::sleep(duration).await,
             Inner::Simulated { now } => {
                 {
-                    let mut now = now.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut now = now
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     let step = jiff::SignedDuration::try_from(duration).unwrap_or_default();
                     *now = now.checked_add(step).unwrap_or(*now);
                 }

@@ -36,7 +36,7 @@ pub enum Record {
     /// A watch took a sample.
     Sample(Sample),
     /// A step finished.
-    Finish(Finish),
+    Finish(Box<Finish>),
     /// A phase's go/no-go.
     Decide(Decision),
     /// A person chose to go on after a no-go.
@@ -376,7 +376,7 @@ impl Replay {
             }
             Record::Finish(r) => {
                 let attempt = self.steps.entry(r.step.clone()).or_default();
-                attempt.finished = Some(r.clone());
+                attempt.finished = Some(Finish::clone(r));
                 self.withdraw(&r.phase);
             }
             Record::Decide(r) => {
@@ -427,7 +427,7 @@ mod tests {
     }
 
     fn finish(step: &str, minute: u32, status: Status, settled: bool) -> Record {
-        Record::Finish(Finish {
+        Record::Finish(Box::new(Finish {
             at: at(minute),
             by: "Ada".into(),
             session: "s1".into(),
@@ -436,7 +436,7 @@ mod tests {
             result: leaf(step, status),
             settled,
             watch: None,
-        })
+        }))
     }
 
     fn decide(minute: u32, go: bool) -> Record {

@@ -224,7 +224,7 @@ mod tests {
     }
 
     fn finished(step: &str, result: ItemReport) -> Record {
-        Record::Finish(Finish {
+        Record::Finish(Box::new(Finish {
             at: "2026-12-01T11:05:00Z".parse().unwrap(),
             by: "Ada".into(),
             session: "s".into(),
@@ -233,7 +233,7 @@ mod tests {
             result,
             settled: true,
             watch: None,
-        })
+        }))
     }
 
     fn replay(records: &[Record]) -> Replay {

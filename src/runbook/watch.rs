@@ -364,7 +364,7 @@ mod tests {
             .collect();
         let s = summarize(&w, &all);
         assert_eq!((s.status, s.samples, s.expected), (Status::Green, 6, 6));
-        assert_eq!(s.worst.as_ref().unwrap().value, 105.0);
+        assert!((s.worst.as_ref().unwrap().value - 105.0).abs() < 1e-9);
         assert_eq!(
             s.reason,
             "6 samples over 5m: none failed; worst duration 105ms at 15:05; trend steady"

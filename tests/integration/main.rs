@@ -30,6 +30,7 @@ mod pty;
 mod rate_limit;
 mod renderers;
 mod reports;
+mod runbook;
 mod runbook_pty;
 mod schema;
 mod security_headers;

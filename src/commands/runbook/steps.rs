@@ -60,7 +60,7 @@ impl Driver {
                     .into_iter()
                     .next()
                     .unwrap_or_else(|| nothing(step));
-                self.dress(step, &mut result);
+                Self::dress(step, &mut result);
                 Ok(Done {
                     result,
                     settled: true,
@@ -74,7 +74,7 @@ impl Driver {
 
     /// Journals a step's result.
     pub(super) fn finish(&self, phase: &Phase, step: &Step, done: Done) -> Result<(), Stopped> {
-        self.append(&Record::Finish(Finish {
+        self.append(&Record::Finish(Box::new(Finish {
             at: self.now(),
             by: self.cx.by.clone(),
             session: self.session.clone(),
@@ -83,10 +83,10 @@ impl Driver {
             result: done.result,
             settled: done.settled,
             watch: done.watch,
-        }))
+        })))
     }
 
-    fn dress(&self, step: &Step, result: &mut ItemReport) {
+    fn dress(step: &Step, result: &mut ItemReport) {
         result.id.clone_from(&step.id);
         result.title.clone_from(&step.title);
         result.critical = step.critical;
@@ -551,7 +551,7 @@ impl Driver {
         let mut result = nothing(step);
         result.status = summary.status;
         result.basis = Basis::Probes;
-        result.reason = summary.reason.clone();
+        result.reason.clone_from(&summary.reason);
         result.probes = last.into_iter().collect();
         Ok(Done {
             result,
