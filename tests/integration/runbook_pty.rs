@@ -260,3 +260,66 @@ runbook:
         );
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_countdown_and_a_running_probe_and_both_are_journaled() {
+    let server = Server::start();
+    let checklist = format!(
+        r#"version: 1
+name: Interruptions
+sections:
+  - {{ id: x, title: X, status: done }}
+runbook:
+  phases:
+    - id: launch
+      title: Launch
+      at: T-0
+      steps:
+        - id: slow
+          title: A slow check
+          probe: {{ http: {{ url: "{slow}" }}, timeout: 30s }}
+"#,
+        slow = server.url("/slow/20000")
+    );
+    let ws = Workspace::new(&checklist);
+    // Real time, an hour before T-0: the countdown waits until Ctrl-C.
+    let waiting = Pty::new(&["runbook", "--t0", T0, "--by", "Ada"])
+        .env("CANDLEFISH_NOW", "2026-12-01T14:00:00Z")
+        .expect(r"next: T-0 Launch at 15:00 UTC \(in 1h\); waiting")
+        .expect("⏳ T-0 in")
+        .ctrl_c()
+        .expect("stopped; the journal has everything so far")
+        .run(ws.dir.path());
+    assert_eq!(waiting.code, Some(130), "{}", waiting.transcript);
+    // At T-0 the probe starts; Ctrl-C drops it.
+    let running = Pty::new(&["runbook", "--t0", T0, "--by", "Ada", "--resume"])
+        .env("CANDLEFISH_NOW", T0)
+        .expect(r"\[1/1\] slow")
+        .ctrl_c()
+        .expect("stopped; the journal has everything so far")
+        .run(ws.dir.path());
+    assert_eq!(running.code, Some(130), "{}", running.transcript);
+    let journal = std::fs::read_to_string(ws.path(".candlefish/runbook-20261201T150000Z.jsonl"))
+        .expect("journal");
+    let ops: Vec<(String, String)> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a whole record"))
+        .map(|r| {
+            (
+                r["op"].as_str().unwrap_or("").to_owned(),
+                r["step"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("open", ""),
+        ("stop", ""),
+        ("open", ""),
+        ("start", "slow"),
+        ("stop", "slow"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(ops, expected);
+}
