@@ -3,8 +3,7 @@
 //! launch record for the debrief.
 //!
 //! Everything here is pure logic or plain data: the plan ([`plan`]), the clock
-//! ([`clock`], real or simulated), the journal's records and their replay
-//! ([`journal`]), where the day stands and each phase's go/no-go
+//! ([`clock`], real or simulated), the journal's records ([`journal`]) and their replay ([`replay`]), where the day stands and each phase's go/no-go
 //! ([`timeline`]), what a watch saw ([`watch`]), and the launch record with its
 //! renderers ([`record`]). The interactive driver — prompts, countdowns,
 //! running steps — is `commands/runbook/`, the only part that touches the
@@ -14,6 +13,7 @@ pub mod clock;
 pub mod journal;
 pub mod plan;
 pub mod record;
+pub mod replay;
 pub mod timeline;
 pub mod watch;
 

@@ -7,8 +7,9 @@ use jiff::Timestamp;
 
 use crate::engine::gate::GatePolicy;
 use crate::outcome::{Basis, ItemReport, Status};
-use crate::runbook::journal::{Blocker, Replay};
+use crate::runbook::journal::Blocker;
 use crate::runbook::plan::{Phase, Runbook, Step};
+use crate::runbook::replay::Replay;
 
 /// Where a phase stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,30 +120,35 @@ pub struct Verdict {
     pub skipped: Vec<String>,
 }
 
+/// A step's result before anything is known: red, with `reason`.
+pub fn blank_result(step: &Step, reason: &str) -> ItemReport {
+    ItemReport {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        status: Status::Red,
+        basis: Basis::Nothing,
+        reason: reason.to_owned(),
+        critical: step.critical,
+        optional: false,
+        declared: None,
+        owner: step.owner.clone(),
+        tags: Vec::new(),
+        depends_on: Vec::new(),
+        notes: step.notes.clone(),
+        docs: None,
+        probes: Vec::new(),
+        signoffs: Vec::new(),
+        waiver: None,
+        items: Vec::new(),
+    }
+}
+
 /// The result a step has in the journal, or a red "not done" stand-in.
 pub fn step_result(replay: &Replay, step: &Step) -> ItemReport {
-    replay.step(&step.id).finished.map_or_else(
-        || ItemReport {
-            id: step.id.clone(),
-            title: step.title.clone(),
-            status: Status::Red,
-            basis: Basis::Nothing,
-            reason: "not done".to_owned(),
-            critical: step.critical,
-            optional: false,
-            declared: None,
-            owner: step.owner.clone(),
-            tags: Vec::new(),
-            depends_on: Vec::new(),
-            notes: None,
-            docs: None,
-            probes: Vec::new(),
-            signoffs: Vec::new(),
-            waiver: None,
-            items: Vec::new(),
-        },
-        |f| f.result,
-    )
+    replay
+        .step(&step.id)
+        .finished
+        .map_or_else(|| blank_result(step, "not done"), |f| f.result)
 }
 
 /// Decides a phase: the gate policy over its steps' results (a step that runs
@@ -194,7 +200,6 @@ mod tests {
     use crate::outcome::fixture::leaf;
     use crate::runbook::journal::{Finish, Record};
     use crate::runbook::plan::{Action, Offset};
-    use crate::state::log::parse;
 
     fn step(id: &str) -> Step {
         Step {
@@ -236,14 +241,6 @@ mod tests {
         }))
     }
 
-    fn replay(records: &[Record]) -> Replay {
-        let text: String = records
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap() + "\n")
-            .collect();
-        Replay::new(parse(text.as_bytes()))
-    }
-
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
     }
@@ -272,7 +269,7 @@ mod tests {
         let mut inner = leaf("api-health", Status::Red);
         inner.reason = "expected status 200, got 503".into();
         health.items = vec![inner, leaf("db", Status::Green)];
-        let r = replay(&[finished("health", health)]);
+        let r = Replay::of(&[finished("health", health)]);
         let v = decide(&rb.phases[0], &r, GatePolicy::default());
         assert!(!v.go);
         assert_eq!(v.gate.failing, ["api-health", "backups"]);
@@ -293,7 +290,7 @@ mod tests {
         );
         let mut skipped = leaf("backups", Status::White);
         skipped.basis = Basis::Manual;
-        let r = replay(&[
+        let r = Replay::of(&[
             finished("health", leaf("health", Status::Green)),
             finished("backups", skipped),
         ]);

@@ -458,8 +458,8 @@ fn the_launch_record_is_written_as_html_and_json_files() {
         "2026-12-01T14:00:00Z",
     )
     .code(0);
-    let ran = ws.run(
-        &[
+    let write = || {
+        let args = [
             "runbook",
             "--t0",
             T0,
@@ -467,24 +467,13 @@ fn the_launch_record_is_written_as_html_and_json_files() {
             "html=out/record.html",
             "--report",
             "json=record.json",
-        ],
-        None,
-    );
+        ];
+        ws.run(&args, None)
+    };
     // The directory does not exist: nothing half-written, exit 2.
-    ran.code(2);
+    write().code(2);
     std::fs::create_dir(ws.path("out")).expect("mkdir");
-    let ran = ws.run(
-        &[
-            "runbook",
-            "--t0",
-            T0,
-            "--report",
-            "html=out/record.html",
-            "--report",
-            "json=record.json",
-        ],
-        None,
-    );
+    let ran = write();
     ran.code(0);
     assert!(ran.stdout.is_empty());
     let html = std::fs::read_to_string(ws.path("out/record.html")).expect("html");

@@ -17,8 +17,9 @@ use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::report::printable;
 use crate::runbook::clock::Clock;
-use crate::runbook::journal::{Decision, Mode, Open, Proceed, Record, Redo, Replay, Start, Stop};
+use crate::runbook::journal::{Decision, Mode, Open, Proceed, Record, Redo, Start, Stop};
 use crate::runbook::plan::{Action, Phase, Runbook};
+use crate::runbook::replay::Replay;
 use crate::runbook::timeline::{decide, phase_done, phase_time};
 use crate::state::log::{Contents, Log};
 

@@ -4,9 +4,11 @@
 //! and printing as it goes ([`show`]).
 
 mod driver;
+mod manual;
 mod prompt;
 mod show;
 mod steps;
+mod watch;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -18,8 +20,9 @@ use super::{Exit, Terminal, interrupt, load_options, load_or_report, write_atomi
 use crate::cli::RunbookArgs;
 use crate::engine::gate::GatePolicy;
 use crate::runbook::clock::Clock;
-use crate::runbook::journal::{Mode, Record, Replay};
+use crate::runbook::journal::{Mode, Record};
 use crate::runbook::record::{self, RecordSpec};
+use crate::runbook::replay::Replay;
 use crate::runbook::{default_journal, plan::Runbook};
 use crate::state::log::{Contents, Log};
 

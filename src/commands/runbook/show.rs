@@ -9,9 +9,9 @@ use jiff::Timestamp;
 
 use crate::outcome::{Basis, ItemReport, Status};
 use crate::report::printable;
-use crate::runbook::journal::Replay;
 use crate::runbook::plan::{Action, Offset, Phase, Runbook, Step, compact};
 use crate::runbook::record::clock;
+use crate::runbook::replay::Replay;
 use crate::runbook::timeline::{
     PhaseState, StepState, Verdict, phase_state, phase_time, settled_steps, step_state,
 };

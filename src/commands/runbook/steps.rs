@@ -1,30 +1,27 @@
-//! Running one step: checklist items through the engine (asking a person to
-//! sign off the manual ones, recorded in the sign-off store), a step's own
-//! probes, a person's confirmation, or a watch that samples a probe on the
-//! runbook's clock. Each returns the step's result as an item; the driver
-//! journals it.
+//! Running one step: checklist items through the engine (the manual ones put
+//! to a person, see `manual.rs`), a step's own probes, a person's
+//! confirmation (`manual.rs`) or a watch (`watch.rs`). Each returns the step's
+//! result as an item; the driver journals it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::driver::{Driver, Stopped};
-use super::prompt::Answer;
-use crate::checklist::model::Manual;
+use super::manual::Override;
 use crate::commands::Exit;
 use crate::commands::store::attestations;
-use crate::engine::attest::{Attestations, manual_status};
+use crate::engine::attest::Attestations;
 use crate::engine::plan::{Plan, PlanItem, PlanProbe};
 use crate::engine::rollup::{self, roll_up};
 use crate::engine::select::{Selector, select};
 use crate::engine::{RunOptions, run as run_engine};
-use crate::outcome::{Basis, ItemReport, ProbeOutcome, Report, Signoff, Status};
-use crate::report::printable;
-use crate::runbook::journal::{self, Attempt, Finish, Record, Reply};
-use crate::runbook::plan::{Action, Phase, Step, Watch};
+use crate::outcome::{Basis, ItemReport, ProbeOutcome, Report, Status};
+use crate::runbook::journal::{self, Finish, Record, Reply};
+use crate::runbook::plan::{Action, Phase, Step};
 use crate::runbook::record::clock;
-use crate::runbook::watch::{self, Summary};
-use crate::state::log::Log;
-use crate::state::record::{Record as StoreRecord, Signed};
+use crate::runbook::replay::Attempt;
+use crate::runbook::timeline::blank_result;
+use crate::runbook::watch::Summary;
 
 /// A step's result, before it is journaled.
 pub struct Done {
@@ -34,12 +31,6 @@ pub struct Done {
     pub settled: bool,
     /// A watch's summary.
     pub watch: Option<Summary>,
-}
-
-/// A person's answer about one checklist item, replayed from the journal.
-enum Override {
-    Fail(String),
-    Skip(String),
 }
 
 impl Driver {
@@ -95,7 +86,7 @@ impl Driver {
     }
 
     /// A plan of one item holding the step's own probes.
-    fn own_plan(&self, step: &Step, probes: Vec<Arc<PlanProbe>>) -> Plan {
+    pub(super) fn own_plan(&self, step: &Step, probes: Vec<Arc<PlanProbe>>) -> Plan {
         Plan {
             info: self.cx.plan.info.clone(),
             base_dir: self.cx.plan.base_dir.clone(),
@@ -119,7 +110,11 @@ impl Driver {
     }
 
     /// Runs a plan to its report; Ctrl-C stops it (journaled).
-    async fn engine(&self, plan: &Plan, attested: Attestations) -> Result<Report, Stopped> {
+    pub(super) async fn engine(
+        &self,
+        plan: &Plan,
+        attested: Attestations,
+    ) -> Result<Report, Stopped> {
         let options = RunOptions {
             cancel: Some(self.cx.cancel.clone()),
             attested,
@@ -255,378 +250,11 @@ impl Driver {
             watch: None,
         })
     }
-
-    /// Puts a manual checklist item to the person at the terminal. A
-    /// confirmation is signed off in the store (then the caller looks again);
-    /// fail and skip come back as overrides.
-    async fn ask_item(
-        &mut self,
-        phase: &Phase,
-        step: &Step,
-        item: &PlanItem,
-        now: &ItemReport,
-    ) -> Result<Option<Override>, Stopped> {
-        let Some(rule) = item.manual.clone() else {
-            return Ok(None);
-        };
-        println!(
-            "      ✋ {} {} — {}",
-            item.id,
-            printable(&item.title),
-            printable(&now.reason)
-        );
-        let answer = self
-            .ask(
-                "      [c]onfirm / [f]ail / [s]kip (reason) / [q]uit > ",
-                "cfsq",
-            )
-            .await?;
-        let signed: Vec<String> = now
-            .signoffs
-            .iter()
-            .filter(|s| !s.stale)
-            .map(|s| s.by.clone())
-            .collect();
-        match answer {
-            Answer::Confirm(evidence) => {
-                let evidence = self.evidence(evidence, rule.evidence_required).await?;
-                let by = self.who(&signed).await?;
-                self.sign(item, &rule, &by, evidence.clone())?;
-                self.answer(
-                    phase,
-                    step,
-                    Some(&item.id),
-                    Reply::Confirm,
-                    &by,
-                    evidence,
-                    None,
-                )?;
-                Ok(None)
-            }
-            answer @ (Answer::Fail(_) | Answer::Skip(_)) => {
-                let fail = matches!(answer, Answer::Fail(_));
-                let (Answer::Fail(reason) | Answer::Skip(reason)) = answer else {
-                    return Ok(None);
-                };
-                let reason = self.text(reason, "      reason > ").await?;
-                let by = self.cx.by.clone();
-                let reply = if fail { Reply::Fail } else { Reply::Skip };
-                self.answer(
-                    phase,
-                    step,
-                    Some(&item.id),
-                    reply,
-                    &by,
-                    None,
-                    Some(reason.clone()),
-                )?;
-                let text = format!(
-                    "{} by {by} at {}: {reason}",
-                    reply.done(),
-                    clock(self.cx.t0, self.now())
-                );
-                Ok(Some(if fail {
-                    Override::Fail(text)
-                } else {
-                    Override::Skip(text)
-                }))
-            }
-            _ => Err(self.stop("quit", Exit::Interrupted)),
-        }
-    }
-
-    async fn evidence(
-        &mut self,
-        given: Option<String>,
-        required: bool,
-    ) -> Result<Option<String>, Stopped> {
-        if required {
-            return self
-                .text(given, "      evidence (a link, or what you checked) > ")
-                .await
-                .map(Some);
-        }
-        Ok(given.filter(|e| !e.trim().is_empty()))
-    }
-
-    /// The operator, or — when they already signed — whoever else is confirming.
-    async fn who(&mut self, signed: &[String]) -> Result<String, Stopped> {
-        if !signed.contains(&self.cx.by) {
-            return Ok(self.cx.by.clone());
-        }
-        loop {
-            let prompt = format!(
-                "      {} already confirmed; who else is confirming? > ",
-                printable(&self.cx.by)
-            );
-            let name = self.text(None, &prompt).await?;
-            if !signed.contains(&name) {
-                return Ok(name);
-            }
-        }
-    }
-
-    /// Signs a checklist item off in the sign-off store, as `candlefish sign` does.
-    fn sign(
-        &self,
-        item: &PlanItem,
-        rule: &Manual,
-        by: &str,
-        evidence: Option<String>,
-    ) -> Result<(), Stopped> {
-        let at = self.now();
-        let expires = rule
-            .expires
-            .and_then(|d| jiff::SignedDuration::try_from(d.0).ok())
-            .and_then(|d| at.checked_add(d).ok());
-        let record = StoreRecord::Sign(Signed {
-            at,
-            item: item.id.clone(),
-            by: by.to_owned(),
-            evidence,
-            expires,
-            note: Some(format!("launch runbook, T-0 {}", self.cx.t0)),
-        });
-        Log::new(&self.cx.store).append(&record).map_err(|e| {
-            eprintln!("error: nothing was recorded: {e}");
-            Exit::Usage
-        })?;
-        println!(
-            "      recorded in {}: `{}` signed off by {}",
-            self.cx.store.display(),
-            item.id,
-            printable(by)
-        );
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn answer(
-        &self,
-        phase: &Phase,
-        step: &Step,
-        item: Option<&str>,
-        reply: Reply,
-        by: &str,
-        evidence: Option<String>,
-        reason: Option<String>,
-    ) -> Result<(), Stopped> {
-        self.append(&Record::Answer(journal::Answer {
-            at: self.now(),
-            by: by.to_owned(),
-            session: self.session.clone(),
-            phase: phase.id.clone(),
-            step: step.id.clone(),
-            item: item.map(str::to_owned),
-            reply,
-            evidence,
-            reason,
-        }))
-    }
-
-    /// A step a person confirms at the prompt; every answer is journaled, and
-    /// the result is what the journal's answers say.
-    async fn manual(
-        &mut self,
-        phase: &Phase,
-        step: &Step,
-        rule: &Manual,
-        attempt: &Attempt,
-    ) -> Result<Done, Stopped> {
-        let mut answers = attempt.answers.clone();
-        loop {
-            let (result, decided) = manual_result(step, rule, &answers, self.cx.t0);
-            if decided || self.cx.mode == journal::Mode::NonInteractive {
-                return Ok(Done {
-                    result,
-                    settled: decided,
-                    watch: None,
-                });
-            }
-            if let Some(instructions) = &rule.instructions {
-                println!("      {}", printable(instructions.trim()));
-            }
-            println!("      ✋ {}", printable(&result.reason));
-            let answer = self
-                .ask(
-                    "      [c]onfirm / [f]ail / [s]kip (reason) / [q]uit > ",
-                    "cfsq",
-                )
-                .await?;
-            let signed: Vec<String> = result.signoffs.iter().map(|s| s.by.clone()).collect();
-            let (reply, by, evidence, reason) = match answer {
-                Answer::Confirm(evidence) => {
-                    let evidence = self.evidence(evidence, rule.evidence_required).await?;
-                    (Reply::Confirm, self.who(&signed).await?, evidence, None)
-                }
-                Answer::Fail(reason) => {
-                    let reason = self.text(reason, "      reason > ").await?;
-                    (Reply::Fail, self.cx.by.clone(), None, Some(reason))
-                }
-                Answer::Skip(reason) => {
-                    let reason = self.text(reason, "      reason > ").await?;
-                    (Reply::Skip, self.cx.by.clone(), None, Some(reason))
-                }
-                _ => return Err(self.stop("quit", Exit::Interrupted)),
-            };
-            self.answer(phase, step, None, reply, &by, evidence, reason)?;
-            answers = self.replay()?.step(&step.id).answers;
-        }
-    }
-
-    /// A watch: one sample at each `every` since the attempt started, until the
-    /// window ends; samples journaled as they come, so a resumed watch keeps them.
-    async fn watch(
-        &mut self,
-        phase: &Phase,
-        step: &Step,
-        w: &Watch,
-        attempt: &Attempt,
-    ) -> Result<Done, Stopped> {
-        let start = attempt
-            .started
-            .as_ref()
-            .map_or_else(|| self.now(), |s| s.at);
-        let every = jiff::SignedDuration::try_from(w.every).unwrap_or_default();
-        let slot_at = |k: usize| {
-            let k = i32::try_from(k).unwrap_or(i32::MAX);
-            start.checked_add(every * k).unwrap_or(start)
-        };
-        let expected = w.expected_samples();
-        let slot_after = |now: jiff::Timestamp| -> usize {
-            let elapsed = now.duration_since(start).as_millis().max(0);
-            let every = every.as_millis().max(1);
-            usize::try_from((elapsed + every - 1) / every).unwrap_or(usize::MAX)
-        };
-        let mut samples = attempt.samples.clone();
-        let mut next = samples
-            .last()
-            .map_or(0, |s| slot_after(s.at) + 1)
-            .max(slot_after(self.now()));
-        let plan = self.own_plan(step, vec![Arc::clone(&w.probe)]);
-        let mut last: Option<ProbeOutcome> = None;
-        while next < expected {
-            self.cancellable(self.cx.clock.sleep_until(slot_at(next)))
-                .await?;
-            let report = self.engine(&plan, Attestations::new()).await?;
-            let Some(outcome) = report
-                .items
-                .into_iter()
-                .next()
-                .and_then(|i| i.probes.into_iter().next())
-            else {
-                break;
-            };
-            let value = watch::value(&outcome, w.metric.as_deref());
-            let sample = journal::Sample {
-                at: self.now(),
-                session: self.session.clone(),
-                phase: phase.id.clone(),
-                step: step.id.clone(),
-                verdict: outcome.verdict,
-                value: value.as_ref().map(|v| v.0),
-                unit: value.map(|v| v.1).unwrap_or_default(),
-                evidence: outcome.evidence.clone(),
-            };
-            self.append(&Record::Sample(sample.clone()))?;
-            println!(
-                "      {} sample {}/{expected} at {}: {}{}",
-                super::show::glyph(
-                    crate::engine::rollup::probe_status(std::slice::from_ref(&outcome)).0,
-                    self.cx.ascii
-                ),
-                next + 1,
-                clock(self.cx.t0, sample.at),
-                sample.verdict.word(),
-                sample
-                    .value
-                    .map(|v| format!(" {}", watch::shown(v, &sample.unit)))
-                    .unwrap_or_default()
-            );
-            samples.push(sample);
-            last = Some(outcome);
-            next = (next + 1).max(slot_after(self.now()));
-        }
-        let summary = watch::summarize(w, &samples);
-        let mut result = nothing(step);
-        result.status = summary.status;
-        result.basis = Basis::Probes;
-        result.reason.clone_from(&summary.reason);
-        result.probes = last.into_iter().collect();
-        Ok(Done {
-            result,
-            settled: true,
-            watch: Some(summary),
-        })
-    }
-}
-
-/// What a manual step's answers make it: confirmations are sign-offs (the
-/// latest of each person); a failure or skip decides it at once. `true` when
-/// it is decided (green, failed or skipped).
-fn manual_result(
-    step: &Step,
-    rule: &Manual,
-    answers: &[journal::Answer],
-    t0: jiff::Timestamp,
-) -> (ItemReport, bool) {
-    let mut result = nothing(step);
-    for a in answers.iter().filter(|a| a.item.is_none()) {
-        if a.reply == Reply::Confirm {
-            result.signoffs.retain(|s| s.by != a.by);
-            result.signoffs.push(Signoff {
-                by: a.by.clone(),
-                at: a.at.to_string(),
-                evidence: a.evidence.clone(),
-                note: None,
-                expires: None,
-                stale: false,
-            });
-            continue;
-        }
-        result.status = if a.reply == Reply::Fail {
-            Status::Red
-        } else {
-            Status::White
-        };
-        result.basis = Basis::Manual;
-        result.reason = format!(
-            "{} by {} at {}: {}",
-            a.reply.done(),
-            a.by,
-            clock(t0, a.at),
-            a.reason.as_deref().unwrap_or("")
-        );
-        return (result, true);
-    }
-    let (status, basis, reason) = manual_status(rule, None, &result.signoffs);
-    result.status = status;
-    result.basis = basis;
-    result.reason = reason;
-    (result, status == Status::Green)
 }
 
 /// A step's result before anything is known.
-fn nothing(step: &Step) -> ItemReport {
-    ItemReport {
-        id: step.id.clone(),
-        title: step.title.clone(),
-        status: Status::Red,
-        basis: Basis::Nothing,
-        reason: "nothing ran".to_owned(),
-        critical: step.critical,
-        optional: false,
-        declared: None,
-        owner: step.owner.clone(),
-        tags: Vec::new(),
-        depends_on: Vec::new(),
-        notes: step.notes.clone(),
-        docs: None,
-        probes: Vec::new(),
-        signoffs: Vec::new(),
-        waiver: None,
-        items: Vec::new(),
-    }
+pub(super) fn nothing(step: &Step) -> ItemReport {
+    blank_result(step, "nothing ran")
 }
 
 /// Gives the item `id` in `item`'s subtree a person's status and reason, and
