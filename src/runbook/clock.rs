@@ -1,9 +1,10 @@
 //! The runbook's one clock: real time, or a simulated clock for tests and
 //! rehearsals.
 //!
-//! - **Real** (the default): now is the system time. With `CANDLEFISH_NOW` set,
-//!   now starts there and advances in real time, so a rehearsal can pretend it
-//!   is launch day.
+//! - **Real** (the default): now is the system's wall clock. With
+//!   `CANDLEFISH_NOW` set, now starts there and advances in real time, so a
+//!   rehearsal can pretend it is launch day. Waits look at the wall clock every
+//!   second, so after a laptop slept through a countdown, it ends on time.
 //! - **Simulated** (`CANDLEFISH_CLOCK=simulated`): now starts at
 //!   `CANDLEFISH_NOW` (else the system time) and advances only when the runbook
 //!   waits — and then at once. A countdown to the next phase or a 30-minute
@@ -11,7 +12,7 @@
 //!   time. Probes still talk to real systems in real time.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 
@@ -26,17 +27,26 @@ pub struct Clock {
 
 #[derive(Debug)]
 enum Inner {
-    Real { start: Timestamp, origin: Instant },
-    Simulated { now: Mutex<Timestamp> },
+    /// The system's wall clock, shifted by `offset` (`CANDLEFISH_NOW`). Wall
+    /// time, not a monotonic clock: after a laptop sleeps, now is now.
+    Real {
+        offset: jiff::SignedDuration,
+    },
+    Simulated {
+        now: Mutex<Timestamp>,
+    },
 }
+
+/// The longest real wait between two looks at the wall clock, so a wait ends
+/// on time even when the machine slept in the middle of it.
+const TICK: Duration = Duration::from_secs(1);
 
 impl Clock {
     /// Real time, starting at `start` (the system time, or `CANDLEFISH_NOW`).
     pub fn real(start: Timestamp) -> Clock {
         Clock {
             inner: Arc::new(Inner::Real {
-                start,
-                origin: Instant::now(),
+                offset: start.duration_since(Timestamp::now()),
             }),
         }
     }
@@ -50,11 +60,21 @@ impl Clock {
         }
     }
 
-    /// The clock `CANDLEFISH_CLOCK` asks for, starting at `start`.
-    pub fn from_env(start: Timestamp) -> Result<Clock, String> {
+    /// The system's clock, as it is.
+    pub fn system() -> Clock {
+        Clock {
+            inner: Arc::new(Inner::Real {
+                offset: jiff::SignedDuration::ZERO,
+            }),
+        }
+    }
+
+    /// The clock `CANDLEFISH_CLOCK` asks for, starting at `start`
+    /// (`CANDLEFISH_NOW`) or at the system's time.
+    pub fn from_env(start: Option<Timestamp>) -> Result<Clock, String> {
         match std::env::var(CLOCK_VAR).as_deref() {
-            Err(_) | Ok("" | "real") => Ok(Clock::real(start)),
-            Ok("simulated") => Ok(Clock::simulated(start)),
+            Err(_) | Ok("" | "real") => Ok(start.map_or_else(Clock::system, Clock::real)),
+            Ok("simulated") => Ok(Clock::simulated(start.unwrap_or_else(Timestamp::now))),
             Ok(other) => Err(format!(
                 "{CLOCK_VAR}=`{other}`: the clock is `real` (the default) or `simulated` (for tests and rehearsals)"
             )),
@@ -68,29 +88,34 @@ impl Clock {
 
     /// Now, to the second.
     pub fn now(&self) -> Timestamp {
-        let now = match &*self.inner {
-            Inner::Real { start, origin } => {
-                let elapsed = jiff::SignedDuration::try_from(origin.elapsed()).unwrap_or_default();
-                start.checked_add(elapsed).unwrap_or(*start)
-            }
-            Inner::Simulated { now } => *now
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        };
+        let now = self.precise();
         Timestamp::from_second(now.as_second()).unwrap_or(now)
     }
 
     /// Waits `duration`: really, or by advancing the simulated clock.
     pub async fn sleep(&self, duration: Duration) {
+        let step = jiff::SignedDuration::try_from(duration).unwrap_or_default();
+        let now = self.precise();
+        self.sleep_until(now.checked_add(step).unwrap_or(now)).await;
+    }
+
+    /// Waits until `at` (at once when it has passed). Real waits look at the
+    /// wall clock every second, so they end on time after the machine slept.
+    pub async fn sleep_until(&self, at: Timestamp) {
         match &*self.inner {
-            Inner::Real { .. } => tokio::time::sleep(duration).await,
+            Inner::Real { .. } => loop {
+                let left = at.duration_since(self.precise());
+                if !left.is_positive() {
+                    return;
+                }
+                tokio::time::sleep(left.unsigned_abs().min(TICK)).await;
+            },
             Inner::Simulated { now } => {
                 {
                     let mut now = now
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let step = jiff::SignedDuration::try_from(duration).unwrap_or_default();
-                    *now = now.checked_add(step).unwrap_or(*now);
+                    *now = (*now).max(at);
                 }
                 // Let other tasks (Ctrl-C) run, as a real wait would.
                 tokio::task::yield_now().await;
@@ -98,11 +123,16 @@ impl Clock {
         }
     }
 
-    /// Waits until `at` (at once when it has passed).
-    pub async fn sleep_until(&self, at: Timestamp) {
-        let left = at.duration_since(self.now());
-        if left.is_positive() {
-            self.sleep(left.unsigned_abs()).await;
+    /// Now, to the nanosecond.
+    fn precise(&self) -> Timestamp {
+        match &*self.inner {
+            Inner::Real { offset } => {
+                let wall = Timestamp::now();
+                wall.checked_add(*offset).unwrap_or(wall)
+            }
+            Inner::Simulated { now } => *now
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
         }
     }
 }

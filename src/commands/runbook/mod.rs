@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use super::store::{now, signer, store_path};
+use super::store::{NOW_VAR, now, signer, store_path};
 use super::{Exit, Terminal, interrupt, load_options, load_or_report, write_atomically};
 use crate::cli::RunbookArgs;
 use crate::engine::gate::GatePolicy;
@@ -66,8 +66,11 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
             &journal,
         );
     }
-    let started = now().map_err(usage)?;
-    let clock = Clock::from_env(started).map_err(usage)?;
+    let start = match std::env::var_os(NOW_VAR) {
+        Some(value) if !value.is_empty() => Some(now().map_err(usage)?),
+        _ => None,
+    };
+    let clock = Clock::from_env(start).map_err(usage)?;
     if !replay.entries.is_empty() && !args.resume && args.redo.is_empty() {
         return Err(usage(format!(
             "{} already holds the launch at T-0 {t0}: add --resume to continue it (nothing done is repeated), or --journal PATH to start another",
