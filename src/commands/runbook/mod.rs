@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use super::store::{NOW_VAR, now, signer, store_path};
-use super::{Exit, Terminal, interrupt, load_options, load_or_report, write_atomically};
+use super::{Exit, Terminal, interrupt, load_or_report, write_atomically};
 use crate::cli::RunbookArgs;
 use crate::engine::gate::GatePolicy;
 use crate::runbook::clock::Clock;
@@ -38,7 +38,11 @@ fn usage(message: impl std::fmt::Display) -> Exit {
 }
 
 async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
-    let mut options = load_options(&args.load).map_err(usage)?;
+    let overrides = crate::checklist::load::parse_overrides(&args.load.vars).map_err(usage)?;
+    let mut options = crate::checklist::LoadOptions {
+        overrides,
+        ..crate::checklist::LoadOptions::default()
+    };
     options.plan.default_timeout = args.timeout;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let Some(runbook) = loaded.runbook.clone() else {
