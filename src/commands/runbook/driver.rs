@@ -15,10 +15,11 @@ use super::show;
 use crate::commands::Exit;
 use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
+use crate::outcome::{Basis, ItemReport, Status};
 use crate::report::printable;
 use crate::runbook::clock::Clock;
 use crate::runbook::journal::{Decision, Mode, Open, Proceed, Record, Redo, Start, Stop};
-use crate::runbook::plan::{Action, Phase, Runbook};
+use crate::runbook::plan::{Action, Phase, Runbook, Step};
 use crate::runbook::replay::Replay;
 use crate::runbook::timeline::{decide, phase_done, phase_time};
 use crate::state::log::{Contents, Log};
@@ -281,61 +282,7 @@ impl Driver {
         for (index, step) in phase.steps.iter().enumerate() {
             self.at.1 = Some(step.id.clone());
             println!("{}", show::step_heading(index, count, step));
-            loop {
-                let replay = self.replay()?;
-                let attempt = replay.step(&step.id);
-                if attempt.done() {
-                    println!(
-                        "{}",
-                        show::already(step, &replay, self.cx.t0, self.cx.ascii)
-                    );
-                    break;
-                }
-                if attempt.started.is_none() {
-                    self.append(&Record::Start(Start {
-                        at: self.now(),
-                        by: self.cx.by.clone(),
-                        session: self.session.clone(),
-                        phase: phase.id.clone(),
-                        step: step.id.clone(),
-                    }))?;
-                }
-                let attempt = self.replay()?.step(&step.id);
-                let done = self.step(phase, step, &attempt).await?;
-                print!(
-                    "{}",
-                    show::result(&done.result, done.settled, &self.cx.file, self.cx.ascii)
-                );
-                let status = done.result.status;
-                let automated = !matches!(step.action, Action::Manual(_));
-                self.finish(phase, step, done)?;
-                if self.cx.mode == Mode::Interactive
-                    && automated
-                    && matches!(
-                        status,
-                        crate::outcome::Status::Red | crate::outcome::Status::Yellow
-                    )
-                {
-                    match self
-                        .ask("      [r]etry / [c]ontinue / [q]uit > ", "rcq")
-                        .await?
-                    {
-                        Answer::Retry => {
-                            self.append(&Record::Redo(Redo {
-                                at: self.now(),
-                                by: self.cx.by.clone(),
-                                session: self.session.clone(),
-                                step: step.id.clone(),
-                                reason: Some("retry".to_owned()),
-                            }))?;
-                            continue;
-                        }
-                        Answer::Quit => return Err(self.stop("quit", Exit::Interrupted)),
-                        _ => {}
-                    }
-                }
-                break;
-            }
+            while self.run_step(phase, step).await? {}
         }
         self.at.1 = None;
         let verdict = decide(phase, &self.replay()?, self.cx.policy);
@@ -351,6 +298,57 @@ impl Driver {
         }))?;
         println!("{}", show::decision(phase, &verdict, self.cx.ascii));
         Ok(verdict.go)
+    }
+
+    /// One step, unless the journal has it settled: journals its start (once
+    /// per attempt), runs it, journals the result. `Ok(true)` when a person
+    /// asked to retry it.
+    async fn run_step(&mut self, phase: &Phase, step: &Step) -> Result<bool, Stopped> {
+        let replay = self.replay()?;
+        if replay.step(&step.id).done() {
+            println!(
+                "{}",
+                show::already(step, &replay, self.cx.t0, self.cx.ascii)
+            );
+            return Ok(false);
+        }
+        if replay.step(&step.id).started.is_none() {
+            self.append(&Record::Start(Start {
+                at: self.now(),
+                by: self.cx.by.clone(),
+                session: self.session.clone(),
+                phase: phase.id.clone(),
+                step: step.id.clone(),
+            }))?;
+        }
+        let attempt = self.replay()?.step(&step.id);
+        let done = self.step(phase, step, &attempt).await?;
+        print!(
+            "{}",
+            show::result(&done.result, done.settled, &self.cx.file, self.cx.ascii)
+        );
+        let retryable = self.cx.mode == Mode::Interactive && retryable(step, &done.result);
+        self.finish(phase, step, done)?;
+        if !retryable {
+            return Ok(false);
+        }
+        match self
+            .ask("      [r]etry / [c]ontinue / [q]uit > ", "rcq")
+            .await?
+        {
+            Answer::Retry => {
+                self.append(&Record::Redo(Redo {
+                    at: self.now(),
+                    by: self.cx.by.clone(),
+                    session: self.session.clone(),
+                    step: step.id.clone(),
+                    reason: Some("retry".to_owned()),
+                }))?;
+                Ok(true)
+            }
+            Answer::Quit => Err(self.stop("quit", Exit::Interrupted)),
+            _ => Ok(false),
+        }
     }
 
     /// After a no-go with phases still to come: a person may go on (journaled,
@@ -413,4 +411,20 @@ impl Driver {
         println!();
         Ok(())
     }
+}
+
+/// A step worth offering to run again: something automated in it is not
+/// green (a person's answer is not retried; it is redone with `--redo`).
+fn retryable(step: &Step, result: &ItemReport) -> bool {
+    if matches!(step.action, Action::Manual(_)) {
+        return false;
+    }
+    result
+        .walk()
+        .into_iter()
+        .filter(|i| i.items.is_empty())
+        .any(|i| {
+            matches!(i.status, Status::Red | Status::Yellow)
+                && !matches!(i.basis, Basis::Manual | Basis::Signoff)
+        })
 }
