@@ -127,7 +127,8 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// The mean of the last third against the first: a change of more than a
-/// tenth (and more than `noise`, the measurement's resolution) is a trend.
+/// tenth, more than the values' own spread (their standard deviation) and more
+/// than `noise` (the measurement's resolution) is a trend.
 pub fn trend(values: &[f64], better: Better, noise: f64) -> Option<Trend> {
     if values.len() < 2 {
         return None;
@@ -137,7 +138,10 @@ pub fn trend(values: &[f64], better: Better, noise: f64) -> Option<Trend> {
     let last = mean(&values[values.len() - third..]);
     let scale = first.abs().max(last.abs());
     let delta = last - first;
-    if scale == 0.0 || delta.abs() <= (scale / 10.0).max(noise) {
+    let all = mean(values);
+    let spread =
+        (values.iter().map(|v| (v - all).powi(2)).sum::<f64>() / values.len() as f64).sqrt();
+    if scale == 0.0 || delta.abs() <= (scale / 10.0).max(noise).max(spread) {
         return Some(Trend::Steady);
     }
     let worse = match better {
@@ -354,6 +358,11 @@ mod tests {
             Some(Trend::Steady)
         );
         assert_eq!(trend(&[1.0], Better::Lower, 0.0), None);
+        assert_eq!(
+            trend(&[0.0, 7.0, 4.0, 5.0, 5.0, 6.0], Better::Lower, 1.0),
+            Some(Trend::Steady),
+            "jitter within the values' spread"
+        );
     }
 
     #[test]

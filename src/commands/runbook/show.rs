@@ -85,6 +85,24 @@ pub fn timeline(
             settled_steps(replay, phase),
             phase.steps.len()
         );
+        if matches!(state, PhaseState::Due | PhaseState::Overdue) {
+            for step in &phase.steps {
+                let (mark, note) = match step_state(replay, step) {
+                    StepState::Done(status) => (glyph(status, ascii), ""),
+                    StepState::Waiting(status) => {
+                        (glyph(status, ascii), " (waiting for a sign-off)")
+                    }
+                    StepState::Started => (if ascii { "[>]" } else { "▶" }, " (started)"),
+                    StepState::Pending => (if ascii { "[ ]" } else { "·" }, ""),
+                };
+                let _ = writeln!(
+                    out,
+                    "        {mark} {} · {}{note}",
+                    step.id,
+                    printable(&step.title)
+                );
+            }
+        }
     }
     out
 }
