@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::prompt::{Answer, Input, NoLine, parse};
 use super::show;
 use crate::commands::Exit;
+use crate::commands::store::attestations;
 use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::outcome::{Basis, ItemReport, Status};
@@ -124,6 +125,12 @@ impl Driver {
                 step: step.clone(),
                 reason: None,
             }))?;
+        }
+        // What is wrong with the sign-off store, once, as `check` says it.
+        if let Ok((_, warnings)) = attestations(&self.cx.store, &self.cx.plan, self.now()) {
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
         }
         let replay = self.replay()?;
         println!(

@@ -46,12 +46,11 @@ impl Driver {
             Action::Probes(probes) => {
                 let plan = self.own_plan(step, probes.clone());
                 let report = self.engine(&plan, Attestations::new()).await?;
-                let mut result = report
+                let result = report
                     .items
                     .into_iter()
                     .next()
                     .unwrap_or_else(|| nothing(step));
-                Self::dress(step, &mut result);
                 Ok(Done {
                     result,
                     settled: true,
@@ -75,14 +74,6 @@ impl Driver {
             settled: done.settled,
             watch: done.watch,
         })))
-    }
-
-    fn dress(step: &Step, result: &mut ItemReport) {
-        result.id.clone_from(&step.id);
-        result.title.clone_from(&step.title);
-        result.critical = step.critical;
-        result.owner.clone_from(&step.owner);
-        result.notes.clone_from(&step.notes);
     }
 
     /// A plan of one item holding the step's own probes.

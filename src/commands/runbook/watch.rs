@@ -35,21 +35,23 @@ impl Driver {
             start.checked_add(every * k).unwrap_or(start)
         };
         let expected = w.expected_samples();
-        let slot_after = |now: jiff::Timestamp| -> usize {
-            let elapsed = now.duration_since(start).as_millis().max(0);
-            let every = every.as_millis().max(1);
-            usize::try_from((elapsed + every - 1) / every).unwrap_or(usize::MAX)
-        };
+        // The slots since the start: the first at or after `t`, and the last at or before it.
+        let elapsed = |t: jiff::Timestamp| t.duration_since(start).as_millis().max(0);
+        let millis = every.as_millis().max(1);
+        let slot_after =
+            |t| usize::try_from((elapsed(t) + millis - 1) / millis).unwrap_or(usize::MAX);
+        let slot_of = |t| usize::try_from(elapsed(t) / millis).unwrap_or(usize::MAX);
         let mut samples = attempt.samples.clone();
         let mut next = samples
             .last()
-            .map_or(0, |s| slot_after(s.at) + 1)
+            .map_or(0, |s| slot_of(s.at).saturating_add(1))
             .max(slot_after(self.now()));
         let plan = self.own_plan(step, vec![Arc::clone(&w.probe)]);
         let mut last: Option<ProbeOutcome> = None;
         while next < expected {
             self.cancellable(self.cx.clock.sleep_until(slot_at(next)))
                 .await?;
+            let taken = self.now();
             let report = self.engine(&plan, Attestations::new()).await?;
             let Some(outcome) = report
                 .items
@@ -61,7 +63,7 @@ impl Driver {
             };
             let value = watch::value(&outcome, w.metric.as_deref());
             let sample = journal::Sample {
-                at: self.now(),
+                at: taken,
                 session: self.session.clone(),
                 phase: phase.id.clone(),
                 step: step.id.clone(),
