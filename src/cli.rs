@@ -22,6 +22,7 @@ Examples:
   candlefish list checklists/production.yaml
   candlefish sign team-training --evidence https://wiki.example.com/training
   candlefish history team-training
+  candlefish runbook checklists/production.yaml --t0 2026-12-01T15:00Z
 
 Exit codes:
   0  the gate passed      1  the gate failed (diff: something regressed)
@@ -97,6 +98,10 @@ pub enum Command {
         after_help = "Examples:\n  candlefish history\n  candlefish history team-training -c checklists/production.yaml\n  candlefish history --format json | jq '.records[] | select(.op == \"waive\")'"
     )]
     History(HistoryArgs),
+    /// Walk the crew through launch day: the checklist's runbook phases (T-4h, T-0,
+    /// T+4h, …), with prompts, a journal that survives interruptions, and a launch record.
+    #[command(after_help = RUNBOOK_EXAMPLES)]
+    Runbook(RunbookArgs),
     /// Start demo services on 127.0.0.1 and check them: every colour, offline.
     #[command(after_help = "Examples:\n  candlefish demo\n  candlefish demo --format json")]
     Demo(DemoArgs),
@@ -440,6 +445,103 @@ pub enum HistoryFormat {
     Text,
     /// JSON: `records` (each with its `line`) and `problems`.
     Json,
+}
+
+const RUNBOOK_EXAMPLES: &str = "\
+Examples:
+  candlefish runbook checklists/production.yaml --t0 2026-12-01T15:00Z
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --phase T-4h
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --resume
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --resume --redo final-health-checks
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --phase T-0 --non-interactive
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --report md > launch-record.md
+  candlefish runbook prod.yaml --t0 2026-12-01T15:00Z --report html=launch.html
+
+Phases run in order, each when its time comes (a countdown waits for it); a step runs
+checklist items, its own probes, asks a person (confirm / fail / skip with a reason), or
+watches a probe for a while. Every result goes to the journal as it happens
+(.candlefish/runbook-<T0>.jsonl beside the checklist); after Ctrl-C or a crash, --resume
+continues where it stopped. Each phase ends with a go/no-go from the gate policy.
+
+Exit codes: 0 every phase decided is GO, 1 a phase is NO-GO, 2 usage or checklist error,
+130 interrupted (Ctrl-C or quit; --resume continues).
+
+CANDLEFISH_NOW=TIME starts the clock at TIME; with CANDLEFISH_CLOCK=simulated, waits
+(countdowns, watch intervals) pass at once: for tests and rehearsals.";
+
+/// `candlefish runbook`.
+#[derive(Debug, Args)]
+pub struct RunbookArgs {
+    /// The checklist holding the `runbook:`.
+    #[arg(default_value = "candlefish.yaml")]
+    pub file: PathBuf,
+
+    /// T-0, the launch moment, e.g. 2026-12-01T15:00Z (RFC 3339). Required unless
+    /// --journal names a journal that already has it.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub t0: Option<jiff::Timestamp>,
+
+    /// Run only this phase (its id or offset, e.g. T-4h), now, then stop.
+    #[arg(long, value_name = "PHASE")]
+    pub phase: Option<String>,
+
+    /// Continue the journal where it stopped; nothing done is repeated.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Do STEP again although the journal has its result (implies --resume); repeatable.
+    #[arg(long, value_name = "STEP")]
+    pub redo: Vec<String>,
+
+    /// Never prompt (CI, cron): manual steps count only when already signed off.
+    #[arg(long)]
+    pub non_interactive: bool,
+
+    /// Who is operating (default: git's user.name <user.email>, else $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    /// The journal (default: .candlefish/runbook-<T0>.jsonl beside the checklist).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+
+    /// The sign-off store (default: .candlefish/state.jsonl beside the checklist).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Print the launch record instead of running: md, html or json, or FORMAT=PATH
+    /// to write it to a file; repeatable.
+    #[arg(long = "report", value_name = "FORMAT[=PATH]")]
+    pub reports: Vec<crate::runbook::record::RecordSpec>,
+
+    /// Which items and steps a phase's go/no-go judges.
+    #[arg(long, value_enum, default_value_t = GateScope::All)]
+    pub gate: GateScope,
+
+    /// The lowest status of a judged item or step that makes a phase NO-GO.
+    #[arg(long, value_enum, default_value_t = FailOn::Red)]
+    pub fail_on: FailOn,
+
+    /// Let items with an unexpired waiver through the go/no-go.
+    #[arg(long)]
+    pub allow_waivers: bool,
+
+    /// Deadline for each probe that sets none (default: the checklist's, else 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Use ASCII instead of emoji.
+    #[arg(long)]
+    pub ascii: bool,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>().map_err(|e| {
+        format!("`{text}` is not a time with a UTC offset, such as 2026-12-01T15:00Z: {e}")
+    })
 }
 
 /// `candlefish demo`.

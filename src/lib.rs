@@ -18,4 +18,5 @@ pub mod import;
 pub mod outcome;
 pub mod probe;
 pub mod report;
+pub mod runbook;
 pub mod state;

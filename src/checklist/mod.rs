@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod runbook;
 pub mod scalar;
 pub mod text;
 pub mod validate;
@@ -39,6 +40,8 @@ pub struct Loaded {
     pub checklist: Checklist,
     /// What the engine runs.
     pub plan: Plan,
+    /// The launch-day runbook, when the checklist has one.
+    pub runbook: Option<crate::runbook::plan::Runbook>,
     /// Warnings (never errors).
     pub warnings: Vec<Diagnostic>,
 }
@@ -134,6 +137,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
             source,
             checklist,
             plan,
+            runbook: validated.runbook,
             warnings: validated.diagnostics,
         }),
         None => Err(LoadError::Invalid {

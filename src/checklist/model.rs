@@ -46,6 +46,9 @@ pub struct Checklist {
     pub notes: Notes,
     /// The top-level sections: items whose children are the checklist.
     pub sections: Vec<Item>,
+    /// The launch-day runbook: phases at offsets from T-0, with ordered steps.
+    #[serde(default)]
+    pub runbook: Option<crate::checklist::runbook::RunbookSpec>,
 }
 
 /// Defaults that apply to every probe unless the probe says otherwise.

@@ -30,6 +30,8 @@ pub struct PlanOptions {
 pub struct Validated {
     /// The plan, when there were no errors.
     pub plan: Option<Plan>,
+    /// The launch-day runbook, when the checklist has one and there were no errors.
+    pub runbook: Option<crate::runbook::plan::Runbook>,
     /// Every problem, errors first.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -78,6 +80,10 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
     for item in &items {
         check_item(item, default_timeout, &mut problems);
     }
+    let runbook = checklist
+        .runbook
+        .as_ref()
+        .and_then(|spec| super::runbook::validate(spec, &items, default_timeout, &mut problems));
     problems.sort_by_key(|d| d.severity != crate::checklist::diagnostic::Severity::Error);
     let has_errors = problems
         .iter()
@@ -108,6 +114,7 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
             .collect(),
     });
     Validated {
+        runbook: runbook.filter(|_| plan.is_some()),
         plan,
         diagnostics: problems,
     }
@@ -117,7 +124,8 @@ fn span_of<T>(spanned: &serde_saphyr::Spanned<T>) -> Option<Span> {
     Span::from_location(&spanned.referenced)
 }
 
-fn valid_id(id: &str) -> bool {
+/// Letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+pub(crate) fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -304,24 +312,45 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
         ));
     }
     for spec in item.all_probes() {
-        let timeout = spec.value.options.timeout.map_or(default_timeout, |t| t.0);
-        let span = Span::from_location(&spec.referenced);
-        if timeout.is_zero() {
-            problems.push(Diagnostic::error(
-                format!("`{id}`: probe timeout is 0"),
-                span,
-            ));
-            continue;
-        }
-        for message in persistence_problems(&spec.value.options) {
-            problems.push(Diagnostic::error(format!("`{id}`: {message}"), span));
-        }
-        for message in spec.value.kind.validate(timeout) {
-            problems.push(Diagnostic::error(
-                format!("`{id}`: {} probe: {message}", spec.value.kind.name()),
-                span,
-            ));
-        }
+        check_probe(id, spec, default_timeout, problems);
+    }
+}
+
+/// The problems of one probe of the item or runbook step `id`: a zero
+/// timeout, persistence knobs that do not fit together, the kind's own checks.
+pub(crate) fn check_probe(
+    id: &str,
+    spec: &serde_saphyr::Spanned<crate::probe::ProbeSpec>,
+    default_timeout: Duration,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let timeout = spec.value.options.timeout.map_or(default_timeout, |t| t.0);
+    let span = Span::from_location(&spec.referenced);
+    if timeout.is_zero() {
+        problems.push(Diagnostic::error(
+            format!("`{id}`: probe timeout is 0"),
+            span,
+        ));
+        return;
+    }
+    for message in persistence_problems(&spec.value.options) {
+        problems.push(Diagnostic::error(format!("`{id}`: {message}"), span));
+    }
+    for message in spec.value.kind.validate(timeout) {
+        problems.push(Diagnostic::error(
+            format!("`{id}`: {} probe: {message}", spec.value.kind.name()),
+            span,
+        ));
+    }
+}
+
+/// A probe as the engine runs it: its deadline and persistence resolved.
+pub(crate) fn plan_probe(spec: &crate::probe::ProbeSpec, default_timeout: Duration) -> PlanProbe {
+    PlanProbe {
+        kind: spec.kind.clone(),
+        name: spec.options.name.clone(),
+        timeout: spec.options.timeout.map_or(default_timeout, |t| t.0),
+        persistence: persistence(&spec.options),
     }
 }
 
@@ -403,14 +432,7 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         docs: item.docs.clone(),
         probes: item
             .all_probes()
-            .map(|spec| {
-                std::sync::Arc::new(PlanProbe {
-                    kind: spec.value.kind.clone(),
-                    name: spec.value.options.name.clone(),
-                    timeout: spec.value.options.timeout.map_or(default_timeout, |t| t.0),
-                    persistence: persistence(&spec.value.options),
-                })
-            })
+            .map(|spec| std::sync::Arc::new(plan_probe(&spec.value, default_timeout)))
             .collect(),
         items: item
             .items

@@ -11,6 +11,7 @@ mod interrupt;
 mod list;
 mod output;
 mod progress;
+mod runbook;
 mod runs;
 mod sign;
 mod store;
@@ -92,6 +93,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Validate(args) => validate::run(&args, term),
         Command::List(args) => list::run(&args, term),
         Command::Graph(args) => graph::run(&args, term),
+        Command::Runbook(args) => runtime().block_on(runbook::run(args, term)),
         Command::Demo(args) => runtime().block_on(demo::run(args, term)),
         Command::Sign(args) => sign::sign(&args, term),
         Command::Unsign(args) => sign::unsign(&args, term),

@@ -14,7 +14,17 @@ pub fn run(args: &ValidateArgs, term: Terminal) -> Exit {
             Some(loaded) => {
                 let items = loaded.plan.walk().len();
                 let probes = loaded.plan.probe_count();
-                println!("ok: {} ({items} items, {probes} probes)", file.display());
+                let runbook = loaded.runbook.as_ref().map_or_else(String::new, |r| {
+                    format!(
+                        "; runbook: {} phases, {} steps",
+                        r.phases.len(),
+                        r.step_count()
+                    )
+                });
+                println!(
+                    "ok: {} ({items} items, {probes} probes{runbook})",
+                    file.display()
+                );
             }
             None => all_valid = false,
         }

@@ -89,6 +89,11 @@ impl GatePolicy {
 
     /// The leaf items this policy judges, depth first.
     pub fn judged(self, report: &Report) -> Vec<&ItemReport> {
+        self.judged_items(&report.items)
+    }
+
+    /// The leaves of `items` this policy judges, depth first.
+    pub fn judged_items(self, items: &[ItemReport]) -> Vec<&ItemReport> {
         fn walk<'a>(
             item: &'a ItemReport,
             critical: bool,
@@ -110,7 +115,7 @@ impl GatePolicy {
             }
         }
         let mut out = Vec::new();
-        for item in &report.items {
+        for item in items {
             walk(item, false, self, &mut out);
         }
         out
@@ -118,9 +123,15 @@ impl GatePolicy {
 
     /// Judges a report. An interrupted run never passes.
     pub fn evaluate(self, report: &Report) -> Gate {
+        self.evaluate_items(&report.items, report.interrupted)
+    }
+
+    /// Judges items (a report's, or a runbook phase's steps). An interrupted
+    /// run never passes.
+    pub fn evaluate_items(self, items: &[ItemReport], interrupted: bool) -> Gate {
         let mut failing = Vec::new();
         let mut waived = Vec::new();
-        for item in self.judged(report) {
+        for item in self.judged_items(items) {
             if !self.fails(item.status) {
                 continue;
             }
@@ -136,7 +147,7 @@ impl GatePolicy {
             policy: self.describe(),
             scope: self.scope.word().to_owned(),
             blocking: self.blocking().to_owned(),
-            passed: failing.is_empty() && !report.interrupted,
+            passed: failing.is_empty() && !interrupted,
             failing,
             waivers_count: self.allow_waivers,
             waived,

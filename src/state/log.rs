@@ -1,6 +1,6 @@
 //! An append-only log of typed records, one JSON object per line, that never
-//! loses an acknowledged record. The sign-off store uses it; the launch-day
-//! runbook's journal is meant to use it too.
+//! loses an acknowledged record. The sign-off store uses it, and so does the
+//! launch-day runbook's journal (`runbook::journal`).
 //!
 //! Guarantees:
 //!

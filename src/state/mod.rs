@@ -1,7 +1,7 @@
 //! State that people create and Candlefish must never lose: the sign-off store
 //! (sign-offs and waivers, [`record`] and [`signoff`]) on top of a reusable
 //! append-only, fsync'd, file-locked JSON-lines [`log`] — the launch-day
-//! runbook's journal is meant to use the same log.
+//! runbook's journal (`runbook::journal`) uses the same log.
 //!
 //! The store is a file beside the checklist, `.candlefish/state.jsonl` by
 //! default, meant to be committed and reviewed like the checklist itself.

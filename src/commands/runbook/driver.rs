@@ -1,0 +1,437 @@
+//! The interactive driver: phases in order, each when its time comes (a
+//! countdown waits for it), each step once — what the journal already holds
+//! is not repeated — then the phase's go/no-go. Every result is journaled
+//! before the next step starts; Ctrl-C or `q` journals where it stopped and
+//! exits 130, and `--resume` picks up from there.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use tokio_util::sync::CancellationToken;
+
+use super::prompt::{Answer, Input, NoLine, parse};
+use super::show;
+use crate::commands::Exit;
+use crate::commands::store::attestations;
+use crate::engine::gate::GatePolicy;
+use crate::engine::plan::Plan;
+use crate::outcome::{Basis, ItemReport, Status};
+use crate::report::printable;
+use crate::runbook::clock::Clock;
+use crate::runbook::journal::{Decision, Mode, Open, Proceed, Record, Redo, Start, Stop};
+use crate::runbook::plan::{Action, Phase, Runbook, Step};
+use crate::runbook::replay::Replay;
+use crate::runbook::timeline::{decide, phase_done, phase_time};
+use crate::state::log::{Contents, Log};
+
+/// Everything a session needs.
+pub struct Context {
+    /// The checklist file.
+    pub file: PathBuf,
+    /// The checklist's name.
+    pub name: String,
+    /// The checklist's plan (steps that run items select from it).
+    pub plan: Plan,
+    /// The runbook.
+    pub runbook: Runbook,
+    /// The journal.
+    pub journal: Log,
+    /// The sign-off store.
+    pub store: PathBuf,
+    /// The clock.
+    pub clock: Clock,
+    /// T-0.
+    pub t0: Timestamp,
+    /// The operator.
+    pub by: String,
+    /// Interactive or not.
+    pub mode: Mode,
+    /// The go/no-go policy.
+    pub policy: GatePolicy,
+    /// ASCII instead of emoji.
+    pub ascii: bool,
+    /// stdout is a terminal (the countdown redraws in place).
+    pub tty: bool,
+    /// Cancelled by Ctrl-C.
+    pub cancel: CancellationToken,
+}
+
+/// One session on the journal.
+pub struct Driver {
+    pub(super) cx: Context,
+    pub(super) session: String,
+    input: Option<Input>,
+    /// Where the session is, for the `stop` record.
+    pub(super) at: (Option<String>, Option<String>),
+}
+
+/// How a session ended early.
+pub type Stopped = Exit;
+
+impl Driver {
+    pub fn new(cx: Context) -> Driver {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let session = format!("{}-{nanos:08x}", std::process::id());
+        let input = (cx.mode == Mode::Interactive).then(Input::spawn);
+        Driver {
+            cx,
+            session,
+            input,
+            at: (None, None),
+        }
+    }
+
+    /// Appends a record durably; a journal that cannot be written stops the run.
+    pub(super) fn append(&self, record: &Record) -> Result<(), Stopped> {
+        self.cx.journal.append(record).map_err(|e| {
+            eprintln!("error: cannot write the journal, stopping: {e}");
+            Exit::Usage
+        })
+    }
+
+    /// The journal as it is now (another operator may have written to it).
+    pub(super) fn replay(&self) -> Result<Replay, Stopped> {
+        let contents: Contents<Record> = self.cx.journal.read().map_err(|e| {
+            eprintln!("error: cannot read the journal: {e}");
+            Exit::Usage
+        })?;
+        Ok(Replay::new(contents))
+    }
+
+    pub(super) fn now(&self) -> Timestamp {
+        self.cx.clock.now()
+    }
+
+    /// Records the session's start and the steps to redo, then shows the timeline.
+    pub fn open(&mut self, phase: Option<&str>, redo: &[String]) -> Result<(), Stopped> {
+        self.append(&Record::Open(Open {
+            at: self.now(),
+            by: self.cx.by.clone(),
+            session: self.session.clone(),
+            t0: self.cx.t0,
+            checklist: self.cx.name.clone(),
+            mode: self.cx.mode,
+            phase: phase.map(str::to_owned),
+            clock: self.cx.clock.is_simulated().then(|| "simulated".to_owned()),
+        }))?;
+        for step in redo {
+            self.append(&Record::Redo(Redo {
+                at: self.now(),
+                by: self.cx.by.clone(),
+                session: self.session.clone(),
+                step: step.clone(),
+                reason: None,
+            }))?;
+        }
+        // What is wrong with the sign-off store, once, as `check` says it.
+        if let Ok((_, warnings)) = attestations(&self.cx.store, &self.cx.plan, self.now()) {
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+        }
+        let replay = self.replay()?;
+        println!(
+            "{}journal: {}",
+            show::timeline(
+                &self.cx.name,
+                &self.cx.runbook,
+                &replay,
+                self.cx.t0,
+                self.now(),
+                self.cx.ascii
+            ),
+            self.cx.journal.path().display()
+        );
+        Ok(())
+    }
+
+    /// Journals where the session stopped and why; the exit code to use.
+    pub(super) fn stop(&self, why: &str, exit: Exit) -> Exit {
+        let record = Record::Stop(Stop {
+            at: self.now(),
+            by: self.cx.by.clone(),
+            session: self.session.clone(),
+            phase: self.at.0.clone(),
+            step: self.at.1.clone(),
+            why: why.to_owned(),
+        });
+        if let Err(code) = self.append(&record) {
+            return code;
+        }
+        if exit == Exit::Interrupted {
+            println!(
+                "\nstopped; the journal has everything so far. Continue with:\n  candlefish runbook {} --t0 {} --resume",
+                self.cx.file.display(),
+                self.cx.t0
+            );
+        }
+        exit
+    }
+
+    /// Waits for `fut` unless Ctrl-C comes first (then journals the stop).
+    pub(super) async fn cancellable<T>(&self, fut: impl Future<Output = T>) -> Result<T, Stopped> {
+        tokio::select! {
+            biased;
+            () = self.cx.cancel.cancelled() => Err(self.stop("interrupted", Exit::Interrupted)),
+            value = fut => Ok(value),
+        }
+    }
+
+    /// Asks until one of `allowed`'s answers comes; `None` in a non-interactive run.
+    pub(super) async fn ask(&mut self, prompt: &str, allowed: &str) -> Result<Answer, Stopped> {
+        loop {
+            let line = self.line(prompt).await?;
+            if let Some(answer) = parse(&line, allowed) {
+                return Ok(answer);
+            }
+            println!("      answer with one of the letters in brackets");
+        }
+    }
+
+    /// One line from the person at the terminal.
+    pub(super) async fn line(&mut self, prompt: &str) -> Result<String, Stopped> {
+        let Some(input) = self.input.as_mut() else {
+            return Err(self.stop("no terminal", Exit::Usage));
+        };
+        match input.line(prompt, &self.cx.cancel).await {
+            Ok(line) => Ok(line),
+            Err(NoLine::Cancelled) => Err(self.stop("interrupted", Exit::Interrupted)),
+            Err(NoLine::Closed) => {
+                println!(
+                    "\nstdin is closed: stopping here (use --non-interactive where nobody can answer)"
+                );
+                Err(self.stop("stdin closed", Exit::Interrupted))
+            }
+        }
+    }
+
+    /// Text the person must give (a reason, evidence): asked until it is not empty.
+    pub(super) async fn text(
+        &mut self,
+        given: Option<String>,
+        prompt: &str,
+    ) -> Result<String, Stopped> {
+        if let Some(text) = given.filter(|t| !t.trim().is_empty()) {
+            return Ok(text.trim().to_owned());
+        }
+        loop {
+            let line = self.line(prompt).await?;
+            if !line.trim().is_empty() {
+                return Ok(line.trim().to_owned());
+            }
+        }
+    }
+
+    /// Runs the phases in scope: one (`--phase`), or all from the first not done.
+    pub async fn run(mut self, only: Option<&str>) -> Exit {
+        let indices: Vec<usize> = match only {
+            Some(id) => self
+                .cx
+                .runbook
+                .phases
+                .iter()
+                .position(|p| p.id == id)
+                .into_iter()
+                .collect(),
+            None => (0..self.cx.runbook.phases.len()).collect(),
+        };
+        let mut any_no_go = false;
+        for (n, &index) in indices.iter().enumerate() {
+            let last = n + 1 == indices.len();
+            let phase = self.cx.runbook.phases[index].clone();
+            match self.phase(&phase, only.is_none()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    any_no_go = true;
+                    if !last && let Err(exit) = self.after_no_go(&phase).await {
+                        return exit;
+                    }
+                }
+                Err(exit) => return exit,
+            }
+        }
+        println!(
+            "\nThe launch record: candlefish runbook {} --t0 {} --report md",
+            self.cx.file.display(),
+            self.cx.t0
+        );
+        if any_no_go {
+            Exit::Failed
+        } else {
+            Exit::Passed
+        }
+    }
+
+    /// One phase: wait for it, run what is not done, decide. `Ok(go)`.
+    async fn phase(&mut self, phase: &Phase, wait: bool) -> Result<bool, Stopped> {
+        self.at = (Some(phase.id.clone()), None);
+        let replay = self.replay()?;
+        if phase_done(&replay, phase)
+            && let Some(d) = replay.decisions.get(&phase.id)
+        {
+            println!(
+                "{}\n      decided {} at {} by {} (in the journal)",
+                show::phase_heading(phase, self.cx.t0),
+                if d.go { "GO" } else { "NO-GO" },
+                crate::runbook::record::clock(self.cx.t0, d.at),
+                printable(&d.by)
+            );
+            return Ok(d.go);
+        }
+        if wait {
+            self.countdown(phase).await?;
+        }
+        println!("{}", show::phase_heading(phase, self.cx.t0));
+        let count = phase.steps.len();
+        for (index, step) in phase.steps.iter().enumerate() {
+            self.at.1 = Some(step.id.clone());
+            println!("{}", show::step_heading(index, count, step));
+            while self.run_step(phase, step).await? {}
+        }
+        self.at.1 = None;
+        let verdict = decide(phase, &self.replay()?, self.cx.policy);
+        self.append(&Record::Decide(Decision {
+            at: self.now(),
+            by: self.cx.by.clone(),
+            session: self.session.clone(),
+            phase: phase.id.clone(),
+            go: verdict.go,
+            gate: verdict.gate.clone(),
+            blocking: verdict.blocking.clone(),
+            skipped: verdict.skipped.clone(),
+        }))?;
+        println!("{}", show::decision(phase, &verdict, self.cx.ascii));
+        Ok(verdict.go)
+    }
+
+    /// One step, unless the journal has it settled: journals its start (once
+    /// per attempt), runs it, journals the result. `Ok(true)` when a person
+    /// asked to retry it.
+    async fn run_step(&mut self, phase: &Phase, step: &Step) -> Result<bool, Stopped> {
+        let replay = self.replay()?;
+        if replay.step(&step.id).done() {
+            println!(
+                "{}",
+                show::already(step, &replay, self.cx.t0, self.cx.ascii)
+            );
+            return Ok(false);
+        }
+        if replay.step(&step.id).started.is_none() {
+            self.append(&Record::Start(Start {
+                at: self.now(),
+                by: self.cx.by.clone(),
+                session: self.session.clone(),
+                phase: phase.id.clone(),
+                step: step.id.clone(),
+            }))?;
+        }
+        let attempt = self.replay()?.step(&step.id);
+        let done = self.step(phase, step, &attempt).await?;
+        print!(
+            "{}",
+            show::result(&done.result, done.settled, &self.cx.file, self.cx.ascii)
+        );
+        let retryable = self.cx.mode == Mode::Interactive && retryable(step, &done.result);
+        self.finish(phase, step, done)?;
+        if !retryable {
+            return Ok(false);
+        }
+        match self
+            .ask("      [r]etry / [c]ontinue / [q]uit > ", "rcq")
+            .await?
+        {
+            Answer::Retry => {
+                self.append(&Record::Redo(Redo {
+                    at: self.now(),
+                    by: self.cx.by.clone(),
+                    session: self.session.clone(),
+                    step: step.id.clone(),
+                    reason: Some("retry".to_owned()),
+                }))?;
+                Ok(true)
+            }
+            Answer::Quit => Err(self.stop("quit", Exit::Interrupted)),
+            _ => Ok(false),
+        }
+    }
+
+    /// After a no-go with phases still to come: a person may go on (journaled,
+    /// with a reason); otherwise the session stops with exit code 1.
+    async fn after_no_go(&mut self, phase: &Phase) -> Result<(), Stopped> {
+        let replay = self.replay()?;
+        if let Some(p) = replay.proceeds.get(&phase.id) {
+            println!(
+                "      {} went on anyway: {}",
+                printable(&p.by),
+                printable(&p.reason)
+            );
+            return Ok(());
+        }
+        if self.cx.mode == Mode::NonInteractive {
+            println!("      stopping: {} is NO-GO", phase.at);
+            return Err(self.stop("no-go", Exit::Failed));
+        }
+        match self
+            .ask("      [p]roceed anyway (reason) / [q]uit > ", "pq")
+            .await?
+        {
+            Answer::Proceed(reason) => {
+                let reason = self.text(reason, "      why go on? > ").await?;
+                self.append(&Record::Proceed(Proceed {
+                    at: self.now(),
+                    by: self.cx.by.clone(),
+                    session: self.session.clone(),
+                    phase: phase.id.clone(),
+                    reason,
+                }))?;
+                Ok(())
+            }
+            _ => Err(self.stop("no-go", Exit::Failed)),
+        }
+    }
+
+    /// Waits until `phase` is due, showing how long is left.
+    async fn countdown(&self, phase: &Phase) -> Result<(), Stopped> {
+        let at = phase_time(self.cx.t0, phase);
+        if self.now() >= at {
+            return Ok(());
+        }
+        println!(
+            "\nnext: {} {} at {} ({}); waiting. Ctrl-C stops, --resume continues.",
+            phase.at,
+            printable(&phase.title),
+            crate::runbook::record::clock(self.cx.t0, at),
+            show::until(self.now(), at)
+        );
+        if !self.cx.tty || self.cx.clock.is_simulated() {
+            return self.cancellable(self.cx.clock.sleep_until(at)).await;
+        }
+        while self.now() < at {
+            print!("\r  ⏳ {} {}   ", phase.at, show::until(self.now(), at));
+            let _ = std::io::stdout().flush();
+            self.cancellable(self.cx.clock.sleep(std::time::Duration::from_secs(1)))
+                .await?;
+        }
+        println!();
+        Ok(())
+    }
+}
+
+/// A step worth offering to run again: something automated in it is not
+/// green (a person's answer is not retried; it is redone with `--redo`).
+fn retryable(step: &Step, result: &ItemReport) -> bool {
+    if matches!(step.action, Action::Manual(_)) {
+        return false;
+    }
+    result
+        .walk()
+        .into_iter()
+        .filter(|i| i.items.is_empty())
+        .any(|i| {
+            matches!(i.status, Status::Red | Status::Yellow)
+                && !matches!(i.basis, Basis::Manual | Basis::Signoff)
+        })
+}

@@ -1,0 +1,212 @@
+//! `candlefish runbook`: load the checklist's runbook, open its journal, then
+//! either print the launch record (`--report`) or walk the crew through the
+//! phases ([`driver`]), running steps ([`steps`]), asking people ([`prompt`])
+//! and printing as it goes ([`show`]).
+
+mod driver;
+mod manual;
+mod prompt;
+mod show;
+mod steps;
+mod watch;
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::store::{NOW_VAR, now, signer, store_path};
+use super::{Exit, Terminal, interrupt, load_or_report, write_atomically};
+use crate::cli::RunbookArgs;
+use crate::engine::gate::GatePolicy;
+use crate::runbook::clock::Clock;
+use crate::runbook::journal::{Mode, Record};
+use crate::runbook::record::{self, RecordSpec};
+use crate::runbook::replay::Replay;
+use crate::runbook::{default_journal, plan::Runbook};
+use crate::state::log::{Contents, Log};
+
+pub async fn run(args: RunbookArgs, term: Terminal) -> Exit {
+    match start(args, term).await {
+        Ok(exit) | Err(exit) => exit,
+    }
+}
+
+fn usage(message: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}
+
+async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
+    let overrides = crate::checklist::load::parse_overrides(&args.load.vars).map_err(usage)?;
+    let mut options = crate::checklist::LoadOptions {
+        overrides,
+        ..crate::checklist::LoadOptions::default()
+    };
+    options.plan.default_timeout = args.timeout;
+    let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
+    let Some(runbook) = loaded.runbook.clone() else {
+        return Err(usage(format!(
+            "{} has no `runbook:` section; see `candlefish runbook --help` and the README's \"Launch day\"",
+            args.file.display()
+        )));
+    };
+    let (journal, replay, t0) = open_journal(&args)?;
+    for problem in &replay.problems {
+        eprintln!(
+            "warning: {}:{}: {}",
+            journal.path().display(),
+            problem.line,
+            problem.message
+        );
+    }
+    if !args.reports.is_empty() {
+        return write_record(
+            &args,
+            &loaded.plan.info.name,
+            &runbook,
+            &replay,
+            t0,
+            &journal,
+        );
+    }
+    let start = match std::env::var_os(NOW_VAR) {
+        Some(value) if !value.is_empty() => Some(now().map_err(usage)?),
+        _ => None,
+    };
+    let clock = Clock::from_env(start).map_err(usage)?;
+    if !replay.entries.is_empty() && !args.resume && args.redo.is_empty() {
+        return Err(usage(format!(
+            "{} already holds the launch at T-0 {t0}: add --resume to continue it (nothing done is repeated), or --journal PATH to start another",
+            journal.path().display()
+        )));
+    }
+    let phase = match &args.phase {
+        Some(name) => Some(find_phase(&runbook, name)?),
+        None => None,
+    };
+    for step in &args.redo {
+        if runbook.step(step).is_none() {
+            let hint = crate::checklist::diagnostic::did_you_mean(step, runbook.step_ids())
+                .map(|best| format!("; did you mean `{best}`?"))
+                .unwrap_or_default();
+            return Err(usage(format!(
+                "--redo {step}: the runbook has no such step{hint}"
+            )));
+        }
+    }
+    let by = signer(args.by.as_deref(), &args.file).map_err(usage)?;
+    let mode = if args.non_interactive {
+        Mode::NonInteractive
+    } else {
+        Mode::Interactive
+    };
+    let context = driver::Context {
+        file: args.file.clone(),
+        name: loaded.plan.info.name.clone(),
+        plan: loaded.plan,
+        runbook,
+        journal,
+        store: store_path(&args.file, args.state.as_deref()),
+        clock,
+        t0,
+        by,
+        mode,
+        policy: GatePolicy {
+            scope: args.gate,
+            fail_on: args.fail_on,
+            allow_waivers: args.allow_waivers,
+        },
+        ascii: args.ascii,
+        tty: std::io::stdout().is_terminal(),
+        cancel: interrupt::install(),
+    };
+    let mut driver = driver::Driver::new(context);
+    driver.open(phase.as_deref(), &args.redo)?;
+    Ok(driver.run(phase.as_deref()).await)
+}
+
+/// The journal, what it holds, and T-0 (from `--t0`, else from the journal).
+fn open_journal(args: &RunbookArgs) -> Result<(Log, Replay, Timestamp), Exit> {
+    let path: PathBuf = match (&args.journal, args.t0) {
+        (Some(path), _) => path.clone(),
+        (None, Some(t0)) => default_journal(&args.file, t0),
+        (None, None) => {
+            return Err(usage(
+                "say when T-0 is: --t0 2026-12-01T15:00Z (or --journal PATH of a launch that has it)",
+            ));
+        }
+    };
+    let journal = Log::new(path);
+    let contents: Contents<Record> = journal.read().map_err(usage)?;
+    let replay = Replay::new(contents);
+    let t0 = match (args.t0, replay.t0()) {
+        (Some(given), Some(recorded)) if given != recorded => {
+            return Err(usage(format!(
+                "{} is the journal of the launch at T-0 {recorded}, not {given}",
+                journal.path().display()
+            )));
+        }
+        (Some(t0), _) | (None, Some(t0)) => t0,
+        (None, None) => {
+            return Err(usage(format!(
+                "{} holds no launch yet: say when T-0 is with --t0",
+                journal.path().display()
+            )));
+        }
+    };
+    Ok((journal, replay, t0))
+}
+
+fn find_phase(runbook: &Runbook, name: &str) -> Result<String, Exit> {
+    if let Some(phase) = runbook.phase(name) {
+        return Ok(phase.id.clone());
+    }
+    let names: Vec<String> = runbook
+        .phases
+        .iter()
+        .map(|p| format!("{} ({})", p.id, p.at))
+        .collect();
+    Err(usage(format!(
+        "--phase {name}: the runbook has no such phase; its phases: {}",
+        names.join(", ")
+    )))
+}
+
+fn write_record(
+    args: &RunbookArgs,
+    name: &str,
+    runbook: &Runbook,
+    replay: &Replay,
+    t0: Timestamp,
+    journal: &Log,
+) -> Result<Exit, Exit> {
+    if replay.entries.is_empty() {
+        return Err(usage(format!(
+            "{} holds nothing yet: no launch record to write (is --t0 right?)",
+            journal.path().display()
+        )));
+    }
+    let built = record::build(name, runbook, replay, t0, journal.path());
+    let mut failed = false;
+    for RecordSpec { format, path } in &args.reports {
+        let text = record::render(&built, *format);
+        match path {
+            None => print!("{text}"),
+            Some(path) => {
+                if let Err(e) = write_atomically(path, text.as_bytes()) {
+                    eprintln!(
+                        "error: cannot write the launch record to {}: {e}",
+                        path.display()
+                    );
+                    failed = true;
+                }
+            }
+        }
+    }
+    if failed {
+        Err(Exit::Usage)
+    } else {
+        Ok(Exit::Passed)
+    }
+}

@@ -1,0 +1,507 @@
+//! Building the launch record from the runbook and the replayed journal:
+//! each phase and step with its result, evidence and earlier attempts, and
+//! every event of the day in one line.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::{DecisionRecord, Event, LaunchRecord, PhaseRecord, StepRecord, clock};
+use crate::outcome::ItemReport;
+use crate::report::text::{one_line, probe_line};
+use crate::runbook::journal::{Mode, Record};
+use crate::runbook::plan::{Action, Offset, Phase, Runbook, Step};
+use crate::runbook::replay::{Attempt, Replay};
+use crate::runbook::timeline::{StepState, phase_done, phase_time, step_state};
+use crate::runbook::watch::shown;
+
+/// Builds the record of the launch at `t0` from the runbook and the journal.
+pub fn build(
+    checklist: &str,
+    runbook: &Runbook,
+    replay: &Replay,
+    t0: Timestamp,
+    journal: &std::path::Path,
+) -> LaunchRecord {
+    let mut people: Vec<String> = Vec::new();
+    let mut rehearsal = false;
+    let mut events = Vec::new();
+    for entry in &replay.entries {
+        let record = &entry.record;
+        if let Some(by) = who(record)
+            && !people.iter().any(|p| p == by)
+        {
+            people.push(by.to_owned());
+        }
+        if let Record::Open(o) = record {
+            rehearsal |= o.clock.is_some();
+        }
+        if let Some(what) = event_text(record, runbook) {
+            events.push(Event {
+                at: record.at().to_string(),
+                offset: Offset::between(t0, record.at()).to_string(),
+                by: who(record).unwrap_or_default().to_owned(),
+                what,
+            });
+        }
+    }
+    LaunchRecord {
+        checklist: checklist.to_owned(),
+        t0: t0.to_string(),
+        journal: PathBuf::from(journal).display().to_string(),
+        rehearsal,
+        people,
+        phases: runbook
+            .phases
+            .iter()
+            .map(|p| phase_record(p, replay, t0))
+            .collect(),
+        events,
+        problems: replay
+            .problems
+            .iter()
+            .map(|p| format!("line {}: {}", p.line, p.message))
+            .collect(),
+    }
+}
+
+fn who(record: &Record) -> Option<&str> {
+    Some(match record {
+        Record::Open(r) => &r.by,
+        Record::Start(r) => &r.by,
+        Record::Answer(r) => &r.by,
+        Record::Finish(r) => &r.by,
+        Record::Decide(r) => &r.by,
+        Record::Proceed(r) => &r.by,
+        Record::Redo(r) => &r.by,
+        Record::Stop(r) => &r.by,
+        Record::Sample(_) => return None,
+    })
+}
+
+fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
+    let decision = replay.decisions.get(&phase.id).map(|d| DecisionRecord {
+        go: d.go,
+        at: d.at.to_string(),
+        offset: Offset::between(t0, d.at).to_string(),
+        by: d.by.clone(),
+        policy: d.gate.policy.clone(),
+        blocking: d.blocking.clone(),
+        skipped: d.skipped.clone(),
+    });
+    let verdict = match &decision {
+        Some(d) if phase_done(replay, phase) => {
+            if d.go {
+                "GO"
+            } else {
+                "NO-GO"
+            }
+        }
+        _ => "not decided",
+    };
+    PhaseRecord {
+        id: phase.id.clone(),
+        title: phase.title.clone(),
+        offset: phase.at.to_string(),
+        due: phase_time(t0, phase).to_string(),
+        verdict: verdict.to_owned(),
+        proceeded: replay.proceeds.get(&phase.id).map(|p| {
+            format!(
+                "{} went on at {} ({}): {}",
+                p.by,
+                clock(t0, p.at),
+                Offset::between(t0, p.at),
+                one_line(&p.reason)
+            )
+        }),
+        decision,
+        steps: phase
+            .steps
+            .iter()
+            .map(|s| step_record(s, replay, t0))
+            .collect(),
+    }
+}
+
+fn step_record(step: &Step, replay: &Replay, t0: Timestamp) -> StepRecord {
+    let attempt = replay.step(&step.id);
+    let state = match step_state(replay, step) {
+        StepState::Done(_) => "done",
+        StepState::Waiting(_) => "waiting for a sign-off",
+        StepState::Started => "started, not finished",
+        StepState::Pending => "not started",
+    };
+    let finished = attempt.finished.as_ref();
+    StepRecord {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        kind: step.action.kind().to_owned(),
+        state: state.to_owned(),
+        status: finished.map(|f| f.result.status),
+        at: finished.map(|f| f.at.to_string()),
+        offset: finished.map(|f| Offset::between(t0, f.at).to_string()),
+        by: finished.map(|f| f.by.clone()),
+        reason: finished
+            .map(|f| one_line(&f.result.reason))
+            .unwrap_or_default(),
+        evidence: evidence(step, &attempt, t0),
+        earlier: replay
+            .earlier
+            .get(&step.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.finished.as_ref())
+            .map(|f| {
+                format!(
+                    "{} at {} by {}: {}",
+                    f.result.status.word(),
+                    clock(t0, f.at),
+                    f.by,
+                    one_line(&f.result.reason)
+                )
+            })
+            .collect(),
+    }
+}
+
+fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &attempt.answers {
+        let item = a
+            .item
+            .as_deref()
+            .filter(|i| *i != step.id)
+            .map(|i| format!(" `{i}`"))
+            .unwrap_or_default();
+        let mut line = format!(
+            "{}{item} by {} at {}",
+            a.reply.done(),
+            a.by,
+            clock(t0, a.at)
+        );
+        if let Some(e) = &a.evidence {
+            line.push_str(&format!(": {}", one_line(e)));
+        }
+        if let Some(r) = &a.reason {
+            line.push_str(&format!(": {}", one_line(r)));
+        }
+        out.push(line);
+    }
+    if let Some(f) = &attempt.finished {
+        item_lines(&f.result, true, t0, &mut out);
+    }
+    if let Action::Watch(_) = step.action {
+        for s in &attempt.samples {
+            let value = s
+                .value
+                .map(|v| format!(" {}", shown(v, &s.unit)))
+                .unwrap_or_default();
+            out.push(format!(
+                "sample at {}: {}{value} — {}",
+                clock(t0, s.at),
+                s.verdict.word(),
+                one_line(&s.evidence)
+            ));
+        }
+    }
+    out
+}
+
+/// The evidence of an item: its sign-offs and probes, then its children's.
+fn item_lines(item: &ItemReport, top: bool, t0: Timestamp, out: &mut Vec<String>) {
+    if !top {
+        let reason = if item.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", one_line(&item.reason))
+        };
+        out.push(format!(
+            "{} `{}` {}{reason}",
+            item.status.word(),
+            item.id,
+            item.title
+        ));
+    }
+    for s in &item.signoffs {
+        let evidence = s
+            .evidence
+            .as_deref()
+            .map(|e| format!(": {}", one_line(e)))
+            .unwrap_or_default();
+        let at =
+            s.at.parse::<Timestamp>()
+                .map_or_else(|_| s.at.clone(), |at| clock(t0, at));
+        out.push(format!("signed off by {} at {at}{evidence}", s.by));
+    }
+    if let Some(w) = &item.waiver {
+        out.push(format!(
+            "waived by {} until {}: {}",
+            w.by,
+            crate::report::text::when(&w.expires),
+            one_line(&w.reason)
+        ));
+    }
+    for p in &item.probes {
+        out.push(probe_line(p));
+    }
+    for child in &item.items {
+        item_lines(child, false, t0, out);
+    }
+}
+
+fn title_of<'a>(runbook: &'a Runbook, step: &'a str) -> &'a str {
+    runbook.step(step).map_or(step, |(_, s)| s.title.as_str())
+}
+
+/// `T-4h Pre-launch`, or the id of a phase the runbook no longer has.
+fn phase_name(runbook: &Runbook, id: &str) -> String {
+    runbook
+        .phase(id)
+        .map_or_else(|| id.to_owned(), |p| format!("{} {}", p.at, p.title))
+}
+
+fn event_text(record: &Record, runbook: &Runbook) -> Option<String> {
+    Some(match record {
+        Record::Open(o) => {
+            let mode = match o.mode {
+                Mode::Interactive => "interactive",
+                Mode::NonInteractive => "non-interactive",
+            };
+            let phase = o
+                .phase
+                .as_deref()
+                .map(|p| format!(", phase {p}"))
+                .unwrap_or_default();
+            let clock = o
+                .clock
+                .as_deref()
+                .map(|c| format!(", {c} clock"))
+                .unwrap_or_default();
+            format!("opened the runbook ({mode}{phase}{clock})")
+        }
+        Record::Start(s) => format!("started `{}` {}", s.step, title_of(runbook, &s.step)),
+        Record::Answer(a) => {
+            let item = a
+                .item
+                .as_deref()
+                .filter(|i| *i != a.step)
+                .map(|i| format!(" (`{i}`)"))
+                .unwrap_or_default();
+            let detail = a
+                .evidence
+                .as_deref()
+                .or(a.reason.as_deref())
+                .map(|t| format!(": {}", one_line(t)))
+                .unwrap_or_default();
+            format!("{} `{}`{item}{detail}", a.reply.done(), a.step)
+        }
+        Record::Sample(_) => return None,
+        Record::Finish(f) => {
+            let waiting = if f.settled {
+                ""
+            } else {
+                " (waiting for a sign-off)"
+            };
+            let reason = if f.result.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", one_line(&f.result.reason))
+            };
+            format!(
+                "{} `{}` {}{waiting}{reason}",
+                f.result.status.word(),
+                f.step,
+                title_of(runbook, &f.step)
+            )
+        }
+        Record::Decide(d) => {
+            let phase = phase_name(runbook, &d.phase);
+            if d.go {
+                format!("{phase}: GO")
+            } else {
+                let steps: Vec<&str> = d.blocking.iter().map(|b| b.step.as_str()).collect();
+                format!("{phase}: NO-GO ({})", steps.join(", "))
+            }
+        }
+        Record::Proceed(p) => format!(
+            "went on past the NO-GO of {}: {}",
+            phase_name(runbook, &p.phase),
+            one_line(&p.reason)
+        ),
+        Record::Redo(r) => {
+            let why = r
+                .reason
+                .as_deref()
+                .map(|t| format!(": {}", one_line(t)))
+                .unwrap_or_default();
+            format!("asked to redo `{}`{why}", r.step)
+        }
+        Record::Stop(s) => {
+            let at = s
+                .step
+                .as_deref()
+                .map(|st| format!(" at `{st}`"))
+                .unwrap_or_default();
+            format!("stopped ({}){at}", s.why)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::model::Manual;
+    use crate::outcome::fixture::leaf;
+    use crate::outcome::{Basis, Status};
+    use crate::runbook::journal::{Answer, Finish, Open, Redo, Reply};
+    use crate::runbook::record::{RecordFormat, render};
+    use crate::state::log::parse;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn runbook() -> Runbook {
+        let step = |id: &str| Step {
+            id: id.into(),
+            title: format!("Step {id}"),
+            critical: false,
+            owner: None,
+            notes: None,
+            action: Action::Manual(Manual {
+                signoffs: 1,
+                ..Manual::default()
+            }),
+        };
+        Runbook {
+            phases: vec![
+                Phase {
+                    id: "pre".into(),
+                    title: "Pre-launch".into(),
+                    at: Offset(-3600),
+                    notes: None,
+                    steps: vec![step("flags")],
+                },
+                Phase {
+                    id: "launch".into(),
+                    title: "Launch".into(),
+                    at: Offset(0),
+                    notes: None,
+                    steps: vec![step("go")],
+                },
+            ],
+        }
+    }
+
+    fn finish(minute: &str, status: Status, reason: &str) -> Record {
+        let mut result = leaf("flags", status);
+        result.basis = Basis::Manual;
+        result.reason = reason.into();
+        Record::Finish(Box::new(Finish {
+            at: at(&format!("2026-12-01T14:{minute}:00Z")),
+            by: "Ada".into(),
+            session: "s".into(),
+            phase: "pre".into(),
+            step: "flags".into(),
+            result,
+            settled: true,
+            watch: None,
+        }))
+    }
+
+    fn record() -> LaunchRecord {
+        let records = [
+            Record::Open(Open {
+                at: at("2026-12-01T13:55:00Z"),
+                by: "Ada".into(),
+                session: "s".into(),
+                t0: at("2026-12-01T15:00:00Z"),
+                checklist: "C".into(),
+                mode: Mode::Interactive,
+                phase: None,
+                clock: None,
+            }),
+            finish(
+                "00",
+                Status::Red,
+                "failed by Ada: <script>x</script> | *not* yet",
+            ),
+            Record::Redo(Redo {
+                at: at("2026-12-01T14:05:00Z"),
+                by: "Bob".into(),
+                session: "s2".into(),
+                step: "flags".into(),
+                reason: None,
+            }),
+            Record::Answer(Answer {
+                at: at("2026-12-01T14:06:00Z"),
+                by: "Bob".into(),
+                session: "s2".into(),
+                phase: "pre".into(),
+                step: "flags".into(),
+                item: None,
+                reply: Reply::Confirm,
+                evidence: Some("https://flags.example/<b>on</b>".into()),
+                reason: None,
+            }),
+            finish("06", Status::Green, ""),
+        ];
+        let text: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap() + "\n")
+            .collect();
+        let replay = Replay::new(parse(format!("{text}{{torn").as_bytes()));
+        build(
+            "C",
+            &runbook(),
+            &replay,
+            at("2026-12-01T15:00:00Z"),
+            std::path::Path::new("j.jsonl"),
+        )
+    }
+
+    #[test]
+    fn the_record_keeps_earlier_attempts_and_what_is_undecided() {
+        let r = record();
+        assert_eq!(r.people, ["Ada", "Bob"]);
+        assert_eq!(r.phases[0].verdict, "not decided", "no decision yet");
+        let step = &r.phases[0].steps[0];
+        assert_eq!(step.status, Some(Status::Green));
+        assert_eq!(step.by.as_deref(), Some("Ada"));
+        assert_eq!(
+            step.earlier,
+            ["red at 14:00 UTC by Ada: failed by Ada: <script>x</script> | *not* yet"]
+        );
+        assert_eq!(
+            step.evidence,
+            ["confirmed by Bob at 14:06 UTC: https://flags.example/<b>on</b>"]
+        );
+        assert_eq!(r.phases[1].steps[0].state, "not started");
+        assert_eq!(r.problems.len(), 1, "the torn last line is reported");
+        let events: Vec<(&str, &str)> = r
+            .events
+            .iter()
+            .map(|e| (e.offset.as_str(), e.what.as_str()))
+            .collect();
+        assert_eq!(events[0], ("T-1h5m", "opened the runbook (interactive)"));
+        assert_eq!(events[2], ("T-55m", "asked to redo `flags`"));
+    }
+
+    #[test]
+    fn renderers_escape_what_people_typed() {
+        let r = record();
+        let md = render(&r, RecordFormat::Markdown);
+        assert!(
+            md.contains("\\<script>x\\</script> \\| \\*not\\* yet"),
+            "{md}"
+        );
+        assert!(md.contains("https://flags.example/\\<b>on\\</b>"), "{md}");
+        let html = render(&r, RecordFormat::Html);
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!html.contains("<script>x"));
+        assert!(!html.contains("<b>on"));
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&r, RecordFormat::Json)).expect("JSON");
+        assert_eq!(json["phases"][0]["steps"][0]["status"], "green");
+    }
+}
