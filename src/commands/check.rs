@@ -36,9 +36,10 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         plan: full,
         checklist,
         source,
+        runbook,
         warnings: _,
     } = loaded;
-    drop((checklist, source));
+    drop((checklist, source, runbook));
     let store = SignoffStore {
         path: store_path(&args.file, args.state.as_deref()),
     };
