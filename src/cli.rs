@@ -207,18 +207,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
-    /// Which items the gate judges: every item that is not optional, or only critical ones.
-    #[arg(long, value_enum, default_value_t = GateScope::All)]
-    pub gate: GateScope,
-
-    /// The lowest status of a judged item that fails the gate (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Red)]
-    pub fail_on: FailOn,
-
-    /// Let items with an unexpired waiver through the gate (by default waivers do
-    /// not count; waived items are shown either way).
-    #[arg(long)]
-    pub allow_waivers: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// The sign-off store (default: .candlefish/state.jsonl beside the checklist).
     #[arg(long, value_name = "PATH")]
@@ -274,6 +264,34 @@ pub enum DiffFormat {
     Text,
     /// JSON.
     Json,
+}
+
+/// The gate: which items it judges and what fails it (`check` and `runbook`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct GateArgs {
+    /// Which items the gate judges: every item that is not optional, or only critical ones.
+    #[arg(long = "gate", value_enum, default_value_t = GateScope::All)]
+    pub scope: GateScope,
+
+    /// The lowest status of a judged item that fails the gate (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Red)]
+    pub fail_on: FailOn,
+
+    /// Let items with an unexpired waiver through the gate (by default waivers do
+    /// not count; waived items are shown either way).
+    #[arg(long)]
+    pub allow_waivers: bool,
+}
+
+impl GateArgs {
+    /// The policy these flags describe.
+    pub fn policy(self) -> crate::engine::gate::GatePolicy {
+        crate::engine::gate::GatePolicy {
+            scope: self.scope,
+            fail_on: self.fail_on,
+            allow_waivers: self.allow_waivers,
+        }
+    }
 }
 
 /// `candlefish validate`.
@@ -514,17 +532,9 @@ pub struct RunbookArgs {
     #[arg(long = "report", value_name = "FORMAT[=PATH]")]
     pub reports: Vec<crate::runbook::record::RecordSpec>,
 
-    /// Which items and steps a phase's go/no-go judges.
-    #[arg(long, value_enum, default_value_t = GateScope::All)]
-    pub gate: GateScope,
-
-    /// The lowest status of a judged item or step that makes a phase NO-GO.
-    #[arg(long, value_enum, default_value_t = FailOn::Red)]
-    pub fail_on: FailOn,
-
-    /// Let items with an unexpired waiver through the go/no-go.
-    #[arg(long)]
-    pub allow_waivers: bool,
+    /// The gate each phase's go/no-go applies (as in `check`).
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// Deadline for each probe that sets none (default: the checklist's, else 10s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]

@@ -72,11 +72,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         cancel: Some(cancel.clone()),
         attested,
     };
-    let policy = GatePolicy {
-        scope: args.gate,
-        fail_on: args.fail_on,
-        allow_waivers: args.allow_waivers,
-    };
+    let policy = args.gate.policy();
     let output = Output {
         args: args.output,
         baseline,

@@ -39,10 +39,63 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
             for item in &plan.items {
                 tree(item, "", None, args.ascii, &paint, &mut out);
             }
+            if let Some(runbook) = &loaded.runbook {
+                runbook_tree(runbook, args.ascii, &paint, &mut out);
+            }
             print!("{out}");
         }
     }
     Exit::Passed
+}
+
+/// The runbook's phases and steps, after the items.
+fn runbook_tree(
+    runbook: &crate::runbook::plan::Runbook,
+    ascii: bool,
+    paint: &dyn Fn(&str, &str) -> String,
+    out: &mut String,
+) {
+    let (branch, end) = if ascii {
+        ("|- ", "`- ")
+    } else {
+        ("├─ ", "└─ ")
+    };
+    let steps: usize = runbook.phases.iter().map(|p| p.steps.len()).sum();
+    out.push_str(&format!(
+        "\n{}  ({} phases, {steps} steps)\n",
+        paint("1", "Runbook"),
+        runbook.phases.len()
+    ));
+    for phase in &runbook.phases {
+        out.push_str(&format!(
+            "{}  {}  {}\n",
+            paint("33", &phase.at.to_string()),
+            paint("1", &phase.id),
+            phase.title
+        ));
+        let count = phase.steps.len();
+        for (i, step) in phase.steps.iter().enumerate() {
+            let lead = if i + 1 == count { end } else { branch };
+            let what = match &step.action {
+                crate::runbook::plan::Action::Run(ids) => format!("run: {}", ids.join(", ")),
+                crate::runbook::plan::Action::Probes(probes) => probes
+                    .iter()
+                    .map(|p| p.kind.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::runbook::plan::Action::Manual(_) => "manual".to_owned(),
+                crate::runbook::plan::Action::Watch(w) => format!("watch {}", w.probe.kind.name()),
+            };
+            let critical = if step.critical { ", critical" } else { "" };
+            out.push_str(&format!(
+                "{}{}  {}  [{}]\n",
+                paint("2", &format!("      {lead}")),
+                paint("1", &step.id),
+                step.title,
+                paint("36", &format!("{what}{critical}"))
+            ));
+        }
+    }
 }
 
 fn tree(

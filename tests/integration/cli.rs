@@ -152,3 +152,27 @@ fn validate_reports_each_file() {
         ran.stderr
     );
 }
+
+#[test]
+fn list_shows_the_runbook_after_the_items() {
+    let ran = Run::new(&["list", "checklists/production.yaml", "--color", "never"]).run();
+    ran.code(0);
+    assert!(
+        ran.stdout.contains("\nRunbook  (3 phases, 16 steps)\n"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("T-4h  pre-launch  Pre-Launch (T-4 hours)"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains(
+            "error-rates  Monitor error rates for 30 minutes after cutover  [watch http, critical]"
+        ),
+        "{}",
+        ran.stdout
+    );
+}

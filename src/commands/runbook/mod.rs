@@ -18,7 +18,6 @@ use jiff::Timestamp;
 use super::store::{NOW_VAR, now, signer, store_path};
 use super::{Exit, Terminal, interrupt, load_or_report, write_atomically};
 use crate::cli::RunbookArgs;
-use crate::engine::gate::GatePolicy;
 use crate::runbook::clock::Clock;
 use crate::runbook::journal::{Mode, Record};
 use crate::runbook::record::{self, RecordSpec};
@@ -112,11 +111,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         t0,
         by,
         mode,
-        policy: GatePolicy {
-            scope: args.gate,
-            fail_on: args.fail_on,
-            allow_waivers: args.allow_waivers,
-        },
+        policy: args.gate.policy(),
         ascii: args.ascii,
         tty: std::io::stdout().is_terminal(),
         cancel: interrupt::install(),
