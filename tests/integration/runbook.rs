@@ -97,6 +97,14 @@ fn a_ci_run_waits_for_signoffs_and_a_resume_picks_them_up() {
         "{}",
         first.stdout
     );
+    // The record shows the no-go taken while a step still waits, not "not decided".
+    let record = runbook(&ws, &["--report", "md"], "2026-12-01T14:01:00Z");
+    record.code(0);
+    assert!(
+        record.stdout.contains("NO-GO, steps still open at "),
+        "{}",
+        record.stdout
+    );
     // The journal already holds this launch: continuing it is explicit.
     let again = runbook(&ws, &["--non-interactive"], "2026-12-01T14:05:00Z");
     again.code(2);

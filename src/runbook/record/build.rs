@@ -89,15 +89,16 @@ fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
         blocking: d.blocking.clone(),
         skipped: d.skipped.clone(),
     });
+    // A decision taken while steps still wait (a non-interactive run stopping
+    // at a missing sign-off) is shown as such, never as "not decided".
     let verdict = match &decision {
-        Some(d) if phase_done(replay, phase) => {
-            if d.go {
-                "GO"
-            } else {
-                "NO-GO"
-            }
-        }
-        _ => "not decided",
+        Some(d) => match (d.go, phase_done(replay, phase)) {
+            (true, true) => "GO",
+            (false, true) => "NO-GO",
+            (true, false) => "GO so far, steps still open",
+            (false, false) => "NO-GO, steps still open",
+        },
+        None => "not decided",
     };
     PhaseRecord {
         id: phase.id.clone(),

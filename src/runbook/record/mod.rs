@@ -50,7 +50,7 @@ pub struct PhaseRecord {
     pub offset: String,
     /// When it was due, RFC 3339.
     pub due: String,
-    /// `GO`, `NO-GO`, or `not decided`.
+    /// `GO`, `NO-GO`, `NO-GO, steps still open` (decided while steps wait), or `not decided`.
     pub verdict: String,
     /// The standing decision.
     #[serde(skip_serializing_if = "Option::is_none")]
