@@ -13,20 +13,24 @@ fn one_probe(server: &Server, path: &str, extra: &str) -> String {
     )
 }
 
+/// Runs the one-probe checklist, checks the exit code, returns the probe's outcome.
+fn run_one(server: &Server, path: &str, extra: &str, code: i32) -> serde_json::Value {
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&one_probe(server, path, extra))
+        .run();
+    ran.code(code);
+    item(&ran.json(), "svc")["probes"][0].clone()
+}
+
 #[test]
 fn a_probe_that_passes_after_retries_is_green_and_marked_flaky() {
     let server = Server::start();
-    let checklist = one_probe(
+    let probe = &run_one(
         &server,
         "/flaky/a/2",
         "      retries: 3\n      retry_delay: 20ms\n",
+        0,
     );
-    let ran = Run::new(&["check", "--format", "json"])
-        .with_checklist(&checklist)
-        .run();
-    ran.code(0);
-    let report = ran.json();
-    let probe = &item(&report, "svc")["probes"][0];
     assert_eq!(probe["verdict"], "pass");
     assert_eq!(probe["attempts"], 3);
     assert_eq!(probe["flaky"], true);
@@ -59,17 +63,12 @@ fn a_probe_that_passes_after_retries_is_green_and_marked_flaky() {
 #[test]
 fn retries_that_never_pass_stay_red_and_count_every_attempt() {
     let server = Server::start();
-    let checklist = one_probe(
+    let probe = &run_one(
         &server,
         "/status/503",
         "      retries: 2\n      retry_delay: 10ms\n",
+        1,
     );
-    let ran = Run::new(&["check", "--format", "json"])
-        .with_checklist(&checklist)
-        .run();
-    ran.code(1);
-    let report = ran.json();
-    let probe = &item(&report, "svc")["probes"][0];
     assert_eq!(probe["attempts"], 3);
     assert!(
         probe["evidence"]
@@ -83,17 +82,12 @@ fn retries_that_never_pass_stay_red_and_count_every_attempt() {
 #[test]
 fn wait_until_keeps_probing_until_the_deploy_is_healthy() {
     let server = Server::start();
-    let checklist = one_probe(
+    let probe = &run_one(
         &server,
         "/after/deploy/400",
         "      wait_until: 10s\n      interval: 50ms\n",
+        0,
     );
-    let ran = Run::new(&["check", "--format", "json"])
-        .with_checklist(&checklist)
-        .run();
-    ran.code(0);
-    let report = ran.json();
-    let probe = &item(&report, "svc")["probes"][0];
     assert_eq!(probe["verdict"], "pass");
     assert!(probe["attempts"].as_u64().unwrap_or(0) >= 2, "{probe}");
     assert!(
@@ -109,17 +103,12 @@ fn wait_until_keeps_probing_until_the_deploy_is_healthy() {
 #[test]
 fn wait_until_gives_up_at_its_deadline() {
     let server = Server::start();
-    let checklist = one_probe(
+    let probe = &run_one(
         &server,
         "/status/503",
         "      wait_until: 300ms\n      interval: 50ms\n",
+        1,
     );
-    let ran = Run::new(&["check", "--format", "json"])
-        .with_checklist(&checklist)
-        .run();
-    ran.code(1);
-    let report = ran.json();
-    let probe = &item(&report, "svc")["probes"][0];
     assert!(
         probe["evidence"]
             .as_str()
