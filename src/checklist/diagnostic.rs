@@ -23,9 +23,13 @@ pub enum Severity {
     Warning,
 }
 
-/// A line and column (both 1-based) and the length of the marked text in characters.
+/// A place in a checklist file: which file (0 is the checklist named on the
+/// command line, 1… the files it includes, in the order they were read), a line
+/// and column (both 1-based) and the length of the marked text in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// Index of the file in the checklist's sources.
+    pub file: u32,
     /// 1-based line.
     pub line: u32,
     /// 1-based column, in characters.
@@ -41,10 +45,17 @@ impl Span {
             return None;
         }
         Some(Span {
+            file: 0,
             line: u32::try_from(location.line()).unwrap_or(u32::MAX),
             column: u32::try_from(location.column()).unwrap_or(u32::MAX),
             len: u32::try_from(location.span().len()).unwrap_or(1).max(1),
         })
+    }
+
+    /// The same place, in file `file` of the checklist's sources.
+    #[must_use]
+    pub fn in_file(self, file: u32) -> Span {
+        Span { file, ..self }
     }
 }
 
@@ -61,6 +72,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Extra context, e.g. where an id was first defined.
     pub note: Option<String>,
+    /// The file a diagnostic without a span is about (an index into the
+    /// checklist's sources; 0 is the checklist itself).
+    pub file: u32,
 }
 
 impl Diagnostic {
@@ -72,6 +86,7 @@ impl Diagnostic {
             span,
             help: None,
             note: None,
+            file: 0,
         }
     }
 
@@ -95,6 +110,19 @@ impl Diagnostic {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
         self
+    }
+
+    /// The same problem, found in file `file` of the checklist's sources.
+    #[must_use]
+    pub fn in_file(mut self, file: u32) -> Self {
+        self.file = file;
+        self.span = self.span.map(|s| s.in_file(file));
+        self
+    }
+
+    /// The index of the file this diagnostic is about.
+    pub fn file(&self) -> u32 {
+        self.span.map_or(self.file, |s| s.file)
     }
 
     /// Renders the diagnostic against the file it is about.
@@ -177,6 +205,7 @@ mod tests {
         let d = Diagnostic::error(
             "unknown field `timout`",
             Some(Span {
+                file: 0,
                 line: 2,
                 column: 3,
                 len: 6,

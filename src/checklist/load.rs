@@ -6,20 +6,30 @@
 //! second deserializes the whole file with those variables in scope, so every
 //! `${name}` is resolved where it is read and an unset one is reported at its
 //! own line and column.
+//!
+//! A checklist may `include:` other files (paths or glob patterns relative to
+//! the including file). Each is parsed with the same variables, its items keep
+//! the index of the file they came from, and their sections are appended in
+//! order, so every later diagnostic still points at the right file, line and
+//! column.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_saphyr::{Error as YamlError, Spanned};
 
 use crate::checklist::diagnostic::{Diagnostic, Span, did_you_mean};
-use crate::checklist::model::Checklist;
+use crate::checklist::model::{Checklist, Item, Part};
 use crate::checklist::text::{Scope, with_scope};
 use crate::probe::KIND_NAMES;
 
 /// Checklists larger than this are refused before parsing.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
+
+/// At most this many files make up one checklist, the checklist included.
+pub const MAX_FILES: usize = 256;
 
 /// The text of a checklist and the name to show for it.
 #[derive(Debug, Clone)]
@@ -40,8 +50,11 @@ fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! { with_snippet: false }
 }
 
-/// Parses `source` with `scope` (the environment and overrides).
-pub fn parse(source: &Source, mut scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
+/// Parses the checklist `sources[0]` with `scope` (the environment and
+/// overrides), then every file it includes; the included files are appended to
+/// `sources`, in the order they were read, whether or not they parse.
+pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
+    let source = &sources[0];
     if source.text.trim().is_empty() {
         return Err(vec![
             Diagnostic::error("the checklist is empty", None).with_help(
@@ -77,10 +90,217 @@ pub fn parse(source: &Source, mut scope: Scope) -> Result<Checklist, Vec<Diagnos
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (parsed, _) = with_scope(scope, || {
+    let (parsed, scope) = with_scope(scope, || {
         serde_saphyr::from_str_with_options::<Checklist>(&source.text, yaml_options())
     });
-    parsed.map_err(|e| vec![diagnostic_from(&e)])
+    let mut checklist = parsed.map_err(|e| vec![diagnostic_from(&e)])?;
+    if checklist.include.is_empty() {
+        return Ok(checklist);
+    }
+    let mut includer = Includer {
+        sources,
+        seen: HashMap::new(),
+        stack: vec![0],
+        scope: Some(scope),
+        problems: Vec::new(),
+    };
+    if let Some(root) = includer.sources.first()
+        && let Ok(path) = std::fs::canonicalize(&root.name)
+    {
+        includer.seen.insert(path, 0);
+    }
+    let entries = std::mem::take(&mut checklist.include);
+    includer.include(0, &entries, &mut checklist.sections);
+    checklist.include = entries;
+    if includer.problems.is_empty() {
+        Ok(checklist)
+    } else {
+        Err(includer.problems)
+    }
+}
+
+/// Reads included files into the sources, depth first.
+struct Includer<'a> {
+    sources: &'a mut Vec<Source>,
+    /// Every file read so far (canonical path → index), to refuse cycles and repeats.
+    seen: HashMap<PathBuf, u32>,
+    /// The files being included right now, outermost first, to name a cycle.
+    stack: Vec<u32>,
+    scope: Option<Scope>,
+    problems: Vec<Diagnostic>,
+}
+
+impl Includer<'_> {
+    /// Includes the files `entries` of file `from`, appending their sections to `out`.
+    fn include(&mut self, from: u32, entries: &[Spanned<String>], out: &mut Vec<Item>) {
+        let base = crate::checklist::directory_of(Path::new(&self.sources[from as usize].name));
+        for entry in entries {
+            let span = Span::from_location(&entry.referenced).map(|s| s.in_file(from));
+            let fail = |message: String, help: Option<&str>| {
+                let d = Diagnostic::error(message, span).in_file(from);
+                match help {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
+            };
+            let paths = match expand(&base, &entry.value) {
+                Ok(paths) => paths,
+                Err(message) => {
+                    self.problems.push(fail(message, None));
+                    continue;
+                }
+            };
+            for path in paths {
+                let name = path.display().to_string();
+                let canonical = match std::fs::canonicalize(&path) {
+                    Ok(canonical) => canonical,
+                    Err(e) => {
+                        self.problems.push(fail(
+                            format!("cannot include {name}: {}", io_reason(&e)),
+                            Some("include paths are relative to the file that names them"),
+                        ));
+                        continue;
+                    }
+                };
+                if let Some(&first) = self.seen.get(&canonical) {
+                    self.problems.push(self.repeated(first, &name, span, from));
+                    continue;
+                }
+                if self.sources.len() >= MAX_FILES {
+                    self.problems.push(fail(
+                        format!(
+                            "{name} would be file {}; a checklist is at most {MAX_FILES} files",
+                            MAX_FILES + 1
+                        ),
+                        None,
+                    ));
+                    return;
+                }
+                let source = match read(&path) {
+                    Ok(source) => source,
+                    Err(message) => {
+                        self.problems
+                            .push(fail(format!("cannot include {message}"), None));
+                        continue;
+                    }
+                };
+                let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+                self.seen.insert(canonical, index);
+                self.sources.push(source);
+                let text = &self.sources[index as usize].text;
+                let (parsed, scope) = with_scope(self.scope.take().unwrap_or_default(), || {
+                    serde_saphyr::from_str_with_options::<Part>(text, yaml_options())
+                });
+                self.scope = Some(scope);
+                match parsed {
+                    Ok(mut part) => {
+                        for section in &mut part.sections {
+                            section.set_origin(index);
+                        }
+                        out.append(&mut part.sections);
+                        self.stack.push(index);
+                        self.include(index, &part.include, out);
+                        self.stack.pop();
+                    }
+                    Err(e) => self.problems.push(part_diagnostic(&e).in_file(index)),
+                }
+            }
+        }
+    }
+}
+
+impl Includer<'_> {
+    /// Why file `first`, named again as `name` in file `from`, is not read twice.
+    fn repeated(&self, first: u32, name: &str, span: Option<Span>, from: u32) -> Diagnostic {
+        let names = |i: &u32| self.sources[*i as usize].name.as_str();
+        if let Some(start) = self.stack.iter().position(|&i| i == first) {
+            let mut chain: Vec<&str> = self.stack[start..].iter().map(names).collect();
+            chain.push(names(&first));
+            return Diagnostic::error(format!("include cycle: {}", chain.join(" → ")), span)
+                .in_file(from)
+                .with_help(
+                    "a file cannot include itself, directly or through others; remove one include",
+                );
+        }
+        let d = Diagnostic::error(format!("{name} is included twice"), span)
+            .in_file(from)
+            .with_help("each file is included once; remove this include");
+        if names(&first) == name {
+            d
+        } else {
+            d.with_note(format!("it is already included as {}", names(&first)))
+        }
+    }
+}
+
+/// The files an `include:` entry names: one path, or the files a glob pattern
+/// matches, sorted; a pattern that matches nothing is an error.
+fn expand(base: &Path, entry: &str) -> Result<Vec<PathBuf>, String> {
+    if entry.trim().is_empty() {
+        return Err("an include entry is empty".to_owned());
+    }
+    let path = tidy(&base.join(entry));
+    if !entry.contains(['*', '?', '[']) {
+        return Ok(vec![path]);
+    }
+    let pattern = path.display().to_string();
+    let matches = glob::glob(&pattern)
+        .map_err(|e| format!("`{entry}` is not a valid glob pattern: {}", e.msg))?;
+    let mut paths: Vec<PathBuf> = matches
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("`{entry}` matches no file"));
+    }
+    Ok(paths)
+}
+
+/// `path` without `.` components and with `dir/..` pairs folded, so that
+/// `parts/../common.yaml` reads `common.yaml` in diagnostics. Purely lexical:
+/// a leading `..` stays.
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+/// A parse error in an included file, with a hint where a part differs from a checklist.
+fn part_diagnostic(error: &YamlError) -> Diagnostic {
+    let diagnostic = diagnostic_from(error);
+    if let YamlError::SerdeUnknownField { field, .. } = error.without_snippet()
+        && matches!(
+            field.as_str(),
+            "version"
+                | "name"
+                | "vars"
+                | "defaults"
+                | "notes"
+                | "runbook"
+                | "owner"
+                | "description"
+                | "last_reviewed"
+                | "next_review"
+        )
+    {
+        return diagnostic.with_help(format!(
+            "an included file holds only `sections:` and `include:`; `{field}` belongs in the checklist that includes it"
+        ));
+    }
+    diagnostic
 }
 
 fn is_var_name(name: &str) -> bool {
@@ -211,6 +431,14 @@ mod tests {
             "invalid u32"
         );
         assert_eq!(strip_location("look at line noise"), "look at line noise");
+    }
+
+    #[test]
+    fn tidies_include_paths_lexically() {
+        assert_eq!(tidy(Path::new("./parts/../a.yaml")), Path::new("a.yaml"));
+        assert_eq!(tidy(Path::new("x/./y/../../b.yaml")), Path::new("b.yaml"));
+        assert_eq!(tidy(Path::new("../up/c.yaml")), Path::new("../up/c.yaml"));
+        assert_eq!(tidy(Path::new("/etc/../d.yaml")), Path::new("/d.yaml"));
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub struct LoadOptions {
 /// A checklist that loaded and validated.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The file's text, for rendering warnings.
-    pub source: Source,
+    /// The checklist's text and then every file it includes, for rendering warnings.
+    pub sources: Vec<Source>,
     /// The typed checklist.
     pub checklist: Checklist,
     /// What the engine runs.
@@ -53,8 +53,8 @@ pub enum LoadError {
     Io(String),
     /// The file was read and has problems.
     Invalid {
-        /// The file's text, for rendering.
-        source: Source,
+        /// The checklist's text and every file it includes, for rendering.
+        sources: Vec<Source>,
         /// Every problem found, errors first.
         diagnostics: Vec<Diagnostic>,
     },
@@ -66,17 +66,22 @@ impl LoadError {
         match self {
             LoadError::Io(message) => format!("error: {message}\n"),
             LoadError::Invalid {
-                source,
+                sources,
                 diagnostics,
-            } => render_all(source, diagnostics, color),
+            } => render_all(sources, diagnostics, color),
         }
     }
 }
 
-/// Renders several diagnostics and a closing count.
-pub fn render_all(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String {
+/// Renders several diagnostics, each against the file it is about, and a
+/// closing count named after the checklist (`sources[0]`).
+pub fn render_all(sources: &[Source], diagnostics: &[Diagnostic], color: bool) -> String {
     let mut out = String::new();
+    let Some(root) = sources.first() else {
+        return out;
+    };
     for d in diagnostics {
+        let source = sources.get(d.file() as usize).unwrap_or(root);
         out.push_str(&d.render(&source.name, &source.text, color));
         out.push('\n');
     }
@@ -88,7 +93,7 @@ pub fn render_all(source: &Source, diagnostics: &[Diagnostic], color: bool) -> S
         let plural = if errors == 1 { "" } else { "s" };
         out.push_str(&format!(
             "{}: {errors} error{plural}; nothing was run\n",
-            source.name
+            root.name
         ));
     }
     out
@@ -122,26 +127,28 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
             .clone()
             .unwrap_or_else(|| std::env::vars().collect()),
     };
-    let checklist = match load::parse(&source, scope) {
+    let mut sources = vec![source];
+    let checklist = match load::parse(&mut sources, scope) {
         Ok(checklist) => checklist,
         Err(diagnostics) => {
             return Err(LoadError::Invalid {
-                source,
+                sources,
                 diagnostics,
             });
         }
     };
-    let validated = validate::validate(&checklist, Some(&source.name), &options.plan);
+    let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    let validated = validate::validate(&checklist, &names, &options.plan);
     match validated.plan {
         Some(plan) => Ok(Loaded {
-            source,
+            sources,
             checklist,
             plan,
             runbook: validated.runbook,
             warnings: validated.diagnostics,
         }),
         None => Err(LoadError::Invalid {
-            source,
+            sources,
             diagnostics: validated.diagnostics,
         }),
     }

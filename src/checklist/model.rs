@@ -49,6 +49,22 @@ pub struct Checklist {
     /// The launch-day runbook: phases at offsets from T-0, with ordered steps.
     #[serde(default)]
     pub runbook: Option<crate::checklist::runbook::RunbookSpec>,
+    /// Files whose sections are appended to these, in order (paths or glob
+    /// patterns, relative to this file).
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+}
+
+/// A file named by `include:`: more sections for the checklist that includes it.
+/// It shares the checklist's `vars:` and cannot define its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// Sections appended to the including checklist's.
+    pub sections: Vec<Item>,
+    /// Further files to include, relative to this one.
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
 }
 
 /// Defaults that apply to every probe unless the probe says otherwise.
@@ -82,7 +98,7 @@ pub struct Notes {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
-    /// Stable id, unique in the file: letters, digits, `-`, `_` and `.`.
+    /// Stable id, unique in the checklist (included files too): letters, digits, `-`, `_` and `.`.
     pub id: Spanned<String>,
     /// What people read.
     pub title: String,
@@ -122,12 +138,30 @@ pub struct Item {
     /// Child items.
     #[serde(default)]
     pub items: Vec<Item>,
+    /// The file the item was written in: 0 for the checklist itself, 1… for
+    /// included files (an index into the checklist's sources).
+    #[serde(skip)]
+    pub origin: u32,
 }
 
 impl Item {
     /// The item's probes, whether written as `probe:` or `probes:`.
     pub fn all_probes(&self) -> impl Iterator<Item = &Spanned<ProbeSpec>> {
         self.probe.iter().chain(self.probes.iter())
+    }
+
+    /// Marks this item and every descendant as written in file `origin`.
+    pub fn set_origin(&mut self, origin: u32) {
+        self.origin = origin;
+        for child in &mut self.items {
+            child.set_origin(origin);
+        }
+    }
+
+    /// Where `spanned`, a field of this item, was written.
+    pub fn span_of<T>(&self, spanned: &Spanned<T>) -> Option<crate::checklist::diagnostic::Span> {
+        crate::checklist::diagnostic::Span::from_location(&spanned.referenced)
+            .map(|s| s.in_file(self.origin))
     }
 
     /// This item and every descendant, depth first.

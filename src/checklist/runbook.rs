@@ -317,7 +317,7 @@ fn action(
     } else {
         let probes: Vec<&Spanned<ProbeSpec>> = step.probe.iter().chain(&step.probes).collect();
         for spec in &probes {
-            check_probe(id, spec, default_timeout, problems);
+            check_probe(id, spec, 0, default_timeout, problems);
         }
         Action::Probes(
             probes
@@ -338,7 +338,7 @@ fn watch(
     let spec = &watch.value;
     let span = span_of(watch);
     let before = problems.len();
-    check_probe(id, &spec.probe, default_timeout, problems);
+    check_probe(id, &spec.probe, 0, default_timeout, problems);
     if spec.probe.value.options.wait_until.is_some() {
         problems.push(
             Diagnostic::error(

@@ -37,7 +37,10 @@ pub struct Validated {
 }
 
 /// Validates a parsed checklist and builds its plan.
-pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions) -> Validated {
+///
+/// `files` names the checklist's sources (the checklist first, then the files
+/// it includes), for diagnostics that point from one file to another.
+pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) -> Validated {
     let mut problems = Vec::new();
     if checklist.version.value != 1 {
         problems.push(
@@ -63,7 +66,7 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
         );
     }
     let items: Vec<&Item> = checklist.sections.iter().flat_map(Item::walk).collect();
-    check_ids(&items, &mut problems);
+    check_ids(&items, files, &mut problems);
     check_dependencies(checklist, &items, &mut problems);
     let default_timeout = options
         .default_timeout
@@ -91,7 +94,7 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
     let plan = (!has_errors).then(|| Plan {
         info: ChecklistInfo {
             name: checklist.name.clone(),
-            file: file.map(str::to_owned),
+            file: files.first().map(|f| (*f).to_owned()),
             owner: checklist.owner.clone(),
             last_reviewed: checklist.last_reviewed.map(|d| d.to_string()),
             next_review: checklist.next_review.map(|d| d.to_string()),
@@ -120,10 +123,6 @@ pub fn validate(checklist: &Checklist, file: Option<&str>, options: &PlanOptions
     }
 }
 
-fn span_of<T>(spanned: &serde_saphyr::Spanned<T>) -> Option<Span> {
-    Span::from_location(&spanned.referenced)
-}
-
 /// Letters, digits, `-`, `_` and `.`, starting with a letter or digit.
 pub(crate) fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
@@ -131,25 +130,31 @@ pub(crate) fn valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn check_ids(items: &[&Item], problems: &mut Vec<Diagnostic>) {
+fn check_ids(items: &[&Item], files: &[&str], problems: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Option<Span>> = HashMap::new();
     for item in items {
         let id = item.id.value.as_str();
         if !valid_id(id) {
             problems.push(
-                Diagnostic::error(format!("`{id}` is not a valid id"), span_of(&item.id))
+                Diagnostic::error(format!("`{id}` is not a valid id"), item.span_of(&item.id))
                     .with_help("ids are letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
             );
         }
         if let Some(first) = seen.get(id) {
-            let mut d = Diagnostic::error(format!("duplicate id `{id}`"), span_of(&item.id))
-                .with_help("ids must be unique in the file: rename one of them");
+            let mut d = Diagnostic::error(format!("duplicate id `{id}`"), item.span_of(&item.id))
+                .with_help("ids must be unique across the checklist and the files it includes: rename one of them");
             if let Some(first) = first {
-                d = d.with_note(format!("`{id}` is first defined at line {}", first.line));
+                let place = if Some(first.file) == item.span_of(&item.id).map(|s| s.file) {
+                    format!("line {}", first.line)
+                } else {
+                    let file = files.get(first.file as usize).copied().unwrap_or("?");
+                    format!("{file}:{}", first.line)
+                };
+                d = d.with_note(format!("`{id}` is first defined at {place}"));
             }
             problems.push(d);
         } else {
-            seen.insert(id, span_of(&item.id));
+            seen.insert(id, item.span_of(&item.id));
         }
     }
 }
@@ -171,14 +176,14 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
             if to == from {
                 problems.push(Diagnostic::error(
                     format!("`{from}` depends on itself"),
-                    span_of(dep),
+                    item.span_of(dep),
                 ));
             } else if ids.contains(&to) {
                 edges.entry(from).or_default().push((to, true));
             } else {
                 let mut d = Diagnostic::error(
                     format!("`{from}` depends on unknown id `{to}`"),
-                    span_of(dep),
+                    item.span_of(dep),
                 );
                 if let Some(best) = did_you_mean(to, ids.iter().copied()) {
                     d = d.with_help(format!("did you mean `{best}`?"));
@@ -192,7 +197,7 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
         .flat_map(|i| {
             i.depends_on
                 .iter()
-                .map(move |d| ((i.id.value.as_str(), d.value.as_str()), span_of(d)))
+                .map(move |d| ((i.id.value.as_str(), d.value.as_str()), i.span_of(d)))
         })
         .collect();
     let roots: Vec<&str> = checklist
@@ -291,7 +296,7 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
         problems.push(
             Diagnostic::error(
                 format!("`{id}` is both critical and optional"),
-                span_of(&item.id),
+                item.span_of(&item.id),
             )
             .with_help("an optional item never blocks a launch; drop one of the two"),
         );
@@ -299,7 +304,7 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
     let has_probes = item.all_probes().next().is_some();
     if !has_probes && item.manual.is_none() && item.status.is_none() && item.items.is_empty() {
         problems.push(
-            Diagnostic::warning(format!("`{id}` has nothing to verify it"), span_of(&item.id))
+            Diagnostic::warning(format!("`{id}` has nothing to verify it"), item.span_of(&item.id))
                 .with_help("add a `probe`, `manual: true`, a declared `status`, or child `items`; until then it is red"),
         );
     }
@@ -308,11 +313,11 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
     {
         problems.push(Diagnostic::error(
             format!("`{id}`: manual.signoffs is 0; at least one person must sign off"),
-            span_of(&item.id),
+            item.span_of(&item.id),
         ));
     }
     for spec in item.all_probes() {
-        check_probe(id, spec, default_timeout, problems);
+        check_probe(id, spec, item.origin, default_timeout, problems);
     }
 }
 
@@ -321,11 +326,12 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
 pub(crate) fn check_probe(
     id: &str,
     spec: &serde_saphyr::Spanned<crate::probe::ProbeSpec>,
+    file: u32,
     default_timeout: Duration,
     problems: &mut Vec<Diagnostic>,
 ) {
     let timeout = spec.value.options.timeout.map_or(default_timeout, |t| t.0);
-    let span = Span::from_location(&spec.referenced);
+    let span = Span::from_location(&spec.referenced).map(|s| s.in_file(file));
     if timeout.is_zero() {
         problems.push(Diagnostic::error(
             format!("`{id}`: probe timeout is 0"),

@@ -35,11 +35,11 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     let crate::checklist::Loaded {
         plan: full,
         checklist,
-        source,
+        sources,
         runbook,
         warnings: _,
     } = loaded;
-    drop((checklist, source, runbook));
+    drop((checklist, sources, runbook));
     let store = SignoffStore {
         path: store_path(&args.file, args.state.as_deref()),
     };

@@ -28,10 +28,14 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
                     text.to_owned()
                 }
             };
+            let files = match loaded.sources.len() {
+                1 => loaded.sources[0].name.clone(),
+                2 => format!("{} and 1 included file", loaded.sources[0].name),
+                n => format!("{} and {} included files", loaded.sources[0].name, n - 1),
+            };
             println!(
-                "{}  ({}: {} items, {} probes)",
+                "{}  ({files}: {} items, {} probes)",
                 paint("1", &plan.info.name),
-                loaded.source.name,
                 plan.walk().len(),
                 plan.probe_count()
             );

@@ -153,7 +153,7 @@ fn load_or_report(
             if !loaded.warnings.is_empty() {
                 eprint!(
                     "{}",
-                    crate::checklist::render_all(&loaded.source, &loaded.warnings, term.color_err)
+                    crate::checklist::render_all(&loaded.sources, &loaded.warnings, term.color_err)
                 );
             }
             Some(loaded)

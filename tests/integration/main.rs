@@ -22,6 +22,7 @@ mod hostile;
 mod html;
 mod http_features;
 mod import;
+mod includes;
 mod junit;
 mod nginx;
 mod nginx_tls;
