@@ -141,7 +141,7 @@ fn query_and_text_filters_work_too() {
 
 /// Runs `page` (a file in `dir` that frames board.html and writes what it
 /// measured into `#out`) and returns that text.
-fn measure(dir: &Path, page: &str, script: &str) -> String {
+pub(crate) fn measure(dir: &Path, page: &str, script: &str) -> String {
     std::fs::write(dir.join(page), script).expect("write");
     let url = format!("file://{}/{page}", dir.display());
     let profile = dir.join("chromium-profile");

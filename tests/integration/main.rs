@@ -30,6 +30,7 @@ mod openapi;
 mod production;
 mod pty;
 mod rate_limit;
+mod record_html;
 mod renderers;
 mod reports;
 mod runbook;

@@ -10,10 +10,10 @@ use serde_json::Value;
 
 use crate::support::{Run, Server, Workspace, seed_path};
 
-const T0: &str = "2026-12-01T15:00:00Z";
+pub(crate) const T0: &str = "2026-12-01T15:00:00Z";
 const JOURNAL: &str = ".candlefish/runbook-20261201T150000Z.jsonl";
 
-fn checklist(server: &Server) -> String {
+pub(crate) fn checklist(server: &Server) -> String {
     format!(
         r#"version: 1
 name: CI launch
@@ -59,7 +59,7 @@ runbook:
 }
 
 /// A run on the simulated clock starting at `now`.
-fn runbook(ws: &Workspace, args: &[&str], now: &str) -> crate::support::Ran {
+pub(crate) fn runbook(ws: &Workspace, args: &[&str], now: &str) -> crate::support::Ran {
     let mut all = vec!["runbook", "--t0", T0, "--by", "CI"];
     all.extend_from_slice(args);
     ws.command(&all, Some(now))
