@@ -117,8 +117,9 @@ impl SignoffStore {
     /// Reads the store as of now, printing its warnings on stderr.
     pub fn read(&self, plan: &Plan) -> Result<(Attestations, Vec<String>), String> {
         let now = now()?;
-        let (attested, warnings) = attestations(&self.path, plan, now)
-            .map_err(|message| format!("cannot read the sign-off store: {message}"))?;
+        let (attested, warnings) =
+            attestations(&self.path, plan, now, super::store::rehearsal())
+                .map_err(|message| format!("cannot read the sign-off store: {message}"))?;
         for warning in &warnings {
             eprintln!("warning: {warning}");
         }

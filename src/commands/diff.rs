@@ -59,11 +59,11 @@ pub fn run(args: &DiffArgs) -> Exit {
     };
     let changes = diff::diff(&old, &new);
     match args.format {
-        DiffFormat::Text => print!("{}", diff::render(&changes, args.ascii)),
-        DiffFormat::Json => println!(
-            "{}",
+        DiffFormat::Text => super::print_out(&diff::render(&changes, args.ascii)),
+        DiffFormat::Json => super::print_out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&changes).unwrap_or_default()
-        ),
+        )),
     }
     if changes.has_regressions() {
         Exit::Failed

@@ -53,7 +53,10 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 .map(|p| json!({ "line": p.line, "message": p.message }))
                 .collect();
             let doc = json!({ "store": store, "records": records, "problems": problems });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            super::print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
         }
         HistoryFormat::Text => {
             let mut lines: Vec<(usize, String)> = contents
@@ -65,13 +68,14 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
             lines.extend(contents.problems.iter().map(|p| (p.line, unreadable(p))));
             lines.sort_by_key(|(line, _)| *line);
             if lines.is_empty() {
-                println!("{store}: nothing recorded yet");
+                super::print_out(&format!("{store}: nothing recorded yet\n"));
             } else {
-                println!("{store}:");
+                let mut out = format!("{store}:\n");
                 let width = lines.last().map_or(1, |(n, _)| n.to_string().len());
                 for (line, text) in lines {
-                    println!("{line:>width$}  {}", printable(&text));
+                    out.push_str(&format!("{line:>width$}  {}\n", printable(&text)));
                 }
+                super::print_out(&out);
             }
         }
     }
@@ -99,7 +103,7 @@ fn unreadable(problem: &Problem) -> String {
 /// One record as a line for people.
 fn describe(record: &Record, now: jiff::Timestamp) -> String {
     let expired = |t: jiff::Timestamp| if t <= now { " (expired)" } else { "" };
-    match record {
+    let mut text = match record {
         Record::Sign(s) => {
             let mut text = format!("{}  signed   {}  by {}", s.at, s.item, s.by);
             if let Some(evidence) = &s.evidence {
@@ -127,5 +131,12 @@ fn describe(record: &Record, now: jiff::Timestamp) -> String {
             w.reason
         ),
         Record::Unsign(u) => format!("{}  revoked  {}  by {}: {}", u.at, u.item, u.by, u.reason),
+    };
+    if record.rehearsal() {
+        text.push_str("  [rehearsal: counts only in rehearsals]");
     }
+    if record.at() > now {
+        text.push_str("  [dated after now: counts from then]");
+    }
+    text
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Exit, Terminal, open_checklist};
+use super::{Exit, Terminal, open_checklist, print_out};
 use crate::cli::{ListArgs, ListFormat};
 use crate::engine::plan::{Declared, PlanItem};
 
@@ -15,10 +15,10 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
     match args.format {
         ListFormat::Json => {
             let items: Vec<Value> = plan.items.iter().map(item_json).collect();
-            println!(
-                "{}",
+            print_out(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&items).unwrap_or_default()
-            );
+            ));
         }
         ListFormat::Tree => {
             let paint = |code: &str, text: &str| {
@@ -33,20 +33,19 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
                 2 => format!("{} and 1 included file", loaded.sources[0].name),
                 n => format!("{} and {} included files", loaded.sources[0].name, n - 1),
             };
-            println!(
-                "{}  ({files}: {} items, {} probes)",
+            let mut out = format!(
+                "{}  ({files}: {} items, {} probes)\n",
                 paint("1", &plan.info.name),
                 plan.walk().len(),
                 plan.probe_count()
             );
-            let mut out = String::new();
             for item in &plan.items {
                 tree(item, "", None, args.ascii, &paint, &mut out);
             }
             if let Some(runbook) = &loaded.runbook {
                 runbook_tree(runbook, args.ascii, &paint, &mut out);
             }
-            print!("{out}");
+            print_out(&out);
         }
     }
     Exit::Passed

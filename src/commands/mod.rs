@@ -142,6 +142,18 @@ fn open_checklist(
     load_or_report(path, &options, term).ok_or(Exit::Usage)
 }
 
+/// Writes `text` to stdout. A reader that went away (`| head`) is not an error
+/// worth a message, and never a panic.
+pub(crate) fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: could not write to stdout: {e}");
+    }
+}
+
 /// Loads a checklist, printing problems to stderr. `None` means exit 2.
 fn load_or_report(
     path: &std::path::Path,

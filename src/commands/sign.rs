@@ -84,6 +84,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
             by,
             reason: reason.to_owned(),
             expires: expiry(opened.now, after)?,
+            rehearsal: opened.rehearsal,
         }));
     }
     let Some(rule) = &item.manual else {
@@ -99,6 +100,16 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
         return Err(format!(
             "`{}` requires evidence: pass --evidence with a link or a description of what you checked",
             item.id
+        ));
+    }
+    if let (Some(asked), Some(limit)) = (args.expires, rule.expires)
+        && asked > limit.0
+    {
+        return Err(format!(
+            "`{}` sign-offs last at most {} (its `manual.expires` in the checklist); --expires {} is longer",
+            item.id,
+            format_duration(limit.0),
+            format_duration(asked)
         ));
     }
     let expires = match args.expires.or(rule.expires.map(|d| d.0)) {
@@ -117,6 +128,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .map(str::to_owned),
+        rehearsal: opened.rehearsal,
     }))
 }
 
@@ -146,7 +158,7 @@ fn not_signable(item: &PlanItem) -> String {
 
 fn unsign_record(args: &UnsignArgs, opened: &Opened) -> Result<Record, String> {
     let contents: Contents<Record> = opened.log.read().map_err(|e| e.to_string())?;
-    let attested = signoff::evaluate(&contents, opened.now);
+    let attested = signoff::evaluate(&contents, opened.now, opened.rehearsal);
     // An item gone from the checklist can still have its sign-offs revoked.
     let known = attested.contains_key(&args.item);
     if !known {
@@ -165,6 +177,7 @@ fn unsign_record(args: &UnsignArgs, opened: &Opened) -> Result<Record, String> {
         item: args.item.clone(),
         by: signer(args.by.as_deref(), &args.store.file)?,
         reason: reason.to_owned(),
+        rehearsal: opened.rehearsal,
     }))
 }
 

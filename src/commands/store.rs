@@ -30,21 +30,33 @@ pub fn now() -> Result<Timestamp, String> {
     Ok(now.round(jiff::Unit::Second).unwrap_or(now))
 }
 
+/// Whether this is a rehearsal: the runbook's clock is simulated
+/// (`CANDLEFISH_CLOCK=simulated`). What a rehearsal records counts only in
+/// rehearsals.
+pub fn rehearsal() -> bool {
+    std::env::var(crate::runbook::clock::CLOCK_VAR).is_ok_and(|v| v == "simulated")
+}
+
 /// The store of `checklist`: `explicit` (`--state`), else the default beside it.
 pub fn store_path(checklist: &Path, explicit: Option<&Path>) -> PathBuf {
     explicit.map_or_else(|| default_path(checklist), Path::to_path_buf)
 }
 
-/// Reads the store and evaluates it as of `now` for `plan`, with the warnings a
-/// person should see (unreadable lines, sign-offs for items that are gone).
+/// Reads the store and evaluates it as of `now` for `plan` (the checklist's
+/// `manual.expires` bounding every sign-off), with the warnings a person should
+/// see (unreadable lines, sign-offs for items that are gone, records dated
+/// after now).
 pub fn attestations(
     path: &Path,
     plan: &Plan,
     now: Timestamp,
+    rehearsal: bool,
 ) -> Result<(Attestations, Vec<String>), String> {
     let contents: Contents<Record> = Log::new(path).read().map_err(|e| e.to_string())?;
-    let attested = signoff::evaluate(&contents, now);
-    let warnings = signoff::warnings(path, &contents, &attested, plan);
+    let mut attested = signoff::evaluate(&contents, now, rehearsal);
+    signoff::bound_by_checklist(&mut attested, plan, now);
+    let mut warnings = signoff::warnings(path, &contents, &attested, plan);
+    warnings.extend(signoff::from_the_future(path, &contents, now, rehearsal));
     Ok((attested, warnings))
 }
 
@@ -56,6 +68,8 @@ pub struct Opened {
     pub log: Log,
     /// Now (or `CANDLEFISH_NOW`).
     pub now: Timestamp,
+    /// A rehearsal (see [`rehearsal`]).
+    pub rehearsal: bool,
 }
 
 /// Loads the checklist and locates its store, reporting problems on stderr.
@@ -68,7 +82,12 @@ pub fn open(args: &StoreArgs, term: Terminal) -> Result<Opened, Exit> {
     let now = now().map_err(usage)?;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let log = Log::new(store_path(&args.file, args.state.as_deref()));
-    Ok(Opened { loaded, log, now })
+    Ok(Opened {
+        loaded,
+        log,
+        now,
+        rehearsal: rehearsal(),
+    })
 }
 
 /// The item with `id`, or an error naming the closest id.

@@ -43,6 +43,10 @@ pub struct Signed {
     /// A free-form note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Recorded on the simulated clock, in a rehearsal: it counts only in
+    /// rehearsals, never on the real day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 /// `op: waive`.
@@ -58,6 +62,10 @@ pub struct Waived {
     pub reason: String,
     /// When it stops counting (mandatory).
     pub expires: Timestamp,
+    /// Recorded on the simulated clock, in a rehearsal: it counts only in
+    /// rehearsals, never on the real day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 /// `op: unsign`.
@@ -71,6 +79,10 @@ pub struct Unsigned {
     pub by: String,
     /// Why.
     pub reason: String,
+    /// Recorded on the simulated clock, in a rehearsal: it counts only in
+    /// rehearsals, never on the real day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 impl Record {
@@ -89,6 +101,15 @@ impl Record {
             Record::Sign(r) => r.at,
             Record::Waive(r) => r.at,
             Record::Unsign(r) => r.at,
+        }
+    }
+
+    /// Whether it was recorded in a rehearsal.
+    pub fn rehearsal(&self) -> bool {
+        match self {
+            Record::Sign(r) => r.rehearsal,
+            Record::Waive(r) => r.rehearsal,
+            Record::Unsign(r) => r.rehearsal,
         }
     }
 
@@ -115,6 +136,7 @@ mod tests {
             evidence: Some("line one\nline two".into()),
             expires: None,
             note: None,
+            rehearsal: false,
         });
         let text = serde_json::to_string(&record).unwrap();
         assert!(!text.contains('\n'));

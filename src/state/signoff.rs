@@ -18,9 +18,14 @@ use crate::state::record::Record;
 /// Replays the records in file order as of `now`: a person's latest sign-off
 /// replaces their earlier one, the latest waiver replaces earlier ones, and an
 /// `unsign` clears everything recorded on the item before it.
-pub fn evaluate(contents: &Contents<Record>, now: Timestamp) -> Attestations {
+///
+/// Only what had happened by `now` counts: a record dated later (made on a
+/// simulated clock, or by a machine whose clock runs ahead) is left out until
+/// its time. Records made in a rehearsal count only when `rehearsal` is set.
+pub fn evaluate(contents: &Contents<Record>, now: Timestamp, rehearsal: bool) -> Attestations {
     let mut out: Attestations = HashMap::new();
-    for entry in &contents.entries {
+    let counts = |r: &Record| r.at() <= now && (rehearsal || !r.rehearsal());
+    for entry in contents.entries.iter().filter(|e| counts(&e.record)) {
         let attested = out.entry(entry.record.item().to_owned()).or_default();
         match &entry.record {
             Record::Sign(s) => {
@@ -48,6 +53,65 @@ pub fn evaluate(contents: &Contents<Record>, now: Timestamp) -> Attestations {
     }
     out.retain(|_, a| !a.signoffs.is_empty() || a.waiver.is_some());
     out
+}
+
+/// Bounds every sign-off of a manual item by the checklist's `manual.expires`
+/// for it: a sign-off recorded with a longer (or no) expiry, or before the rule
+/// was tightened, goes stale when the checklist says it does.
+pub fn bound_by_checklist(attested: &mut Attestations, plan: &Plan, now: Timestamp) {
+    for item in plan.walk() {
+        let Some(limit) = item.manual.as_ref().and_then(|m| m.expires) else {
+            continue;
+        };
+        let Some(a) = attested.get_mut(&item.id) else {
+            continue;
+        };
+        let Ok(limit) = jiff::SignedDuration::try_from(limit.0) else {
+            continue;
+        };
+        for s in &mut a.signoffs {
+            let Ok(at) = s.at.parse::<Timestamp>() else {
+                continue;
+            };
+            let Ok(bound) = at.checked_add(limit) else {
+                continue;
+            };
+            let recorded = s
+                .expires
+                .as_deref()
+                .and_then(|e| e.parse::<Timestamp>().ok());
+            if recorded.is_none_or(|e| e > bound) {
+                s.expires = Some(bound.to_string());
+                s.stale = bound <= now;
+            }
+        }
+    }
+}
+
+/// A warning for records dated after `now` that do not count yet, and a
+/// reminder when rehearsal records are left out.
+pub fn from_the_future(
+    store: &Path,
+    contents: &Contents<Record>,
+    now: Timestamp,
+    rehearsal: bool,
+) -> Vec<String> {
+    let later: Vec<usize> = contents
+        .entries
+        .iter()
+        .filter(|e| e.record.at() > now && (rehearsal || !e.record.rehearsal()))
+        .map(|e| e.line)
+        .collect();
+    let Some(first) = later.first() else {
+        return Vec::new();
+    };
+    let n = later.len();
+    let plural = if n == 1 { "" } else { "s" };
+    vec![format!(
+        "{}:{first}: {n} record{plural} dated after now ({now}) do not count until then; \
+         a clock running ahead, or CANDLEFISH_NOW in the past?",
+        store.display()
+    )]
 }
 
 /// Everything about the store a person should hear: lines that are not records
@@ -123,7 +187,7 @@ mod tests {
     #[test]
     fn replays_renewals_waivers_and_revocations() {
         let contents = parse::<Record>(RECORDS.as_bytes());
-        let now = evaluate(&contents, at("2026-11-15T00:00:00Z"));
+        let now = evaluate(&contents, at("2026-11-15T00:00:00Z"), false);
         let a = &now["a"];
         assert_eq!(a.signoffs.len(), 2);
         assert_eq!(a.signoffs[0].by, "Bob");
@@ -131,8 +195,78 @@ mod tests {
         assert!(a.signoffs.iter().all(|s| !s.stale));
         assert!(now["b"].waiver.as_ref().unwrap().expired);
         assert!(!now.contains_key("c"), "revoked");
-        let later = evaluate(&contents, at("2027-02-01T00:00:00Z"));
+        let later = evaluate(&contents, at("2027-02-01T00:00:00Z"), false);
         assert!(later["a"].signoffs[1].stale);
         assert!(!later["a"].signoffs[0].stale, "no expiry, never stale");
+    }
+
+    #[test]
+    fn records_from_after_now_and_from_rehearsals_wait_their_turn() {
+        let records = r#"{"op":"sign","at":"2026-11-01T00:00:00Z","item":"a","by":"Ada"}
+{"op":"sign","at":"2026-12-01T14:00:00Z","item":"b","by":"Ada"}
+{"op":"unsign","at":"2026-12-01T14:00:00Z","item":"a","by":"Bob","reason":"rehearsal","rehearsal":true}
+{"op":"sign","at":"2026-11-02T00:00:00Z","item":"c","by":"Ada","rehearsal":true}
+"#;
+        let contents = parse::<Record>(records.as_bytes());
+        let today = evaluate(&contents, at("2026-11-26T00:00:00Z"), false);
+        assert!(today.contains_key("a"));
+        assert!(!today.contains_key("b"), "dated after now");
+        assert!(!today.contains_key("c"), "a rehearsal's sign-off");
+        let day = evaluate(&contents, at("2026-12-01T15:00:00Z"), false);
+        assert!(
+            day.contains_key("a"),
+            "a rehearsal's unsign does not count either"
+        );
+        assert!(day.contains_key("b"));
+        let rehearsal = evaluate(&contents, at("2026-12-01T15:00:00Z"), true);
+        assert!(!rehearsal.contains_key("a"));
+        assert!(rehearsal.contains_key("c"));
+        let warned = from_the_future(
+            Path::new("s.jsonl"),
+            &contents,
+            at("2026-11-26T00:00:00Z"),
+            false,
+        );
+        assert_eq!(warned.len(), 1);
+        assert!(
+            warned[0].starts_with("s.jsonl:2: 1 record dated after now"),
+            "{warned:?}"
+        );
+    }
+
+    #[test]
+    fn the_checklists_expiry_bounds_every_signoff() {
+        use crate::checklist::model::Manual;
+        use crate::checklist::scalar::Dur;
+        use crate::engine::plan::PlanItem;
+        let records = r#"{"op":"sign","at":"2026-11-01T00:00:00Z","item":"a","by":"Ada","expires":"2036-11-01T00:00:00Z"}
+{"op":"sign","at":"2026-11-01T00:00:00Z","item":"a","by":"Bob"}
+{"op":"sign","at":"2026-11-20T00:00:00Z","item":"a","by":"Cy","expires":"2026-11-21T00:00:00Z"}
+"#;
+        let contents = parse::<Record>(records.as_bytes());
+        let now = at("2026-11-26T00:00:00Z");
+        let mut attested = evaluate(&contents, now, false);
+        let plan = Plan {
+            info: crate::outcome::ChecklistInfo::default(),
+            base_dir: std::path::PathBuf::new(),
+            items: vec![PlanItem {
+                manual: Some(Manual {
+                    expires: Some(Dur(std::time::Duration::from_secs(7 * 86_400))),
+                    ..Manual::default()
+                }),
+                ..PlanItem::fixture("a")
+            }],
+        };
+        bound_by_checklist(&mut attested, &plan, now);
+        let s = &attested["a"].signoffs;
+        assert_eq!(s[0].expires.as_deref(), Some("2026-11-08T00:00:00Z"));
+        assert!(s[0].stale, "ten years asked, seven days allowed");
+        assert!(s[1].stale, "no expiry recorded, seven days allowed");
+        assert_eq!(
+            s[2].expires.as_deref(),
+            Some("2026-11-21T00:00:00Z"),
+            "shorter stays"
+        );
+        assert!(s[2].stale);
     }
 }

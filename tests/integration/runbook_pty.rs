@@ -181,10 +181,40 @@ fn a_whole_launch_day_with_an_interruption_and_a_resume() {
         ]
     );
     assert_eq!(finishes[6]["by"], "Carol");
-    // The sign-offs made at the prompt are in the store: the board shows them.
-    let board = ws.run(&["check", "--format", "json"], Some("2026-12-01T12:00:00Z"));
-    board.code(0);
-    assert_eq!(board.json()["status"], "green");
+    // The sign-offs made at the prompt are in the store, marked as made in a
+    // rehearsal: a rehearsal's board shows them, the real day's does not.
+    let rehearsal = ws
+        .command(&["check", "--format", "json"], Some("2026-12-01T12:00:00Z"))
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    rehearsal.code(0);
+    assert_eq!(rehearsal.json()["status"], "green");
+    let real = ws.run(&["check", "--format", "json"], Some("2026-12-01T12:00:00Z"));
+    real.code(1);
+    let statuses = crate::support::statuses(&real.json());
+    assert_eq!(statuses["backups"], "red", "awaiting sign-off");
+    assert_eq!(statuses["rollback"], "red", "awaiting sign-off");
+    let history = ws.run(&["history"], Some("2026-12-01T12:00:00Z"));
+    assert!(
+        history
+            .stdout
+            .contains("[rehearsal: counts only in rehearsals]"),
+        "{}",
+        history.stdout
+    );
+    // Nor does the real day carry on in the rehearsal's journal.
+    let day = ws
+        .command(
+            &["runbook", "--t0", T0, "--non-interactive"],
+            Some("2026-12-01T11:00:00Z"),
+        )
+        .run();
+    day.code(2);
+    assert!(
+        day.stderr.contains("never share a journal"),
+        "{}",
+        day.stderr
+    );
 }
 
 #[test]

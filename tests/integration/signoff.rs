@@ -507,3 +507,102 @@ fn the_signer_defaults_to_git_then_user() {
         "an optional item signed off is green"
     );
 }
+
+#[test]
+fn the_checklists_expiry_binds_every_signoff() {
+    let ws = Workspace::new(&checklist());
+    // A longer expiry than the checklist allows is refused at the source.
+    let refused = ws.run(
+        &[
+            "sign",
+            "team-training",
+            "--by",
+            "Ada",
+            "--evidence",
+            "LMS export",
+            "--expires",
+            "3650d",
+        ],
+        Some(T0),
+    );
+    refused.code(2);
+    assert!(
+        refused.stderr.contains("last at most 30d"),
+        "{}",
+        refused.stderr
+    );
+    assert!(ws.store().is_empty(), "nothing was recorded");
+    // A record written with a longer expiry (by hand, or before the checklist
+    // was tightened) still goes stale when the checklist says.
+    std::fs::create_dir_all(ws.path(".candlefish")).expect("mkdir");
+    std::fs::write(
+        ws.path(".candlefish/state.jsonl"),
+        format!(
+            r#"{{"op":"sign","at":"{T0}","item":"team-training","by":"Ada","evidence":"LMS export","expires":"2036-11-01T10:00:00Z"}}
+"#
+        ),
+    )
+    .expect("write store");
+    assert_eq!(statuses(&report(&ws, DAY_8, &[]))["team-training"], "green");
+    let later = report(&ws, DAY_31, &[]);
+    assert_eq!(statuses(&later)["team-training"], "yellow");
+    assert!(
+        item(&later, "team-training")["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("stale: the sign-off by Ada expired on 2026-12-01"),
+        "{}",
+        item(&later, "team-training")
+    );
+}
+
+#[test]
+fn records_dated_after_now_count_from_their_time() {
+    let ws = Workspace::new(&checklist());
+    ws.run(
+        &["sign", "team-training", "--by", "Ada", "--evidence", "LMS"],
+        Some(DAY_8),
+    )
+    .code(0);
+    // Judged as of an earlier time, the sign-off has not happened yet.
+    let ran = ws.run(&["check", "--format", "json"], Some(DAY_1));
+    assert_eq!(statuses(&ran.json())["team-training"], "red");
+    assert!(
+        ran.stderr.contains("1 record dated after now"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(statuses(&report(&ws, DAY_8, &[]))["team-training"], "green");
+}
+
+#[test]
+fn history_into_a_closed_pipe_stops_quietly() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+    let ws = Workspace::new(&checklist());
+    std::fs::create_dir_all(ws.path(".candlefish")).expect("mkdir");
+    // Far more than a pipe's buffer, so the writer meets the closed pipe.
+    let line = format!(
+        r#"{{"op":"sign","at":"{T0}","item":"pentest","by":"Ada","evidence":"{}"}}
+"#,
+        "x".repeat(200)
+    );
+    std::fs::write(ws.path(".candlefish/state.jsonl"), line.repeat(2000)).expect("write");
+    let mut run = ws.command(&["history"], Some(DAY_1));
+    let mut child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read");
+    assert!(first.ends_with(".candlefish/state.jsonl:\n"), "{first}");
+    // The reader is gone now.
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

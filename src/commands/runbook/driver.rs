@@ -127,7 +127,12 @@ impl Driver {
             }))?;
         }
         // What is wrong with the sign-off store, once, as `check` says it.
-        if let Ok((_, warnings)) = attestations(&self.cx.store, &self.cx.plan, self.now()) {
+        if let Ok((_, warnings)) = attestations(
+            &self.cx.store,
+            &self.cx.plan,
+            self.now(),
+            self.cx.clock.is_simulated(),
+        ) {
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }

@@ -156,6 +156,7 @@ impl Driver {
             evidence,
             expires,
             note: Some(format!("launch runbook, T-0 {}", self.cx.t0)),
+            rehearsal: self.cx.clock.is_simulated(),
         });
         Log::new(&self.cx.store).append(&record).map_err(|e| {
             eprintln!("error: nothing was recorded: {e}");

@@ -74,6 +74,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         _ => None,
     };
     let clock = Clock::from_env(start).map_err(usage)?;
+    refuse_mixing(&replay, &journal, clock.is_simulated())?;
     if !replay.entries.is_empty() && !args.resume && args.redo.is_empty() {
         return Err(usage(format!(
             "{} already holds the launch at T-0 {t0}: add --resume to continue it (nothing done is repeated), or --journal PATH to start another",
@@ -119,6 +120,31 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
     let mut driver = driver::Driver::new(context);
     driver.open(phase.as_deref(), &args.redo)?;
     Ok(driver.run(phase.as_deref()).await)
+}
+
+/// A rehearsal and the real day never share a journal: the rehearsal's steps
+/// would count as done on the day, or the day's as rehearsed.
+fn refuse_mixing(replay: &Replay, journal: &Log, simulated: bool) -> Result<(), Exit> {
+    let other = replay.entries.iter().find_map(|e| match &e.record {
+        Record::Open(o) if o.clock.is_some() != simulated => Some((e.line, o)),
+        _ => None,
+    });
+    let Some((line, o)) = other else {
+        return Ok(());
+    };
+    let (theirs, ours) = if simulated {
+        ("the real clock", "a rehearsal")
+    } else {
+        ("the simulated clock (a rehearsal)", "the real clock")
+    };
+    Err(usage(format!(
+        "{}:{line}: {} ran this journal on {theirs} at {}; this session runs on {ours}, \
+         and the two never share a journal\n\
+         hint: pass --journal with another file (one per rehearsal), or move the rehearsal's journal away",
+        journal.path().display(),
+        crate::report::printable(&o.by),
+        o.at
+    )))
 }
 
 /// The journal, what it holds, and T-0 (from `--t0`, else from the journal).

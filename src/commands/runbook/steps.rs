@@ -119,12 +119,17 @@ impl Driver {
     }
 
     fn attested(&self, plan: &Plan) -> Result<Attestations, Stopped> {
-        attestations(&self.cx.store, plan, self.now())
-            .map(|(a, _)| a)
-            .map_err(|e| {
-                eprintln!("error: cannot read the sign-off store: {e}");
-                Exit::Usage
-            })
+        attestations(
+            &self.cx.store,
+            plan,
+            self.now(),
+            self.cx.clock.is_simulated(),
+        )
+        .map(|(a, _)| a)
+        .map_err(|e| {
+            eprintln!("error: cannot read the sign-off store: {e}");
+            Exit::Usage
+        })
     }
 
     /// A step that runs checklist items: the engine runs them (with what they
