@@ -234,9 +234,13 @@ pub struct ImportArgs {
     /// The Markdown checklist.
     pub file: PathBuf,
 
-    /// Write the YAML here instead of stdout.
+    /// Write the YAML here instead of stdout (created with missing directories).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace the `-o` file when it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `candlefish diff`.

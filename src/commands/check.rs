@@ -39,10 +39,28 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         runbook,
         warnings: _,
     } = loaded;
-    drop((checklist, sources, runbook));
     let store = SignoffStore {
         path: store_path(&args.file, args.state.as_deref()),
     };
+    {
+        // A baseline may be overwritten (it was read before the run); the
+        // checklist, its includes and the store may not.
+        let outputs: Vec<&std::path::Path> = args
+            .output
+            .reports
+            .iter()
+            .map(|r| r.path.as_path())
+            .collect();
+        let mut inputs: Vec<(&std::path::Path, &str)> = sources
+            .iter()
+            .map(|s| (std::path::Path::new(&s.name), "part of the checklist"))
+            .collect();
+        inputs.push((store.path.as_path(), "the sign-off store"));
+        if let Err(message) = super::output::refuse_clobbering(&outputs, &inputs) {
+            return usage(message);
+        }
+    }
+    drop((checklist, sources, runbook));
     let (attested, warnings) = match store.read(&full) {
         Ok(found) => found,
         Err(message) => return usage(message),

@@ -10,6 +10,22 @@ const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
 
 pub fn run(args: &ImportArgs) -> Exit {
     let path = &args.file;
+    if let Some(out) = &args.output {
+        if let Err(message) = super::output::refuse_clobbering(
+            &[out.as_path()],
+            &[(path.as_path(), "the Markdown being imported")],
+        ) {
+            eprintln!("error: {message}");
+            return Exit::Usage;
+        }
+        if out.exists() && !args.force {
+            eprintln!(
+                "error: {} exists; pass --force to replace it (a checklist edited by hand would be lost)",
+                out.display()
+            );
+            return Exit::Usage;
+        }
+    }
     let bytes = match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_MARKDOWN_BYTES => {
             eprintln!(

@@ -107,13 +107,57 @@ pub fn deliver(
     if failed { Err(Exit::Usage) } else { Ok(()) }
 }
 
+/// Refuses output paths that would overwrite what the run reads or keeps —
+/// the checklist and the files it includes, the sign-off store, a journal, a
+/// baseline, the Markdown being imported — or that two outputs share. Checked
+/// before anything runs, so a typo in `--report` never costs data.
+pub fn refuse_clobbering(outputs: &[&Path], inputs: &[(&Path, &str)]) -> Result<(), String> {
+    let key = |p: &Path| -> Option<std::path::PathBuf> {
+        if let Ok(path) = std::fs::canonicalize(p) {
+            return Some(path);
+        }
+        // Not there yet: its directory, resolved, and its name.
+        let name = p.file_name()?;
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::canonicalize(dir).ok().map(|d| d.join(name))
+    };
+    let inputs: Vec<(std::path::PathBuf, &str)> = inputs
+        .iter()
+        .filter_map(|(p, what)| key(p).map(|k| (k, *what)))
+        .collect();
+    let mut seen: Vec<(std::path::PathBuf, &Path)> = Vec::new();
+    for out in outputs {
+        let Some(k) = key(out) else { continue };
+        if let Some((_, what)) = inputs.iter().find(|(i, _)| *i == k) {
+            return Err(format!(
+                "{} is {what}; writing a report there would overwrite it: choose another path",
+                out.display()
+            ));
+        }
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == k) {
+            return Err(format!(
+                "{} and {} are the same file: give each output its own path",
+                first.display(),
+                out.display()
+            ));
+        }
+        seen.push((k, out));
+    }
+    Ok(())
+}
+
 /// Writes a file so that readers see the old or the new content, never a
 /// part: a temporary file in the same directory, synced, then renamed over.
+/// Missing parent directories are created.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
+    std::fs::create_dir_all(&dir)?;
     let name = path
         .file_name()
         .map_or_else(|| "report".to_owned(), |n| n.to_string_lossy().into_owned());

@@ -145,8 +145,8 @@ fn the_example_workflow_runs() {
         .skip(1)
         .filter(|a| !a.starts_with('"'))
         .collect();
+    // A fresh checkout: no `reports/` yet; Candlefish creates it.
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir(dir.path().join("reports")).expect("mkdir");
     std::fs::write(
         dir.path().join("candlefish.yaml"),
         "version: 1\nname: Example\nsections:\n  - id: a\n    title: A\n    critical: true\n    status: done\n",

@@ -279,3 +279,43 @@ fn unreadable_or_empty_files_are_usage_errors() {
         empty.stderr
     );
 }
+
+#[test]
+fn the_output_never_silently_replaces_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let markdown = "# Launch\n\n## API\n\n- [x] Health endpoint\n";
+    std::fs::write(dir.path().join("launch.md"), markdown).expect("write");
+    let onto_source = Run::new(&["import", "launch.md", "-o", "./launch.md", "--force"])
+        .in_dir(dir.path())
+        .run();
+    onto_source.code(2);
+    assert!(
+        onto_source
+            .stderr
+            .contains("is the Markdown being imported"),
+        "{}",
+        onto_source.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("launch.md")).expect("md"),
+        markdown
+    );
+    std::fs::write(dir.path().join("candlefish.yaml"), "# edited by hand\n").expect("write");
+    let exists = Run::new(&["import", "launch.md", "-o", "candlefish.yaml"])
+        .in_dir(dir.path())
+        .run();
+    exists.code(2);
+    assert!(exists.stderr.contains("pass --force"), "{}", exists.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("candlefish.yaml")).expect("yaml"),
+        "# edited by hand\n"
+    );
+    Run::new(&["import", "launch.md", "-o", "candlefish.yaml", "--force"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+    Run::new(&["validate", "candlefish.yaml"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+}

@@ -71,11 +71,13 @@ pub fn project(server: &Server) -> tempfile::TempDir {
 fn several_reports_at_once_while_the_board_prints() {
     let server = Server::start();
     let dir = project(&server);
+    // `blocker` is a file, so nothing can be written under it.
+    std::fs::write(dir.path().join("blocker"), "").expect("write");
     let ran = Run::new(&[
         "check",
         "--no-progress",
         "--report",
-        "junit=out/junit.xml",
+        "junit=blocker/junit.xml",
         "--report",
         "html=board.html",
         "--report",
@@ -89,11 +91,11 @@ fn several_reports_at_once_while_the_board_prints() {
     ])
     .in_dir(dir.path())
     .run();
-    // The output directory does not exist: that report fails, the rest are written.
+    // That report fails; the rest are written.
     ran.code(2);
     assert!(
         ran.stderr
-            .contains("cannot write the junit report to out/junit.xml"),
+            .contains("cannot write the junit report to blocker/junit.xml"),
         "{}",
         ran.stderr
     );
@@ -120,7 +122,6 @@ fn several_reports_at_once_while_the_board_prints() {
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
 
-    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
     let again = Run::new(&["check", "-q", "--report", "junit=out/junit.xml"])
         .in_dir(dir.path())
         .run();
@@ -158,6 +159,59 @@ fn a_report_replaces_the_old_file_whole() {
     let text = std::fs::read_to_string(&target).expect("read");
     assert!(text.starts_with("# Tiny\n"), "{text}");
     assert!(!text.contains("xxxx"));
+}
+
+#[test]
+fn reports_never_overwrite_the_checklist_or_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let checklist = "version: 1\nname: T\nsections:\n  - id: a\n    title: A\n    manual: true\n";
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write");
+    Run::new(&["sign", "a", "--by", "Ada"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+    let store = std::fs::read_to_string(dir.path().join(".candlefish/state.jsonl")).expect("store");
+    for (spec, says) in [
+        ("json=.candlefish/state.jsonl", "is the sign-off store"),
+        ("md=candlefish.yaml", "is part of the checklist"),
+        ("md=./candlefish.yaml", "is part of the checklist"),
+    ] {
+        let ran = Run::new(&["check", "--report", spec])
+            .in_dir(dir.path())
+            .run();
+        ran.code(2);
+        assert!(ran.stderr.contains(says), "{spec}: {}", ran.stderr);
+    }
+    let twice = Run::new(&[
+        "check",
+        "--report",
+        "json=out.json",
+        "--report",
+        "md=./out.json",
+    ])
+    .in_dir(dir.path())
+    .run();
+    twice.code(2);
+    assert!(
+        twice.stderr.contains("are the same file"),
+        "{}",
+        twice.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".candlefish/state.jsonl")).expect("store"),
+        store
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("candlefish.yaml")).expect("checklist"),
+        checklist
+    );
+    assert!(!dir.path().join("out.json").exists(), "nothing ran");
+    // Missing directories are created.
+    Run::new(&["check", "-q", "--report", "junit=build/reports/junit.xml"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+    assert!(dir.path().join("build/reports/junit.xml").exists());
 }
 
 #[test]

@@ -487,9 +487,7 @@ fn the_launch_record_is_written_as_html_and_json_files() {
         ];
         ws.run(&args, None)
     };
-    // The directory does not exist: nothing half-written, exit 2.
-    write().code(2);
-    std::fs::create_dir(ws.path("out")).expect("mkdir");
+    // `out/` does not exist yet: it is created.
     let ran = write();
     ran.code(0);
     assert!(ran.stdout.is_empty());
@@ -505,6 +503,15 @@ fn the_launch_record_is_written_as_html_and_json_files() {
     assert_eq!(json["phases"][0]["steps"][1]["status"], "green");
     let md = ws.run(&["runbook", "--t0", T0, "--report", "md"], None);
     assert!(md.stdout.contains("\\<b>Mallory\\</b>"), "{}", md.stdout);
+    // The record never replaces the journal, the store or the checklist.
+    for target in [JOURNAL, ".candlefish/state.jsonl", "candlefish.yaml"] {
+        let before = std::fs::read(ws.path(target)).expect("exists");
+        let spec = format!("md={target}");
+        let ran = ws.run(&["runbook", "--t0", T0, "--report", &spec], None);
+        ran.code(2);
+        assert!(ran.stderr.contains("would overwrite it"), "{}", ran.stderr);
+        assert_eq!(std::fs::read(ws.path(target)).expect("exists"), before);
+    }
 }
 
 /// The seed's launch-day plan ships as the runbook of production.yaml: every

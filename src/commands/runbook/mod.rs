@@ -11,7 +11,7 @@ mod steps;
 mod watch;
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
@@ -208,6 +208,18 @@ fn write_record(
             journal.path().display()
         )));
     }
+    let outputs: Vec<&Path> = args
+        .reports
+        .iter()
+        .filter_map(|r| r.path.as_deref())
+        .collect();
+    let store = store_path(&args.file, args.state.as_deref());
+    let inputs = [
+        (args.file.as_path(), "the checklist"),
+        (journal.path(), "the journal"),
+        (store.as_path(), "the sign-off store"),
+    ];
+    crate::commands::output::refuse_clobbering(&outputs, &inputs).map_err(usage)?;
     let built = record::build(name, runbook, replay, t0, journal.path());
     let mut failed = false;
     for RecordSpec { format, path } in &args.reports {
