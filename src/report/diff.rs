@@ -2,12 +2,16 @@
 //! --baseline`): leaf items matched by id, regressions first (green → yellow or
 //! red, yellow → red), then improvements, other changes (to or from white), new
 //! and removed items. A group's colour is the roll-up of its leaves, so groups
-//! are left out. Pure data and text; reading the files is `commands/`'s job.
+//! are left out. Waivers that were granted, or that ended (expired or revoked),
+//! are listed on their own: a waiver never changes a status, so without this a
+//! newly waived failure would pass unnoticed. Pure data and text; reading the
+//! files is `commands/`'s job.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::engine::attest::day;
 use crate::outcome::{ItemReport, Report, Status};
 
 /// One item whose status changed, appeared or disappeared.
@@ -26,6 +30,19 @@ pub struct Change {
     pub reason: String,
 }
 
+/// An item that gained an active waiver, or lost one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverChange {
+    /// The item's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Waived now (`true`), or no longer (`false`).
+    pub waived: bool,
+    /// Who, until when and why; or how it ended.
+    pub detail: String,
+}
+
 /// Everything that changed between two reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diff {
@@ -39,6 +56,9 @@ pub struct Diff {
     pub added: Vec<Change>,
     /// Items only in the old run.
     pub removed: Vec<Change>,
+    /// Items whose waiver started or ended, whatever their status did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverChange>,
     /// Items whose status did not change.
     pub unchanged: usize,
     /// The gate's verdict before and after, when both runs had one.
@@ -106,6 +126,27 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
             }
         }
     }
+    for item in &now {
+        let was = before
+            .get(item.id.as_str())
+            .and_then(|o| o.waiver.as_ref())
+            .filter(|w| w.active());
+        let is = item.waiver.as_ref().filter(|w| w.active());
+        let detail = match (was, is) {
+            (None, Some(w)) => format!("by {} until {}: {}", w.by, day(&w.expires), w.reason),
+            (Some(_), None) => match &item.waiver {
+                Some(w) if w.expired => format!("expired on {}", day(&w.expires)),
+                _ => "revoked".to_owned(),
+            },
+            _ => continue,
+        };
+        out.waivers.push(WaiverChange {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            waived: is.is_some(),
+            detail,
+        });
+    }
     let ids: Vec<&str> = now.iter().map(|i| i.id.as_str()).collect();
     for item in leaves(old) {
         if !ids.contains(&item.id.as_str()) {
@@ -166,11 +207,30 @@ pub fn render(diff: &Diff, ascii: bool) -> String {
             }
         }
     }
+    if !diff.waivers.is_empty() {
+        out.push_str(&format!("{} waiver changes:\n", diff.waivers.len()));
+        for w in &diff.waivers {
+            let what = match (w.waived, ascii) {
+                (true, false) => "⚑ waived",
+                (true, true) => "(waived)",
+                (false, false) => "⚑ waiver ended",
+                (false, true) => "(waiver ended)",
+            };
+            out.push_str(&format!(
+                "  {what}  {}  {}\n        {} {}\n",
+                w.id,
+                w.title.replace(['\n', '\r'], " "),
+                if ascii { ">" } else { "↳" },
+                w.detail.replace(['\n', '\r'], " ")
+            ));
+        }
+    }
     let total = diff.regressions.len()
         + diff.improvements.len()
         + diff.changed.len()
         + diff.added.len()
-        + diff.removed.len();
+        + diff.removed.len()
+        + diff.waivers.len();
     if total == 0 {
         out.push_str(&format!("no changes ({} items)\n", diff.unchanged));
     } else {

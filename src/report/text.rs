@@ -144,26 +144,36 @@ pub fn verdict_line(report: &Report) -> String {
     let Some(gate) = &report.gate else {
         return format!("candlefish: overall {} — {counts}", report.status.word());
     };
+    // Waived items are named on the one line too: never silently let through.
+    let waived = match (gate.waived.is_empty(), gate.waivers_count) {
+        (true, _) => String::new(),
+        (false, true) => format!("; let through by a waiver: {}", list(&gate.waived)),
+        (false, false) => format!("; waived, not counted: {}", list(&gate.waived)),
+    };
     if gate.passed {
-        return format!("candlefish: READY — {}; {counts}", gate.policy);
+        return format!("candlefish: READY — {}; {counts}{waived}", gate.policy);
     }
     if gate.failing.is_empty() {
-        return format!("candlefish: NOT READY — the run was interrupted; {counts}");
+        return format!("candlefish: NOT READY — the run was interrupted; {counts}{waived}");
     }
     let n = gate.failing.len();
-    let shown: Vec<&str> = gate.failing.iter().take(5).map(String::as_str).collect();
-    let more = if n > shown.len() {
-        format!(", and {} more", n - shown.len())
-    } else {
-        String::new()
-    };
     let counted = gate.counted();
     format!(
-        "candlefish: NOT READY — {n} {counted} {} {} ({}{more})",
+        "candlefish: NOT READY — {n} {counted} {} {} ({}){waived}",
         if n == 1 { "item" } else { "items" },
         gate.blocking,
-        shown.join(", ")
+        list(&gate.failing)
     )
+}
+
+/// Up to five ids, then how many more.
+fn list(ids: &[String]) -> String {
+    let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+    if ids.len() > shown.len() {
+        format!("{}, and {} more", shown.join(", "), ids.len() - shown.len())
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// The glyph and word of a status: `🔴 red`.

@@ -327,6 +327,24 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
         ascii.stdout
     );
     assert!(ascii.stdout.is_ascii(), "{}", ascii.stdout);
+    // The one-line verdict for CI logs names it too.
+    let quiet = ws.run(&["check", "-q", "--only", "api-ready"], Some(DAY_1));
+    assert_eq!(
+        quiet.stdout,
+        "candlefish: NOT READY — 1 required item red (api-ready); waived, not counted: api-ready\n"
+    );
+    let quiet = ws.run(
+        &["check", "-q", "--only", "api-ready", "--allow-waivers"],
+        Some(DAY_1),
+    );
+    quiet.code(0);
+    assert!(
+        quiet
+            .stdout
+            .ends_with("; let through by a waiver: api-ready\n"),
+        "{}",
+        quiet.stdout
+    );
 
     // With --allow-waivers it is let through, and still named.
     let allowed = board(&ws, DAY_1, &["--only", "api-ready", "--allow-waivers"]);
@@ -605,4 +623,53 @@ fn history_into_a_closed_pipe_stops_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn diff_names_waivers_granted_and_ended() {
+    let ws = Workspace::new(&checklist());
+    let only = ["--only", "api-ready"];
+    let save = |now: &str, name: &str| {
+        let spec = format!("json={name}");
+        let mut args = vec!["check", "-q", "--report", spec.as_str()];
+        args.extend_from_slice(&only);
+        ws.run(&args, Some(now));
+    };
+    save(T0, "before.json");
+    ws.run(
+        &[
+            "sign",
+            "api-ready",
+            "--waive",
+            "--reason",
+            "vendor fix ships Monday",
+            "--expires",
+            "7d",
+        ],
+        Some(T0),
+    )
+    .code(0);
+    save(DAY_1, "waived.json");
+    save(DAY_8, "ended.json");
+    let granted = ws.run(&["diff", "before.json", "waived.json"], None);
+    assert!(
+        granted.stdout.contains(
+            "1 waiver changes:\n  ⚑ waived  api-ready  Readiness endpoint\n        ↳ by tester until 2026-11-08: vendor fix ships Monday\n"
+        ),
+        "{}",
+        granted.stdout
+    );
+    let ended = ws.run(&["diff", "waived.json", "ended.json", "--ascii"], None);
+    assert!(
+        ended.stdout.contains(
+            "(waiver ended)  api-ready  Readiness endpoint\n        > expired on 2026-11-08\n"
+        ),
+        "{}",
+        ended.stdout
+    );
+    let json = ws.run(
+        &["diff", "before.json", "waived.json", "--format", "json"],
+        None,
+    );
+    assert_eq!(json.json()["waivers"][0]["waived"], true);
 }
