@@ -73,6 +73,13 @@ pub struct Open {
     /// `simulated` when the clock was simulated (a rehearsal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
+    /// The machine the session ran on, and its process id: another session on
+    /// the same machine can tell whether this one is still running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The session's process id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 /// `op: start`.

@@ -327,7 +327,9 @@ fn several_operators_append_to_one_journal_without_corrupting_it() {
     let ws = Workspace::new(
         "version: 1\nname: Shared\nsections:\n  - { id: a, title: A, probe: { file: { path: candlefish.yaml } } }\n\
          runbook:\n  phases:\n    - id: launch\n      title: Launch\n      at: T-0\n      steps:\n\
-         \x20       - { id: a, run: [a] }\n        - { id: note, title: Note, manual: true }\n",
+         \x20       - { id: a, run: [a] }\n\
+         \x20       - { id: w, title: W, watch: { probe: { file: { path: candlefish.yaml } }, every: 1m, for: 5m } }\n\
+         \x20       - { id: note, title: Note, manual: true }\n",
     );
     let operators = 8;
     let children: Vec<std::process::Child> = (0..operators)
@@ -346,6 +348,7 @@ fn several_operators_append_to_one_journal_without_corrupting_it() {
                 Some("2026-12-01T15:00:00Z"),
             );
             run.command()
+                .env("CANDLEFISH_CLOCK", "simulated")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -359,6 +362,20 @@ fn several_operators_append_to_one_journal_without_corrupting_it() {
     let records = journal(&ws);
     let opened = records.iter().filter(|r| r["op"] == "open").count();
     assert_eq!(opened, operators, "every session is in the journal");
+    // Each step ran in one session; the others waited for it and took its result.
+    for step in ["a", "w"] {
+        let finishes = records
+            .iter()
+            .filter(|r| r["op"] == "finish" && r["step"] == step)
+            .count();
+        assert_eq!(finishes, 1, "`{step}` ran once");
+    }
+    let samplers: std::collections::HashSet<&str> = records
+        .iter()
+        .filter(|r| r["op"] == "sample")
+        .map(|r| r["session"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(samplers.len(), 1, "one session sampled the watch");
     let record = ws.run(&["runbook", "--t0", T0, "--report", "json"], None);
     record.code(0);
     let json = record.json();

@@ -66,6 +66,59 @@ pub struct Driver {
     pub(super) at: (Option<String>, Option<String>),
 }
 
+/// This machine's name, as sessions record it.
+fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Whether `session` may still be running: it has not journaled a stop, and it
+/// is a live process on this machine, or it ran on another machine (which
+/// cannot be asked; `--redo STEP` takes a step over from a session that is gone).
+fn running(replay: &Replay, session: &str) -> bool {
+    let stopped = replay
+        .entries
+        .iter()
+        .any(|e| matches!(&e.record, Record::Stop(s) if s.session == session));
+    if stopped {
+        return false;
+    }
+    let Some(open) = replay.opens().find(|o| o.session == session) else {
+        return false;
+    };
+    match (&open.host, open.pid) {
+        (Some(host), Some(pid)) if *host == host_name() => pid != std::process::id() && alive(pid),
+        (Some(_), Some(_)) => true,
+        // Journals from before sessions recorded their host: assume gone.
+        _ => false,
+    }
+}
+
+/// Whether process `pid` on this machine is running: it exists (another
+/// user's process answers "not permitted") and has not exited (a zombie,
+/// exited but not yet reaped by its parent, is gone for our purposes).
+fn alive(pid: u32) -> bool {
+    let exists = rustix::process::Pid::from_raw(pid.cast_signed()).is_some_and(|p| {
+        matches!(
+            rustix::process::test_kill_process(p),
+            Ok(()) | Err(rustix::io::Errno::PERM)
+        )
+    });
+    if !exists {
+        return false;
+    }
+    // /proc/PID/stat: "PID (COMM) STATE …"; COMM may hold spaces and parentheses.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_none_or(|state| state != "Z" && state != "X"),
+        Err(_) => true,
+    }
+}
+
 /// How a session ended early.
 pub type Stopped = Exit;
 
@@ -116,6 +169,8 @@ impl Driver {
             mode: self.cx.mode,
             phase: phase.map(str::to_owned),
             clock: self.cx.clock.is_simulated().then(|| "simulated".to_owned()),
+            host: Some(host_name()),
+            pid: Some(std::process::id()),
         }))?;
         for step in redo {
             self.append(&Record::Redo(Redo {
@@ -316,22 +371,49 @@ impl Driver {
     /// per attempt), runs it, journals the result. `Ok(true)` when a person
     /// asked to retry it.
     async fn run_step(&mut self, phase: &Phase, step: &Step) -> Result<bool, Stopped> {
-        let replay = self.replay()?;
-        if replay.step(&step.id).done() {
-            println!(
-                "{}",
-                show::already(step, &replay, self.cx.t0, self.cx.ascii)
-            );
-            return Ok(false);
-        }
-        if replay.step(&step.id).started.is_none() {
-            self.append(&Record::Start(Start {
-                at: self.now(),
-                by: self.cx.by.clone(),
-                session: self.session.clone(),
-                phase: phase.id.clone(),
-                step: step.id.clone(),
-            }))?;
+        let mut waiting_for: Option<String> = None;
+        loop {
+            let replay = self.replay()?;
+            let attempt = replay.step(&step.id);
+            if attempt.done() {
+                println!(
+                    "{}",
+                    show::already(step, &replay, self.cx.t0, self.cx.ascii)
+                );
+                return Ok(false);
+            }
+            // The first start of an attempt claims it: when two sessions start
+            // a step at once, the one whose record came first runs it.
+            let Some(started) = &attempt.started else {
+                self.append(&Record::Start(Start {
+                    at: self.now(),
+                    by: self.cx.by.clone(),
+                    session: self.session.clone(),
+                    phase: phase.id.clone(),
+                    step: step.id.clone(),
+                }))?;
+                continue;
+            };
+            // Run it here when this session claimed it, when the session that
+            // did is gone, or when that session finished with it unsettled
+            // (a manual step nobody confirmed there).
+            if started.session == self.session
+                || attempt.finished.is_some()
+                || !running(&replay, &started.session)
+            {
+                break;
+            }
+            if waiting_for.as_deref() != Some(started.session.as_str()) {
+                println!(
+                    "      {} is running this step in another session (since {}); waiting for it. Ctrl-C stops.",
+                    printable(&started.by),
+                    crate::runbook::record::clock(self.cx.t0, started.at)
+                );
+                waiting_for = Some(started.session.clone());
+            }
+            // Real time, also on a simulated clock: the other session is real.
+            self.cancellable(tokio::time::sleep(std::time::Duration::from_millis(200)))
+                .await?;
         }
         let attempt = self.replay()?.step(&step.id);
         let done = self.step(phase, step, &attempt).await?;

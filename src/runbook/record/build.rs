@@ -421,6 +421,8 @@ mod tests {
                 mode: Mode::Interactive,
                 phase: None,
                 clock: None,
+                host: None,
+                pid: None,
             }),
             finish(
                 "00",
