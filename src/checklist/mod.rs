@@ -138,7 +138,14 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
         }
     };
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-    let validated = validate::validate(&checklist, &names, &options.plan);
+    let mut validated = validate::validate(&checklist, &names, &options.plan);
+    // A diagnostic may quote a value (a malformed URL, a header): never a secret.
+    let redactor = crate::engine::redact::Redactor::new(checklist.secrets());
+    for d in &mut validated.diagnostics {
+        d.message = redactor.apply(&d.message);
+        d.help = d.help.as_deref().map(|h| redactor.apply(h));
+        d.note = d.note.as_deref().map(|n| redactor.apply(n));
+    }
     match validated.plan {
         Some(plan) => Ok(Loaded {
             sources,

@@ -55,6 +55,29 @@ pub struct Checklist {
     pub include: Vec<Spanned<String>>,
 }
 
+impl Checklist {
+    /// Every string any of its probes (items' and runbook steps') must never
+    /// show: for masking diagnostics about a checklist that did not validate.
+    pub fn secrets(&self) -> Vec<String> {
+        let items = self.sections.iter().flat_map(Item::walk);
+        let mut specs: Vec<&ProbeSpec> = items
+            .flat_map(|i| i.all_probes().map(|p| &p.value))
+            .collect();
+        if let Some(runbook) = &self.runbook {
+            for step in runbook.phases.iter().flat_map(|p| p.steps.iter()) {
+                specs.extend(
+                    step.probe
+                        .iter()
+                        .chain(step.probes.iter())
+                        .map(|p| &p.value),
+                );
+                specs.extend(step.watch.iter().map(|w| &w.value.probe.value));
+            }
+        }
+        specs.iter().flat_map(|p| p.kind.secrets()).collect()
+    }
+}
+
 /// A file named by `include:`: more sections for the checklist that includes it.
 /// It shares the checklist's `vars:` and cannot define its own.
 #[derive(Debug, Deserialize)]

@@ -11,9 +11,10 @@
 //! | `${NAME-default}` | the value, or `default` when unset |
 //! | `$${` | a literal `${` |
 //!
-//! A value that came from the environment, directly or through a var, marks the
-//! [`Text`] as environment-derived; probes treat such header values and bodies as
-//! secrets.
+//! A value that came from the environment or a `--var` override, directly or
+//! through a var, marks the [`Text`] as environment-derived; probes treat such
+//! header values and bodies (and such parts of a URL's user info, query and
+//! fragment) as secrets.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -61,8 +62,13 @@ impl Scope {
     }
 
     fn lookup(&self, name: &str) -> Option<VarValue> {
+        // `--var` values come from outside the checklist, like the
+        // environment's, and are treated the same way.
         if let Some(value) = self.overrides.get(name) {
-            return Some(VarValue::plain(value.clone()));
+            return Some(VarValue {
+                value: value.clone(),
+                env_parts: vec![value.clone()],
+            });
         }
         if let Some(value) = self.vars.get(name) {
             return Some(value.clone());

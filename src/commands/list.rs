@@ -14,7 +14,8 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
     let plan = &loaded.plan;
     match args.format {
         ListFormat::Json => {
-            let items: Vec<Value> = plan.items.iter().map(item_json).collect();
+            let redactor = crate::engine::redact::Redactor::from_plan(plan);
+            let items: Vec<Value> = plan.items.iter().map(|i| item_json(i, &redactor)).collect();
             print_out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&items).unwrap_or_default()
@@ -152,7 +153,7 @@ fn tree(
     }
 }
 
-fn item_json(item: &PlanItem) -> Value {
+fn item_json(item: &PlanItem, redactor: &crate::engine::redact::Redactor) -> Value {
     json!({
         "id": item.id,
         "title": item.title,
@@ -163,7 +164,10 @@ fn item_json(item: &PlanItem) -> Value {
         "owner": item.owner,
         "tags": item.tags,
         "depends_on": item.depends_on,
-        "probes": item.probes.iter().map(|p| json!({"kind": p.kind.name(), "target": p.kind.target()})).collect::<Vec<_>>(),
-        "items": item.items.iter().map(item_json).collect::<Vec<_>>(),
+        "probes": item.probes.iter().map(|p| json!({
+            "kind": p.kind.name(),
+            "target": redactor.apply(&p.kind.target()),
+        })).collect::<Vec<_>>(),
+        "items": item.items.iter().map(|i| item_json(i, redactor)).collect::<Vec<_>>(),
     })
 }

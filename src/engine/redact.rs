@@ -21,11 +21,18 @@ pub struct Redactor {
 impl Redactor {
     /// Collects every probe's secrets.
     pub fn from_plan(plan: &Plan) -> Self {
-        let mut secrets: Vec<String> = plan
-            .walk()
-            .iter()
-            .flat_map(|item| item.probes.iter())
-            .flat_map(|probe| probe.kind.secrets())
+        Redactor::new(
+            plan.walk()
+                .iter()
+                .flat_map(|item| item.probes.iter())
+                .flat_map(|probe| probe.kind.secrets()),
+        )
+    }
+
+    /// A redactor for `secrets`.
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
             .filter(|s| s.len() >= MIN_SECRET_LEN)
             .collect();
         // Longest first, so a secret that contains another is masked whole.

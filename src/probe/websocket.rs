@@ -94,23 +94,7 @@ impl Probe for WebsocketProbe {
                 out.extend(value.env_parts().iter().cloned());
             }
         }
-        if let Ok(url) = reqwest::Url::parse(&self.url) {
-            if let Some(password) = url.password() {
-                out.push(password.to_owned());
-                out.push(basic(url.username(), password));
-            }
-            // Tokens in the query string that came from the environment.
-            for (_, value) in url.query_pairs() {
-                if self
-                    .url
-                    .env_parts()
-                    .iter()
-                    .any(|p| value.contains(p.as_str()))
-                {
-                    out.push(value.into_owned());
-                }
-            }
-        }
+        out.extend(crate::probe::web::fields::url_secrets(&self.url));
         out
     }
 

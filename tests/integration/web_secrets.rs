@@ -112,3 +112,125 @@ fn no_web_probe_ever_shows_a_password_or_token() {
         "the token was sent"
     );
 }
+
+/// Tokens in URLs — a webhook path, a query parameter — and values passed with
+/// `--var`, in every command that can show a URL or an error about one.
+#[test]
+fn tokens_in_urls_and_vars_stay_hidden_in_every_command() {
+    let app = App::start(|asked| {
+        let auth = asked
+            .headers
+            .get("authorization")
+            .cloned()
+            .unwrap_or_default();
+        Reply::new(500, format!("you sent {} {auth}", asked.path)).header("X-Echo", &auth)
+    });
+    let base = app.addr;
+    let token = "tok-97531-secret";
+    let var_token = "var-86420-secret";
+    // The server echoes the path and the token; the evidence quotes the body.
+    let quote = "expect: { body_contains: nothing, headers: { X-Echo: { equals: nothing } } }";
+    let checklist = checklist_of(&[
+        (
+            "query",
+            &format!(
+                r#"http: {{ url: "http://{base}/q?api_key=${{WEB_TOKEN}}&page=2", {quote} }}"#
+            ),
+        ),
+        (
+            "webhook",
+            &format!(r#"http: {{ url: "http://{base}/hooks/${{WEB_TOKEN}}", {quote} }}"#),
+        ),
+        (
+            "literal",
+            &format!(
+                r#"http: {{ url: "http://{base}/q?access_token=lit-24680-secret", {quote} }}"#
+            ),
+        ),
+        (
+            "var",
+            &format!(
+                r#"http: {{ url: "http://{base}/v", headers: {{ Authorization: "Bearer ${{VAR_TOKEN}}" }}, {quote} }}"#
+            ),
+        ),
+    ]);
+    let secrets = [token, var_token, "lit-24680-secret"];
+    let run = |args: &[&str]| {
+        Run::new(args)
+            .with_checklist(&checklist)
+            .env("WEB_TOKEN", token)
+            .run()
+    };
+    for args in [
+        &[
+            "check",
+            "--format",
+            "json",
+            "--var",
+            "VAR_TOKEN=var-86420-secret",
+        ][..],
+        &[
+            "check",
+            "--width",
+            "300",
+            "--var",
+            "VAR_TOKEN=var-86420-secret",
+        ],
+        &[
+            "list",
+            "--format",
+            "json",
+            "--var",
+            "VAR_TOKEN=var-86420-secret",
+        ],
+    ] {
+        let ran = run(args);
+        for output in [&ran.stdout, &ran.stderr] {
+            for secret in secrets {
+                assert!(
+                    !output.contains(secret),
+                    "{secret} leaked by {args:?}:\n{output}"
+                );
+            }
+        }
+        if args.contains(&"json") {
+            assert!(ran.stdout.contains("••••"), "{args:?}: {}", ran.stdout);
+        }
+        if args[..3] == ["check", "--format", "json"] {
+            assert!(
+                ran.stdout.contains(r#"X-Echo \"nothing\", got \"••••\""#),
+                "the echoed --var token is masked, not missing: {}",
+                ran.stdout
+            );
+        }
+    }
+    // The base URL stays readable.
+    let listed = run(&["list", "--format", "json", "--var", "VAR_TOKEN=x"]);
+    assert!(
+        listed
+            .stdout
+            .contains(&format!("http://{base}/q?api_key=••••&page=2")),
+        "{}",
+        listed.stdout
+    );
+
+    // Errors about malformed URLs quote them masked.
+    let broken = checklist_of(&[
+        (
+            "port",
+            r#"http: { url: "http://probe:${WEB_TOKEN}@example.com:99999/" }"#,
+        ),
+        (
+            "scheme",
+            r#"http: { url: "htp://example.com/hooks/${WEB_TOKEN}" }"#,
+        ),
+    ]);
+    let ran = Run::new(&["validate", "candlefish.yaml"])
+        .with_checklist(&broken)
+        .env("WEB_TOKEN", token)
+        .run();
+    ran.code(2);
+    assert!(!ran.stderr.contains(token), "{}", ran.stderr);
+    assert!(ran.stderr.contains("is not a valid URL"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("has scheme `htp`"), "{}", ran.stderr);
+}

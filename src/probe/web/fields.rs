@@ -266,8 +266,8 @@ impl<'de> Deserialize<'de> for ByteSize {
 pub type RequestHeaders = IndexMap<String, Text>;
 
 /// The secrets in request headers, a body and a URL: header values and bodies that
-/// use the environment, and a password in the URL with its Basic-auth form.
-pub fn request_secrets(headers: &RequestHeaders, body: Option<&Text>, url: &str) -> Vec<String> {
+/// use the environment, and what in the URL is secret (see [`url_secrets`]).
+pub fn request_secrets(headers: &RequestHeaders, body: Option<&Text>, url: &Text) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for value in headers.values().chain(body) {
         if value.from_env() {
@@ -275,25 +275,124 @@ pub fn request_secrets(headers: &RequestHeaders, body: Option<&Text>, url: &str)
             out.extend(value.env_parts().iter().cloned());
         }
     }
-    if let Ok(url) = reqwest::Url::parse(url)
-        && let Some(password) = url.password()
-    {
-        out.push(password.to_owned());
-        // The client sends URL credentials as Basic auth: mask the encoded form too.
-        let pair = format!("{}:{password}", url.username());
-        out.push(base64::engine::general_purpose::STANDARD.encode(pair));
+    out.extend(url_secrets(url));
+    out
+}
+
+/// Query parameters whose values are credentials whatever their source; a
+/// name ending in `_token`, `-key` and so on counts too.
+const SECRET_PARAMS: &[&str] = &[
+    "access_token",
+    "api_key",
+    "apikey",
+    "auth",
+    "key",
+    "password",
+    "secret",
+    "sig",
+    "signature",
+    "token",
+];
+
+fn secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_PARAMS.iter().any(|p| {
+        name == *p
+            || name
+                .strip_suffix(p)
+                .is_some_and(|head| head.ends_with(['_', '-']))
+    })
+}
+
+/// What in a URL must never be shown: a password (and the Basic-auth form the
+/// client sends), the value of a credential-like query parameter (`token=`,
+/// `api_key=`, `sig=`, …), and any part taken from the environment (or `--var`)
+/// that lands in the user info, the path, the query or the fragment. Also for URLs that do not
+/// parse, so that an error about a malformed URL cannot show its password.
+pub fn url_secrets(url: &Text) -> Vec<String> {
+    let raw = url.as_str();
+    let mut out: Vec<String> = Vec::new();
+    match reqwest::Url::parse(raw) {
+        Ok(parsed) => {
+            if let Some(password) = parsed.password() {
+                let decoded = percent_decode(password);
+                // The client sends URL credentials as Basic auth: mask the encoded form too.
+                let pair = format!("{}:{decoded}", percent_decode(parsed.username()));
+                out.push(base64::engine::general_purpose::STANDARD.encode(pair));
+                out.push(password.to_owned());
+                out.push(decoded);
+            }
+            if let Some(query) = parsed.query() {
+                for (name, value) in query.split('&').filter_map(|p| p.split_once('=')) {
+                    if secret_param(&percent_decode(name)) && !value.is_empty() {
+                        out.push(percent_decode(value));
+                        out.push(value.to_owned());
+                    }
+                }
+            }
+        }
+        Err(_) => out.extend(raw_password(raw).map(str::to_owned)),
+    }
+    // Everything but the scheme and the host: a base URL from the environment
+    // stays readable, a token in a webhook path does not.
+    let after_scheme = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    let authority_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let (authority, rest) = after_scheme.split_at(authority_end);
+    let userinfo = authority.rsplit_once('@').map(|(info, _)| info);
+    let sensitive: Vec<&str> = [userinfo, Some(rest)].into_iter().flatten().collect();
+    for part in url.env_parts() {
+        if !part.is_empty() && sensitive.iter().any(|s| s.contains(part.as_str())) {
+            out.push(part.clone());
+        }
     }
     out
 }
 
-/// `url` with any password in it replaced, for display.
+/// The password in `scheme://user:password@host…`, found by hand for URLs the
+/// parser rejects (a bad port, a bad host).
+fn raw_password(raw: &str) -> Option<&str> {
+    let rest = raw.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (info, _) = authority.rsplit_once('@')?;
+    let (_, password) = info.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(b) = byte {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `url` with any password in it replaced, for display; by hand for a URL
+/// that does not parse.
 pub fn redact_url(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
-        _ => url.to_owned(),
+        Ok(_) => url.to_owned(),
+        Err(_) => match raw_password(url) {
+            Some(password) => url.replacen(&format!(":{password}@"), ":***@", 1),
+            None => url.to_owned(),
+        },
     }
 }
 
@@ -346,6 +445,49 @@ pub fn header_map(headers: &RequestHeaders) -> Result<reqwest::header::HeaderMap
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `raw` resolved with `env` as the environment.
+    fn text(raw: &str, env: &[(&str, &str)]) -> Text {
+        let scope = crate::checklist::text::Scope {
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Default::default()
+        };
+        crate::checklist::text::with_scope(scope, || Text::resolve(raw.to_owned()))
+            .0
+            .expect("resolves")
+    }
+
+    #[test]
+    fn url_secrets_cover_credentials_and_environment_parts_past_the_host() {
+        let base = text(
+            "${BASE}/hooks/${HOOK}?page=2",
+            &[("BASE", "https://api.example.com"), ("HOOK", "T0k3nPath")],
+        );
+        assert_eq!(
+            url_secrets(&base),
+            ["T0k3nPath"],
+            "the base URL stays readable"
+        );
+        let query = text(
+            "https://x.test/q?api_key=lit3ral&X-Auth-Token=hdr&page=2",
+            &[],
+        );
+        assert_eq!(url_secrets(&query), ["lit3ral", "lit3ral", "hdr", "hdr"]);
+        let password = text("https://ada:p%40ss@x.test/", &[]);
+        let found = url_secrets(&password);
+        assert!(found.contains(&"p%40ss".to_owned()) && found.contains(&"p@ss".to_owned()));
+        let unparsable = text("http://ada:s3cret@x.test:99999/", &[]);
+        assert_eq!(url_secrets(&unparsable), ["s3cret"]);
+        assert_eq!(
+            redact_url("http://ada:s3cret@x.test:99999/"),
+            "http://ada:***@x.test:99999/"
+        );
+        assert!(!secret_param("monkey"), "a suffix counts only after _ or -");
+        assert!(secret_param("x-api-key") && secret_param("client_secret"));
+    }
 
     #[test]
     fn status_classes_and_codes() {
