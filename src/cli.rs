@@ -190,9 +190,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub run_blocked: bool,
 
-    /// Re-run every INTERVAL (default 30s) and redraw, marking what changed; Ctrl-C stops.
+    /// Re-run every INTERVAL (default 30s, at least 1s) and redraw, marking what changed; Ctrl-C stops.
     #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "30s",
-          value_parser = parse_duration)]
+          value_parser = parse_watch_interval)]
     pub watch: Option<std::time::Duration>,
 
     /// Keep this run's JSON report in .candlefish/runs/ beside the checklist.
@@ -573,6 +573,17 @@ fn parse_concurrency(text: &str) -> Result<usize, String> {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
         _ => Err(format!("`{text}` is not a number from 1 to 10000")),
     }
+}
+
+/// A `--watch` interval: at least a second, so a typo cannot hammer the targets.
+fn parse_watch_interval(text: &str) -> Result<std::time::Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < std::time::Duration::from_secs(1) {
+        return Err(format!(
+            "`{text}` is too short: rounds are at least 1s apart"
+        ));
+    }
+    Ok(interval)
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -14,6 +14,6 @@ pub fn run(args: &GraphArgs, term: Terminal) -> Exit {
         GraphFormat::Mermaid => graph::mermaid(&loaded.plan),
         GraphFormat::Dot => graph::dot(&loaded.plan),
     };
-    print!("{text}");
+    super::print_out(&text);
     Exit::Passed
 }

@@ -74,7 +74,7 @@ pub fn run(args: &ImportArgs) -> Exit {
                 out.display()
             );
         }
-        None => print!("{}", imported.yaml),
+        None => super::print_out(&imported.yaml),
     }
     Exit::Passed
 }

@@ -71,7 +71,7 @@ pub fn deliver(
     let github_on = github.actions || display.format == Format::Github;
     let for_people = display.format.is_for_people() || output.args.quiet;
     if output.args.quiet {
-        println!("{}", report::text::verdict_line(report));
+        super::print_out(&format!("{}\n", report::text::verdict_line(report)));
     } else if display.format != Format::Github {
         print_main(report);
     }
@@ -92,8 +92,7 @@ pub fn deliver(
             eprint!("{text}");
         }
     }
-    print!("{stdout}");
-    let _ = std::io::stdout().flush();
+    super::print_out(&stdout);
     if github_on
         && let Some(path) = &github.step_summary
         && let Err(e) = append(path, github::summary(report).as_bytes())

@@ -1,7 +1,10 @@
 //! `check --watch`: run, draw, wait, run again — marking each item whose status
 //! changed since the round before, and reading the sign-off store afresh each
 //! round. On a terminal the board is redrawn in place; otherwise each round is
-//! printed after a rule. Ctrl-C stops (exit 130).
+//! printed after a rule. With a machine format (`--format json`, …) stdout
+//! carries only the reports, one per round (a stream `jq` reads), and the rules
+//! and round lines go to stderr. Ctrl-C stops (exit 130); the round it cut short
+//! is shown without change marks, since what did not run did not change.
 
 use std::time::Duration;
 
@@ -52,26 +55,41 @@ pub async fn run(mut round: Round<'_>, interval: Duration, cancel: &Cancellation
             round.term,
         )
         .await;
-        if round.term.width.is_some() {
+        // Reports on stdout, everything else on stderr, when a program reads stdout.
+        let for_people = round.display.format.is_for_people() && !round.output.args.quiet;
+        let say = |text: &str| {
+            if for_people {
+                super::print_out(text);
+            } else {
+                eprint!("{text}");
+            }
+        };
+        if round.term.width.is_some() && for_people {
             // A terminal: redraw in place.
-            print!("\x1b[2J\x1b[H");
+            say("\x1b[2J\x1b[H");
         } else if number > 1 {
-            println!("\n{}", "─".repeat(40));
+            say(&format!("\n{}\n", "─".repeat(40)));
         }
+        let marks = if report.interrupted {
+            None
+        } else {
+            previous.as_ref()
+        };
         let shown = deliver(&report, &round.output, round.display, |r| {
-            render(r, round.display, round.term, previous.as_ref());
+            render(r, round.display, round.term, marks);
         });
         if let Err(exit) = shown {
             return exit;
         }
-        let stamp = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
-        println!(
-            "round {number} at {stamp}; next in {}; Ctrl-C stops",
-            crate::checklist::scalar::format_duration(interval)
-        );
         if report.interrupted {
+            say(&format!("stopped during round {number}\n"));
             return Exit::Interrupted;
         }
+        let stamp = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
+        say(&format!(
+            "round {number} at {stamp}; next in {}; Ctrl-C stops\n",
+            crate::checklist::scalar::format_duration(interval)
+        ));
         previous = Some(report);
         tokio::select! {
             () = tokio::time::sleep(interval) => {}

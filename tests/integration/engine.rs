@@ -307,18 +307,44 @@ fn ctrl_c_prints_the_partial_board_marked_interrupted_and_exits_130() {
 fn ctrl_c_twice_quits_at_once() {
     let server = Server::start();
     let checklist = one_probe(&server, "/gauge/60000", "      timeout: 60s\n");
-    let mut run = Run::new(&["check", "--watch", "10s"]).with_checklist(&checklist);
-    let child = run
+    let mut run = Run::new(&["check"]).with_checklist(&checklist);
+    // After the first Ctrl-C the run still writes its GitHub job summary; a FIFO
+    // nobody reads makes that wait forever, so only the second Ctrl-C can end it.
+    let fifo = run.path().expect("temp dir").join("summary.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(made.success());
+    let mut child = run
         .command()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &fifo)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
     wait_for("the slow request", || server.max_in_flight() == 1);
     interrupt(&child);
+    // The first stops the run, which then blocks on the summary.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "still writing the summary after the first Ctrl-C"
+    );
     interrupt(&child);
-    let output = child.wait_with_output().expect("wait");
-    assert_eq!(output.status.code(), Some(130));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the second Ctrl-C did not end the run");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
 }
 
 #[test]
@@ -326,7 +352,7 @@ fn watch_redraws_each_round_and_marks_what_changed() {
     let server = Server::start();
     let checklist = one_probe(&server, "/toggle/w", "");
     let mut run =
-        Run::new(&["check", "--watch", "100ms", "--color", "never"]).with_checklist(&checklist);
+        Run::new(&["check", "--watch", "1s", "--color", "never"]).with_checklist(&checklist);
     let child = run
         .command()
         .stdout(Stdio::piped())
@@ -347,6 +373,51 @@ fn watch_redraws_each_round_and_marks_what_changed() {
     assert!(
         stdout.contains("Service ◀ was 🔴"),
         "round 3 marks the change back:\n{stdout}"
+    );
+}
+
+#[test]
+fn watch_with_a_machine_format_keeps_stdout_parseable() {
+    let server = Server::start();
+    let checklist = one_probe(&server, "/toggle/j", "");
+    let mut run =
+        Run::new(&["check", "--watch", "1s", "--format", "json"]).with_checklist(&checklist);
+    let child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for("two rounds", || server.hits("/toggle/j") >= 2);
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let reports: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter::<serde_json::Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("stdout is a stream of JSON reports: {e}\n{stdout}"));
+    assert!(reports.len() >= 2, "{stdout}");
+    assert!(reports.iter().all(|r| r["schema_version"] == 1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("round 1 at "), "{stderr}");
+    assert!(
+        stderr.contains("stopped during round") || stderr.contains("round 2 at "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn watch_refuses_intervals_under_a_second() {
+    let ran = Run::new(&["check", "--watch", "100ms"])
+        .with_checklist("version: 1\nname: T\nsections: [{ id: a, title: A, status: done }]\n")
+        .run();
+    ran.code(2);
+    assert!(
+        ran.stderr.contains("rounds are at least 1s apart"),
+        "{}",
+        ran.stderr
     );
 }
 
