@@ -85,30 +85,36 @@ pub fn list(plan: &Plan) -> String {
     out
 }
 
-fn mermaid_id(id: &str) -> String {
-    id.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
 fn mermaid_label(text: &str) -> String {
     text.replace('"', "#quot;")
 }
 
-/// The graph as a Mermaid flowchart: arrows point from a dependency to what needs it.
+/// The graph as a Mermaid flowchart: arrows point from a dependency to what
+/// needs it. Nodes are numbered (`n1`, `n2`, …) in startup order: item ids may
+/// hold `-` and `.`, and may be Mermaid keywords such as `end`; each label
+/// shows the title and the id.
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart LR\n");
-    for item in levels(plan).into_iter().flatten() {
+    let order: Vec<&PlanItem> = levels(plan).into_iter().flatten().collect();
+    let node: HashMap<&str, String> = order
+        .iter()
+        .enumerate()
+        .map(|(n, item)| (item.id.as_str(), format!("n{}", n + 1)))
+        .collect();
+    for item in &order {
         let _ = writeln!(
             out,
-            "  {}[\"{}\"]",
-            mermaid_id(&item.id),
-            mermaid_label(&item.title)
+            "  {}[\"{}<br/>{}\"]",
+            node[item.id.as_str()],
+            mermaid_label(&item.title),
+            mermaid_label(&item.id)
         );
     }
-    for item in levels(plan).into_iter().flatten() {
+    for item in &order {
         for dep in &item.depends_on {
-            let _ = writeln!(out, "  {} --> {}", mermaid_id(dep), mermaid_id(&item.id));
+            if let Some(from) = node.get(dep.as_str()) {
+                let _ = writeln!(out, "  {from} --> {}", node[item.id.as_str()]);
+            }
         }
     }
     out
@@ -173,6 +179,24 @@ mod tests {
     }
 
     #[test]
+    fn mermaid_nodes_never_collide_or_use_keywords() {
+        let plan = Plan {
+            base_dir: std::path::PathBuf::new(),
+            info: ChecklistInfo::default(),
+            items: vec![
+                item("a-b", &[]),
+                item("a_b", &["a-b"]),
+                item("a.b", &["a_b"]),
+                item("end", &["a.b"]),
+            ],
+        };
+        let m = mermaid(&plan);
+        let edges: Vec<&str> = m.lines().filter(|l| l.contains("-->")).collect();
+        assert_eq!(edges, ["  n1 --> n2", "  n2 --> n3", "  n3 --> n4"], "{m}");
+        assert!(!m.lines().any(|l| l.trim_start().starts_with("end")), "{m}");
+    }
+
+    #[test]
     fn levels_put_dependencies_first() {
         let plan = plan();
         let ids: Vec<Vec<&str>> = levels(&plan)
@@ -194,8 +218,12 @@ mod tests {
         assert!(!list.contains("unrelated"));
         let m = mermaid(&plan());
         assert!(m.starts_with("flowchart LR\n"));
-        assert!(m.contains("  db --> auth\n"));
-        assert!(m.contains("#quot;"));
+        assert!(m.contains("  n1[\"Title #quot;db#quot;<br/>db\"]\n"), "{m}");
+        assert!(
+            m.contains("  n3[\"Title #quot;auth#quot;<br/>auth\"]\n"),
+            "{m}"
+        );
+        assert!(m.contains("  n1 --> n3\n"), "db before auth: {m}");
         let d = dot(&plan());
         assert!(d.contains("  \"db\" -> \"auth\";\n"));
         assert!(d.contains("label=\"Title \\\"db\\\"\""));

@@ -461,10 +461,9 @@ fn graph_prints_the_startup_order_as_a_list_mermaid_and_dot() {
         .with_checklist(&checklist)
         .run();
     ran.code(0);
-    assert!(
-        ran.stdout.contains("  db --> api\n  api --> web\n"),
-        "{}",
-        ran.stdout
+    assert_eq!(
+        ran.stdout,
+        "flowchart LR\n  n1[\"Database<br/>db\"]\n  n2[\"API<br/>api\"]\n  n3[\"Web<br/>web\"]\n  n1 --> n2\n  n2 --> n3\n"
     );
     let ran = Run::new(&["graph", "--format", "dot"])
         .with_checklist(&checklist)
