@@ -181,7 +181,7 @@ pub async fn execute(
     term: Terminal,
 ) -> Report {
     let (tx, rx) = mpsc::unbounded_channel();
-    let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress);
+    let progress = progress::spawn(rx, term.stderr_tty && !display.no_progress, display.ascii);
     let mut report = run_engine(plan, options, Some(tx)).await;
     let _ = progress.await;
     report.warnings = warnings;

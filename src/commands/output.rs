@@ -71,7 +71,10 @@ pub fn deliver(
     let github_on = github.actions || display.format == Format::Github;
     let for_people = display.format.is_for_people() || output.args.quiet;
     if output.args.quiet {
-        super::print_out(&format!("{}\n", report::text::verdict_line(report)));
+        super::print_out(&format!(
+            "{}\n",
+            report::text::verdict_line(report, display.ascii)
+        ));
     } else if display.format != Format::Github {
         print_main(report);
     }

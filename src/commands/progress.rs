@@ -7,8 +7,13 @@ use tokio::task::JoinHandle;
 
 use crate::engine::Event;
 
-/// Drives a progress bar from `events` until the sender is dropped.
-pub fn spawn(mut events: mpsc::UnboundedReceiver<Event>, visible: bool) -> JoinHandle<()> {
+/// Drives a progress bar from `events` until the sender is dropped; ASCII
+/// only with `ascii`.
+pub fn spawn(
+    mut events: mpsc::UnboundedReceiver<Event>,
+    visible: bool,
+    ascii: bool,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let bar = if visible {
             ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
@@ -18,7 +23,11 @@ pub fn spawn(mut events: mpsc::UnboundedReceiver<Event>, visible: bool) -> JoinH
         if let Ok(style) =
             ProgressStyle::with_template("{spinner} {pos}/{len} probes {wide_bar} {elapsed} {msg}")
         {
-            bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
+            bar.set_style(if ascii {
+                style.progress_chars("#>-").tick_chars("|/-\\ ")
+            } else {
+                style.progress_chars("█▉▊▋▌▍▎▏ ")
+            });
         }
         while let Some(event) = events.recv().await {
             match event {

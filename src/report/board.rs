@@ -193,10 +193,13 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         ),
         None => format!("overall {overall}"),
     };
-    out.push_str(&format!(
-        "{} {} {verdict}\n",
-        painter.paint("1", &report.checklist.name),
-        glyphs.dash
+    out.push_str(&fit(
+        &format!(
+            "{} {} {verdict}",
+            painter.paint("1", &report.checklist.name),
+            glyphs.dash
+        ),
+        options.width,
     ));
     if report.interrupted {
         out.push_str(&painter.paint(
@@ -209,6 +212,17 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         out.push('\n');
     }
     out.push_str(&summary(report, options, glyphs, &painter));
+    out
+}
+
+/// `line` word-wrapped to `width` columns (colour codes take no room), later
+/// lines indented; with a newline at the end.
+fn fit(line: &str, width: usize) -> String {
+    let options = textwrap::Options::new(width.max(20))
+        .subsequent_indent("    ")
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let mut out = textwrap::wrap(line, &options).join("\n");
+    out.push('\n');
     out
 }
 
@@ -418,10 +432,9 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
     );
     if let Some(gate) = &report.gate {
         if gate.passed {
-            out.push_str(&format!(
-                "{}: {}\n",
-                painter.paint("1;32", "gate passed"),
-                gate.policy
+            out.push_str(&fit(
+                &format!("{}: {}", painter.paint("1;32", "gate passed"), gate.policy),
+                options.width,
             ));
         } else {
             let n = gate.failing.len();
@@ -444,21 +457,24 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
                 (true, _) => format!("the run was interrupted ({red})"),
                 (false, _) => red,
             };
-            out.push_str(&format!(
-                "{}: {why}\n",
-                painter.paint("1;31", "gate failed")
+            out.push_str(&fit(
+                &format!("{}: {why}", painter.paint("1;31", "gate failed")),
+                options.width,
             ));
         }
         if !gate.waived.is_empty() {
             let line = if gate.waivers_count {
-                format!("let through by a waiver: {}\n", gate.waived.join(", "))
+                format!("let through by a waiver: {}", gate.waived.join(", "))
             } else {
                 format!(
-                    "waived, but waivers count only with --allow-waivers: {}\n",
+                    "waived, but waivers count only with --allow-waivers: {}",
                     gate.waived.join(", ")
                 )
             };
-            out.push_str(&painter.paint("35", &line));
+            for part in fit(&line, options.width).lines() {
+                out.push_str(&painter.paint("35", part));
+                out.push('\n');
+            }
         }
     }
     let has_critical = report.all_items().iter().any(|i| i.critical);

@@ -134,8 +134,18 @@ pub fn clean_xml(text: &str) -> String {
 }
 
 /// The one-line verdict for CI logs (`check -q`):
-/// `candlefish: NOT READY — 4 required items red (api-ready, …)`.
-pub fn verdict_line(report: &Report) -> String {
+/// `candlefish: NOT READY — 4 required items red (api-ready, …)`; with
+/// `ascii`, the dash is `-`.
+pub fn verdict_line(report: &Report, ascii: bool) -> String {
+    let line = verdict_text(report);
+    if ascii {
+        line.replace('—', "-")
+    } else {
+        line
+    }
+}
+
+fn verdict_text(report: &Report) -> String {
     let s = &report.summary;
     let counts = format!(
         "{} green, {} yellow, {} red, {} white",

@@ -40,6 +40,7 @@ mod security_headers;
 mod signoff;
 mod support;
 mod tcp;
+mod terminal;
 mod tls;
 mod tls_support;
 mod web_secrets;

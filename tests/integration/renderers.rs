@@ -41,8 +41,12 @@ fn github_snapshots() {
 #[test]
 fn quiet_line() {
     assert_eq!(
-        report::text::verdict_line(&fixed_report()),
+        report::text::verdict_line(&fixed_report(), false),
         "candlefish: NOT READY — 3 required items red (api-ready, billing, team-training)"
+    );
+    assert_eq!(
+        report::text::verdict_line(&fixed_report(), true),
+        "candlefish: NOT READY - 3 required items red (api-ready, billing, team-training)"
     );
 }
 
