@@ -137,12 +137,18 @@ impl Probe for TcpProbe {
                 format_duration(connected),
             ));
         }
+        let peer = format!("{}:{}", self.host.as_str(), self.port);
         if let Some(banner) = &self.banner {
+            crate::probe::stage(format!(
+                "waiting for the banner from {peer} (connected in {})",
+                format_duration(connected)
+            ));
             let got = read_reply(&mut stream, banner, self.read_bytes, self.read_timeout.0).await;
             checks.push(got.check("banner", banner));
             summary.push_str(&format!(", banner {}", quote(&got.bytes)));
         }
         if let Some(send) = &self.send {
+            crate::probe::stage(format!("sending to {peer}"));
             if let Err(e) = stream.write_all(send.as_bytes()).await {
                 checks.push(check(
                     false,
@@ -152,6 +158,7 @@ impl Probe for TcpProbe {
                 return Finding::from_checks(checks, &summary, "");
             }
             if let Some(expect) = &self.expect {
+                crate::probe::stage(format!("waiting for the reply from {peer}"));
                 let got =
                     read_reply(&mut stream, expect, self.read_bytes, self.read_timeout.0).await;
                 checks.push(got.check("reply", expect));

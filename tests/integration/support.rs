@@ -18,6 +18,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 
+/// How long one run of the binary may take in a test before it counts as a hang.
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
+
 /// The path of the built binary.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_candlefish"))
@@ -115,12 +118,62 @@ impl Run {
         &mut self.command
     }
 
+    /// Runs to the end. Every command Candlefish runs is bounded, whatever the
+    /// other side does: one still running after [`RUN_LIMIT`] is killed and the
+    /// test fails, so a hang is a failure, not a stalled suite.
     pub fn run(mut self) -> Ran {
+        use std::io::Read as _;
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run candlefish");
+        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let out = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        );
+        let err = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        );
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for candlefish") {
+                break status;
+            }
+            if started.elapsed() > RUN_LIMIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "candlefish {:?} was still running after {RUN_LIMIT:?}: a hang",
+                    self.command.get_args().collect::<Vec<_>>()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
         let Output {
             status,
             stdout,
             stderr,
-        } = self.command.output().expect("run candlefish");
+        } = Output {
+            status,
+            stdout: out.join().unwrap_or_default(),
+            stderr: err.join().unwrap_or_default(),
+        };
         Ran {
             code: status.code(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),

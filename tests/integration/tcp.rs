@@ -155,3 +155,22 @@ fn what_is_sent_from_the_environment_never_appears() {
     assert!(!ran.stdout.contains("hunter2-tcp-secret"), "{}", ran.stdout);
     assert!(ran.stdout.contains("••••"), "{}", ran.stdout);
 }
+
+#[test]
+fn a_deadline_while_waiting_for_the_banner_says_so() {
+    // Accepts, then says nothing for longer than the probe's timeout.
+    let server = TcpServer::start(|tcp| async move {
+        let _open = tcp;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let out = outcome(&format!(
+        "tcp: {{ host: 127.0.0.1, port: {}, banner: {{ contains: READY }} }}\ntimeout: 400ms",
+        server.addr.port()
+    ));
+    assert_eq!(out["verdict"], "error", "{out}");
+    let e = out["evidence"].as_str().unwrap_or_default();
+    assert!(
+        e.starts_with("no answer within 400ms (timeout) waiting for the banner from 127.0.0.1:"),
+        "{e}"
+    );
+}
