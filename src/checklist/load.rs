@@ -66,8 +66,15 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
         .map_err(|e| vec![diagnostic_from(&e)])?
         .vars;
     let mut problems = Vec::new();
+    // Vars may use each other in any order: resolve in passes, a var waiting
+    // while one it uses is still unresolved (so that `${b}` means the `b` under
+    // `vars:`, never an environment variable of the same name).
+    let mut waiting: Vec<(&String, &Spanned<String>)> = Vec::new();
     for (name, raw) in &vars {
-        if !is_var_name(name) {
+        if is_var_name(name) {
+            scope.pending.insert(name.clone());
+            waiting.push((name, raw));
+        } else {
             problems.push(
                 Diagnostic::error(
                     format!("`{name}` is not a valid variable name"),
@@ -75,18 +82,53 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
                 )
                 .with_help("names are letters, digits and `_`, not starting with a digit"),
             );
-            continue;
-        }
-        match scope.expand(&raw.value) {
-            Ok(value) => {
-                scope.vars.insert(name.clone(), value);
-            }
-            Err(message) => problems.push(Diagnostic::error(
-                format!("in var `{name}`: {message}"),
-                Span::from_location(&raw.referenced),
-            )),
         }
     }
+    loop {
+        let before = waiting.len();
+        let mut still = Vec::new();
+        for (name, raw) in waiting {
+            match scope.expand(&raw.value) {
+                Ok(value) => {
+                    scope.pending.remove(name);
+                    scope.vars.insert(name.clone(), value);
+                }
+                Err(message) if message.starts_with(crate::checklist::text::PENDING) => {
+                    still.push((name, raw));
+                }
+                Err(message) => {
+                    scope.pending.remove(name);
+                    problems.push(Diagnostic::error(
+                        format!("in var `{name}`: {message}"),
+                        Span::from_location(&raw.referenced),
+                    ));
+                }
+            }
+        }
+        waiting = still;
+        if waiting.is_empty() || waiting.len() == before {
+            break;
+        }
+    }
+    // What still waits uses itself, directly or through others.
+    let cyclic: Vec<&str> = waiting.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, raw) in &waiting {
+        problems.push(
+            Diagnostic::error(
+                format!(
+                    "var `{name}` cannot be resolved: {} use each other in a circle",
+                    cyclic
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Span::from_location(&raw.referenced),
+            )
+            .with_help("vars may use each other in any order, but not in a circle"),
+        );
+    }
+    scope.pending.clear();
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -126,6 +126,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
             .env
             .clone()
             .unwrap_or_else(|| std::env::vars().collect()),
+        pending: std::collections::HashSet::new(),
     };
     let mut sources = vec![source];
     let checklist = match load::parse(&mut sources, scope) {

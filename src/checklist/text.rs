@@ -49,7 +49,14 @@ pub struct Scope {
     pub vars: HashMap<String, VarValue>,
     /// A snapshot of the environment.
     pub env: HashMap<String, String>,
+    /// Names defined under `vars:` that are not resolved yet: while `vars:` are
+    /// resolved, a reference to one of them waits for it rather than falling
+    /// through to the environment.
+    pub pending: std::collections::HashSet<String>,
 }
+
+/// The error text of a reference to a var that is not resolved yet.
+pub(crate) const PENDING: &str = "\u{0}pending:";
 
 impl Scope {
     /// A scope over the current process environment.
@@ -58,6 +65,7 @@ impl Scope {
             overrides,
             vars: HashMap::new(),
             env: std::env::vars().collect(),
+            pending: std::collections::HashSet::new(),
         }
     }
 
@@ -120,6 +128,9 @@ impl Scope {
             return Err(format!(
                 "`${{{inner}}}` is not a variable reference: names are letters, digits and `_`"
             ));
+        }
+        if self.pending.contains(name) && !self.overrides.contains_key(name) {
+            return Err(format!("{PENDING}{name}"));
         }
         let value = self.lookup(name);
         let (default, empty_counts_as_unset) = if let Some(default) = modifier.strip_prefix(":-") {
@@ -281,6 +292,19 @@ mod tests {
             s.expand("cost $5 and $${api}").unwrap().value,
             "cost $5 and ${api}"
         );
+    }
+
+    #[test]
+    fn a_pending_var_is_waited_for_not_taken_from_the_environment() {
+        let mut s = scope();
+        s.env.insert("later".into(), "from the environment".into());
+        s.pending.insert("later".into());
+        let waiting = s.expand("${later:-default}/x").unwrap_err();
+        assert!(waiting.starts_with(PENDING), "{waiting}");
+        s.pending.clear();
+        s.vars
+            .insert("later".into(), VarValue::plain("from vars".into()));
+        assert_eq!(s.expand("${later}/x").unwrap().value, "from vars/x");
     }
 
     #[test]
