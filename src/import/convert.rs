@@ -159,10 +159,25 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn item(&mut self, node: &Node, parent: Option<&str>, critical_list: bool) -> OutItem {
-        let id = self.ids.unique(&node.title, parent);
+        // Without a `[…]` marker, a leading glyph the legend knows (`✅ Done`)
+        // is the marker; any other leading emoji stays part of the title.
+        let bare = node
+            .status_marker()
+            .is_none()
+            .then(|| node.title.split_once(' '))
+            .flatten()
+            .filter(|(glyph, _)| {
+                !glyph.chars().any(|c| c.is_ascii_alphanumeric()) && glyph.chars().count() <= 3
+            })
+            .and_then(|(glyph, rest)| self.legend.status(glyph).map(|word| (word, rest.trim())))
+            .filter(|(_, rest)| !rest.is_empty());
+        let title = bare
+            .map_or(node.title.as_str(), |(_, rest)| rest)
+            .to_owned();
+        let id = self.ids.unique(&title, parent);
         self.tally.items += 1;
         let leaf = node.children.is_empty();
-        let mut status = None;
+        let mut status = bare.map(|(word, _)| word);
         if let Some(marker) = node.status_marker() {
             match self.legend.status(marker) {
                 Some(word) => status = Some(word),
@@ -194,7 +209,7 @@ impl Converter<'_> {
             .map(|child| self.item(child, Some(&id), children_critical))
             .collect();
         OutItem {
-            title: node.title.clone(),
+            title,
             status,
             critical,
             optional: status == Some("deferred") && !critical,

@@ -119,6 +119,15 @@ pub fn import(bytes: &[u8], source: &str) -> Result<Imported, String> {
     for skipped in &meta.skipped {
         messages.push(format!("footer: {skipped}; left out"));
     }
+    if outline.empty_items > 0 {
+        let (n, items) = match outline.empty_items {
+            1 => ("1".to_owned(), "list item"),
+            n => (n.to_string(), "list items"),
+        };
+        messages.push(format!(
+            "{n} {items} without any text (e.g. a bare `- [x]`) left out"
+        ));
+    }
     let evidence: usize = outline
         .sections
         .iter()

@@ -319,3 +319,37 @@ fn the_output_never_silently_replaces_a_file() {
         .run()
         .code(0);
 }
+
+#[test]
+fn leading_status_glyphs_are_markers_and_empty_items_are_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("team.md"),
+        "# Team launch\n\n## Legend\n\n- ✅ Done\n- 🚧 Being built\n\n## Work\n\n\
+         - ✅ Billing wired\n- 🚧 Search tuned\n- 🟢 Docs written\n- 🚀 Launch party\n- [x]\n",
+    )
+    .expect("write");
+    let ran = Run::new(&["import", "team.md", "-o", "team.yaml"])
+        .in_dir(dir.path())
+        .run();
+    ran.code(0);
+    assert!(
+        ran.stderr
+            .contains("1 list item without any text (e.g. a bare `- [x]`) left out"),
+        "{}",
+        ran.stderr
+    );
+    let items = listed(&dir.path().join("team.yaml"));
+    let find = |title: &str| {
+        items
+            .iter()
+            .find(|(_, t, ..)| t == title)
+            .unwrap_or_else(|| panic!("{title} in {items:?}"))
+            .clone()
+    };
+    assert_eq!(find("Billing wired").2, "done");
+    assert_eq!(find("Search tuned").2, "in_progress");
+    assert_eq!(find("Docs written").2, "done");
+    // A glyph no legend knows stays in the title.
+    assert_eq!(find("🚀 Launch party").2, "not_started");
+}
