@@ -515,9 +515,19 @@ pub struct RunbookArgs {
     #[arg(long, value_name = "STEP")]
     pub redo: Vec<String>,
 
-    /// Never prompt (CI, cron): manual steps count only when already signed off.
+    /// Never prompt (CI, cron): manual steps count only when already signed off
+    /// (items with `candlefish sign`, a step's own `manual:` with --confirm).
     #[arg(long)]
     pub non_interactive: bool,
+
+    /// Confirm the manual STEP in the journal, as at the prompt, and run nothing
+    /// else (with --by, and --evidence when the step requires it); repeatable.
+    #[arg(long, value_name = "STEP")]
+    pub confirm: Vec<String>,
+
+    /// The evidence for --confirm: a link, or what was checked.
+    #[arg(long, value_name = "TEXT", requires = "confirm")]
+    pub evidence: Option<String>,
 
     /// Who is operating (default: git's user.name <user.email>, else $USER).
     #[arg(long, value_name = "NAME")]

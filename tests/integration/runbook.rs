@@ -618,3 +618,75 @@ fn production_yaml_ships_the_seeds_launch_day_plan_as_a_runbook() {
         }
     }
 }
+
+#[test]
+fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
+    let ws = Workspace::new(
+        "version: 1\nname: Flags\nsections:\n  - { id: a, title: A, status: done }\n\
+         runbook:\n  phases:\n    - id: launch\n      title: Launch\n      at: T-0\n      steps:\n\
+         \x20       - { id: flags, title: Feature flags enabled, manual: { evidence_required: true } }\n\
+         \x20       - { id: a, run: [a] }\n",
+    );
+    let ci = |now: &str| {
+        ws.command(
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                "CI",
+                "--non-interactive",
+                "--resume",
+            ],
+            Some(now),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run()
+    };
+    let waiting = ci("2026-12-01T15:00:00Z");
+    waiting.code(1);
+    assert!(
+        waiting.stdout.contains("--confirm flags"),
+        "the run says how to confirm it:\n{}",
+        waiting.stdout
+    );
+    let confirm = |extra: &[&str]| {
+        let mut args = vec!["runbook", "--t0", T0, "--by", "Ada", "--confirm", "flags"];
+        args.extend_from_slice(extra);
+        ws.command(&args, Some("2026-12-01T15:05:00Z"))
+            .env("CANDLEFISH_CLOCK", "simulated")
+            .run()
+    };
+    // Evidence is required; a step that is not manual cannot be confirmed.
+    let bare = confirm(&[]);
+    bare.code(2);
+    assert!(bare.stderr.contains("requires evidence"), "{}", bare.stderr);
+    let wrong = ws
+        .command(
+            &["runbook", "--t0", T0, "--confirm", "a"],
+            Some("2026-12-01T15:05:00Z"),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    wrong.code(2);
+    assert!(
+        wrong.stderr.contains("candlefish sign ITEM"),
+        "{}",
+        wrong.stderr
+    );
+    let done = confirm(&["--evidence", "LaunchDarkly audit log #4411"]);
+    done.code(0);
+    assert!(
+        done.stdout.contains("`flags` confirmed by Ada"),
+        "{}",
+        done.stdout
+    );
+
+    let go = ci("2026-12-01T15:10:00Z");
+    go.code(0);
+    let record = ws.run(&["runbook", "--t0", T0, "--report", "json"], None);
+    let json = record.json();
+    let flags = &json["phases"][0]["steps"][0];
+    assert_eq!(flags["status"], "green", "{json}");
+    assert_eq!(json["phases"][0]["verdict"], "GO", "{json}");
+}

@@ -66,8 +66,16 @@ pub struct Driver {
     pub(super) at: (Option<String>, Option<String>),
 }
 
+/// A new session's id: the process id and a few clock bits.
+pub(super) fn session_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{}-{nanos:08x}", std::process::id())
+}
+
 /// This machine's name, as sessions record it.
-fn host_name() -> String {
+pub(super) fn host_name() -> String {
     rustix::system::uname()
         .nodename()
         .to_string_lossy()
@@ -124,10 +132,7 @@ pub type Stopped = Exit;
 
 impl Driver {
     pub fn new(cx: Context) -> Driver {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let session = format!("{}-{nanos:08x}", std::process::id());
+        let session = session_id();
         let input = (cx.mode == Mode::Interactive).then(Input::spawn);
         Driver {
             cx,

@@ -75,6 +75,18 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
     };
     let clock = Clock::from_env(start).map_err(usage)?;
     refuse_mixing(&replay, &journal, clock.is_simulated())?;
+    if !args.confirm.is_empty() {
+        let by = signer(args.by.as_deref(), &args.file).map_err(usage)?;
+        return confirm(
+            &args,
+            &runbook,
+            &journal,
+            &clock,
+            t0,
+            &loaded.plan.info.name,
+            &by,
+        );
+    }
     if !replay.entries.is_empty() && !args.resume && args.redo.is_empty() {
         return Err(usage(format!(
             "{} already holds the launch at T-0 {t0}: add --resume to continue it (nothing done is repeated), or --journal PATH to start another",
@@ -120,6 +132,89 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
     let mut driver = driver::Driver::new(context);
     driver.open(phase.as_deref(), &args.redo)?;
     Ok(driver.run(phase.as_deref()).await)
+}
+
+/// `--confirm STEP…`: journals a confirmation of each step-level manual step,
+/// as an operator at the prompt would, so that a `--non-interactive` run (CI,
+/// cron) finds it. Nothing else runs; every step is checked before anything is
+/// written.
+fn confirm(
+    args: &RunbookArgs,
+    runbook: &Runbook,
+    journal: &Log,
+    clock: &Clock,
+    t0: Timestamp,
+    checklist: &str,
+    by: &str,
+) -> Result<Exit, Exit> {
+    use crate::runbook::journal::{Answer, Open, Reply};
+    use crate::runbook::plan::Action;
+    let evidence = args
+        .evidence
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned);
+    let mut steps = Vec::new();
+    for id in &args.confirm {
+        let Some((phase, step)) = runbook.step(id) else {
+            let hint = crate::checklist::diagnostic::did_you_mean(id, runbook.step_ids())
+                .map(|best| format!("; did you mean `{best}`?"))
+                .unwrap_or_default();
+            return Err(usage(format!(
+                "--confirm {id}: the runbook has no such step{hint}"
+            )));
+        };
+        let Action::Manual(rule) = &step.action else {
+            return Err(usage(format!(
+                "--confirm {id}: `{id}` is a {} step, not a manual one; items it runs are signed off with `candlefish sign ITEM`",
+                step.action.kind()
+            )));
+        };
+        if rule.evidence_required && evidence.is_none() {
+            return Err(usage(format!(
+                "--confirm {id}: the step requires evidence: add --evidence with a link or what you checked"
+            )));
+        }
+        steps.push((phase.id.clone(), step.id.clone()));
+    }
+    let session = driver::session_id();
+    let write = |record: &Record| {
+        journal
+            .append(record)
+            .map_err(|e| usage(format!("nothing more was recorded: {e}")))
+    };
+    write(&Record::Open(Open {
+        at: clock.now(),
+        by: by.to_owned(),
+        session: session.clone(),
+        t0,
+        checklist: checklist.to_owned(),
+        mode: Mode::NonInteractive,
+        phase: None,
+        clock: clock.is_simulated().then(|| "simulated".to_owned()),
+        host: Some(driver::host_name()),
+        pid: Some(std::process::id()),
+    }))?;
+    for (phase, step) in steps {
+        write(&Record::Answer(Answer {
+            at: clock.now(),
+            by: by.to_owned(),
+            session: session.clone(),
+            phase,
+            step: step.clone(),
+            item: None,
+            reply: Reply::Confirm,
+            evidence: evidence.clone(),
+            reason: None,
+        }))?;
+        println!(
+            "recorded in {}: `{step}` confirmed by {}",
+            journal.path().display(),
+            crate::report::printable(by)
+        );
+    }
+    Ok(Exit::Passed)
 }
 
 /// A rehearsal and the real day never share a journal: the rehearsal's steps

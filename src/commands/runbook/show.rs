@@ -195,8 +195,11 @@ pub fn result(result: &ItemReport, settled: bool, file: &std::path::Path, ascii:
             .filter(|i| matches!(i.status, Status::Red | Status::Yellow))
             .collect();
         if waiting.is_empty() {
-            out.push_str(
-                "      waiting for a person: confirm it in an interactive session (--resume)\n",
+            let _ = writeln!(
+                out,
+                "      waiting for a person: confirm it at the prompt (--resume), or record it: candlefish runbook {} --t0 … --confirm {} --evidence …",
+                file.display(),
+                result.id
             );
         }
         for item in waiting {
