@@ -84,7 +84,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     };
     let cancel = interrupt::install();
     let run_options = RunOptions {
-        concurrency: fd_budget(args.concurrency),
+        concurrency: fd_budget(args.concurrency, plan.probe_count()),
         per_host: args.per_host,
         run_blocked: args.run_blocked,
         cancel: Some(cancel.clone()),
@@ -157,14 +157,21 @@ pub fn exit_for(report: &Report) -> Exit {
 }
 
 /// At most as many probes in flight as file descriptors allow: the soft limit is
-/// raised to the hard one, and a margin is kept for everything else.
-fn fd_budget(wanted: usize) -> usize {
+/// raised to the hard one, and a margin is kept for everything else. Says so
+/// when that limits a run of `probes` probes.
+fn fd_budget(wanted: usize, probes: usize) -> usize {
     const RESERVED: u64 = 64;
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => {
             let available = usize::try_from(limit.saturating_sub(RESERVED))
                 .unwrap_or(usize::MAX)
                 .max(1);
+            if available < wanted.min(probes) {
+                eprintln!(
+                    "warning: at most {available} probes at once, not {wanted}: the open-file limit is {limit} \
+                     ({RESERVED} kept for everything else); raise it with `ulimit -n`"
+                );
+            }
             wanted.min(available)
         }
         Err(_) => wanted,

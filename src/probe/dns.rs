@@ -187,6 +187,13 @@ impl Probe for DnsProbe {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
             problems.push("name is empty".to_owned());
+        } else if self.name.trim().contains(char::is_whitespace) {
+            problems.push(format!(
+                "`{}` is not a domain name: it has a space",
+                self.name.trim()
+            ));
+        } else if let Err(e) = hickory_resolver::proto::rr::Name::from_utf8(self.fqdn()) {
+            problems.push(format!("`{}` is not a domain name: {e}", self.name.trim()));
         }
         if self.expectations().is_empty() && !self.spf && !self.dmarc {
             problems.push(

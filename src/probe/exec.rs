@@ -509,6 +509,14 @@ fn judge(expect: &ExecExpect, ran: &Ran) -> Finding {
     if !ok && let Some(line) = ran.stderr.last_line().or_else(|| ran.stdout.last_line()) {
         observed.push_str(&format!(" ({line})"));
     }
+    if !ok {
+        // The line quoted above may come from the part that was kept.
+        for (captured, name) in [(&ran.stdout, "stdout"), (&ran.stderr, "stderr")] {
+            if captured.truncated() {
+                observed.push_str(&format!("; {} kept", captured.size(name)));
+            }
+        }
+    }
     let mut checks = vec![check(ok, codes.to_string(), observed)];
     checks.extend(output_checks(expect, ran));
     let elapsed = format_duration(ran.elapsed);

@@ -196,10 +196,21 @@ pub fn parse<R: DeserializeOwned>(bytes: &[u8]) -> Contents<R> {
         }
         match serde_json::from_str::<R>(text) {
             Ok(record) => contents.entries.push(Entry { line, record }),
-            Err(e) if torn || e.is_eof() => contents.problems.push(Problem {
+            // The last line without its newline: a write cut short.
+            Err(_) if torn => contents.problems.push(Problem {
                 line,
                 message: format!(
                     "incomplete record (a write was interrupted, so it was never acknowledged): {}",
+                    crate::probe::expect::excerpt(text, 60)
+                ),
+            }),
+            // Earlier lines: an append after a torn write starts a fresh line,
+            // but a hand edit can also spread a record over several lines.
+            Err(e) if e.is_eof() => contents.problems.push(Problem {
+                line,
+                message: format!(
+                    "incomplete record (a write that was interrupted, or a record a hand edit spread over several lines; \
+                     each record is one JSON object on one line): {}",
                     crate::probe::expect::excerpt(text, 60)
                 ),
             }),
@@ -284,6 +295,17 @@ mod tests {
                     record: Rec { n: 2 }
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn a_record_spread_over_lines_is_not_called_torn() {
+        let c = read("{\"n\":1}\n{\n\"n\": 2\n}\n{\"n\":3}\n");
+        assert_eq!(c.entries.len(), 2);
+        assert!(
+            c.problems[0].message.contains("spread over several lines"),
+            "{:?}",
+            c.problems
         );
     }
 

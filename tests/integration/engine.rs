@@ -508,3 +508,33 @@ fn retry_settings_are_validated() {
         assert!(ran.stderr.contains(message), "{message}:\n{}", ran.stderr);
     }
 }
+
+#[test]
+fn a_low_open_file_limit_narrows_concurrency_and_says_so() {
+    let server = Server::start();
+    let mut checklist = String::from("version: 1\nname: Many\nsections:\n");
+    for i in 0..40 {
+        checklist.push_str(&format!(
+            "  - id: p{i}\n    title: P{i}\n    probe: {{ http: {{ url: \"{}\" }} }}\n",
+            server.url("/status/200")
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("candlefish.yaml"), &checklist).expect("write");
+    let binary = crate::support::binary();
+    let mut shell = std::process::Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 80 && exec '{}' check -q -j 32",
+            binary.display()
+        ))
+        .current_dir(dir.path());
+    let out = shell.output().expect("sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: at most 16 probes at once, not 32: the open-file limit is 80"),
+        "{stderr}"
+    );
+}

@@ -175,6 +175,10 @@ sections:
         title: Output is bounded
         probe:
           exec: { command: [sh, -c, "head -c 200000 /dev/zero | tr '\\0' a"], expect: { stdout_contains: zzz } }
+      - id: huge-failure
+        title: A failure with huge output says how much there was
+        probe:
+          exec: { command: [sh, -c, "head -c 200000 /dev/zero | tr '\\0' b; echo; exit 3"] }
       - id: missing
         title: A program that does not exist
         probe:
@@ -232,6 +236,13 @@ sections:
             .starts_with("expected stdout to contain \"zzz\", got the first 64 KiB of 200000 bytes of stdout without it"),
         "{}",
         evidence(&report, "huge")
+    );
+    assert!(
+        evidence(&report, "huge-failure").contains("got exit 3 (")
+            && evidence(&report, "huge-failure")
+                .contains("; the first 64 KiB of 200001 bytes of stdout kept"),
+        "{}",
+        evidence(&report, "huge-failure")
     );
     assert_eq!(probe_of(&report, "missing")["verdict"], "error");
     assert_eq!(
