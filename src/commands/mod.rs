@@ -142,6 +142,13 @@ fn open_checklist(
     load_or_report(path, &options, term).ok_or(Exit::Usage)
 }
 
+/// An optional text argument, trimmed; `None` when missing or blank.
+pub(crate) fn given(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
 /// Writes `text` to stdout. A reader that went away (`| head`) is not an error
 /// worth a message, and never a panic.
 pub(crate) fn print_out(text: &str) {

@@ -90,12 +90,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
     let Some(rule) = &item.manual else {
         return Err(not_signable(item));
     };
-    let evidence = args
-        .evidence
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_owned);
+    let evidence = super::given(args.evidence.as_deref());
     if rule.evidence_required && evidence.is_none() {
         return Err(format!(
             "`{}` requires evidence: pass --evidence with a link or a description of what you checked",
@@ -122,12 +117,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
         by,
         evidence,
         expires,
-        note: args
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned),
+        note: super::given(args.note.as_deref()),
         rehearsal: opened.rehearsal,
     }))
 }

@@ -252,6 +252,21 @@ fn wait_for(what: &str, condition: impl Fn() -> bool) {
     }
 }
 
+/// Runs `run` until `ready`, then presses Ctrl-C; the output, after exit 130.
+fn interrupted_when(mut run: Run, what: &str, ready: impl Fn() -> bool) -> std::process::Output {
+    let child = run
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for(what, ready);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    output
+}
+
 #[test]
 fn ctrl_c_prints_the_partial_board_marked_interrupted_and_exits_130() {
     let server = Server::start();
@@ -351,18 +366,8 @@ fn ctrl_c_twice_quits_at_once() {
 fn watch_redraws_each_round_and_marks_what_changed() {
     let server = Server::start();
     let checklist = one_probe(&server, "/toggle/w", "");
-    let mut run =
-        Run::new(&["check", "--watch", "1s", "--color", "never"]).with_checklist(&checklist);
-    let child = run
-        .command()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_for("three rounds", || server.hits("/toggle/w") >= 3);
-    interrupt(&child);
-    let output = child.wait_with_output().expect("wait");
-    assert_eq!(output.status.code(), Some(130));
+    let run = Run::new(&["check", "--watch", "1s", "--color", "never"]).with_checklist(&checklist);
+    let output = interrupted_when(run, "three rounds", || server.hits("/toggle/w") >= 3);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("round 1 at "), "{stdout}");
     assert!(stdout.contains("round 2 at "), "{stdout}");
@@ -380,19 +385,8 @@ fn watch_redraws_each_round_and_marks_what_changed() {
 fn watch_with_a_machine_format_keeps_stdout_parseable() {
     let server = Server::start();
     let checklist = one_probe(&server, "/toggle/j", "");
-    let mut run =
-        Run::new(&["check", "--watch", "1s", "--format", "json"]).with_checklist(&checklist);
-    let child = run
-        .command()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_for("two rounds", || server.hits("/toggle/j") >= 2);
-    std::thread::sleep(Duration::from_millis(300));
-    interrupt(&child);
-    let output = child.wait_with_output().expect("wait");
-    assert_eq!(output.status.code(), Some(130));
+    let run = Run::new(&["check", "--watch", "1s", "--format", "json"]).with_checklist(&checklist);
+    let output = interrupted_when(run, "two rounds", || server.hits("/toggle/j") >= 2);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let reports: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
         .into_iter::<serde_json::Value>()

@@ -240,19 +240,7 @@ fn waivers_are_shown_everywhere_and_count_only_when_allowed() {
         "{}",
         manual.stderr
     );
-    ws.run(
-        &[
-            "sign",
-            "api-ready",
-            "--waive",
-            "--reason",
-            "vendor fix ships Monday",
-            "--expires",
-            "7d",
-        ],
-        Some(T0),
-    )
-    .code(0);
+    waive_api_ready(&ws);
 
     // Shown, never green, and the gate still fails on it by default.
     let ran = ws.run(
@@ -636,19 +624,7 @@ fn diff_names_waivers_granted_and_ended() {
         ws.run(&args, Some(now));
     };
     save(T0, "before.json");
-    ws.run(
-        &[
-            "sign",
-            "api-ready",
-            "--waive",
-            "--reason",
-            "vendor fix ships Monday",
-            "--expires",
-            "7d",
-        ],
-        Some(T0),
-    )
-    .code(0);
+    waive_api_ready(&ws);
     save(DAY_1, "waived.json");
     save(DAY_8, "ended.json");
     let granted = ws.run(&["diff", "before.json", "waived.json"], None);
@@ -672,4 +648,21 @@ fn diff_names_waivers_granted_and_ended() {
         None,
     );
     assert_eq!(json.json()["waivers"][0]["waived"], true);
+}
+
+/// Waives `api-ready` for 7 days from T0.
+fn waive_api_ready(ws: &Workspace) {
+    ws.run(
+        &[
+            "sign",
+            "api-ready",
+            "--waive",
+            "--reason",
+            "vendor fix ships Monday",
+            "--expires",
+            "7d",
+        ],
+        Some(T0),
+    )
+    .code(0);
 }

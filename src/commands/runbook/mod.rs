@@ -149,12 +149,7 @@ fn confirm(
 ) -> Result<Exit, Exit> {
     use crate::runbook::journal::{Answer, Open, Reply};
     use crate::runbook::plan::Action;
-    let evidence = args
-        .evidence
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_owned);
+    let evidence = crate::commands::given(args.evidence.as_deref());
     let mut steps = Vec::new();
     for id in &args.confirm {
         let Some((phase, step)) = runbook.step(id) else {
