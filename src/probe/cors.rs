@@ -3,7 +3,10 @@
 //! a browser would: every allowed origin gets the methods, headers and
 //! credentials it needs; denied origins, and a random origin nobody would
 //! configure, are refused; `*` never goes with credentials; an echoed origin
-//! comes with `Vary: Origin`.
+//! comes with `Vary: Origin`. Then the actual request a browser would make
+//! after the preflight — a `GET` only, never an unsafe method — from each of
+//! those origins: a browser reads the response only if it, too, carries the
+//! right `Access-Control-Allow-Origin` (and `-Credentials`).
 //!
 //! ```yaml
 //! probe:
@@ -64,6 +67,14 @@ pub struct CorsProbe {
     /// `false`: no origin may be. Default: not checked.
     #[serde(default)]
     pub credentials: Option<bool>,
+    /// Also send the actual request — a `GET` with `Origin` — from every origin
+    /// tried, and judge its response's CORS headers as a browser would (default `true`).
+    #[serde(default = "yes")]
+    pub actual: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why an origin is tried.
@@ -163,24 +174,32 @@ impl CorsProbe {
         names.join(",")
     }
 
+    /// A preflight for `method` from `origin`; with `method` `None`, the actual
+    /// `GET` a browser sends after it.
     async fn preflight(
         &self,
         ctx: &Context,
         origin: &str,
-        method: &str,
+        method: Option<&str>,
     ) -> Result<Preflight, Finding> {
-        let mut request =
-            Request::new(reqwest::Method::OPTIONS, &self.url).map_err(Finding::error)?;
+        let verb = if method.is_some() {
+            reqwest::Method::OPTIONS
+        } else {
+            reqwest::Method::GET
+        };
+        let mut request = Request::new(verb, &self.url).map_err(Finding::error)?;
         let headers = &mut request.headers;
         let value = |v: &str| {
             reqwest::header::HeaderValue::from_str(v)
                 .map_err(|_| Finding::error(format!("`{v}` cannot be sent in a header")))
         };
         headers.insert(reqwest::header::ORIGIN, value(origin)?);
-        headers.insert("access-control-request-method", value(method)?);
-        let wanted = self.request_headers();
-        if !wanted.is_empty() {
-            headers.insert("access-control-request-headers", value(&wanted)?);
+        if let Some(method) = method {
+            headers.insert("access-control-request-method", value(method)?);
+            let wanted = self.request_headers();
+            if !wanted.is_empty() {
+                headers.insert("access-control-request-headers", value(&wanted)?);
+            }
         }
         let limits = Limits {
             redirects: None,
@@ -191,7 +210,7 @@ impl CorsProbe {
         let get = |name: &str| header_text(&exchange.headers, name);
         Ok(Preflight {
             origin: origin.to_owned(),
-            method: method.to_owned(),
+            method: method.unwrap_or("GET").to_owned(),
             status: exchange.status.as_u16(),
             status_text: status_line(exchange.status),
             allow_origin: get("access-control-allow-origin"),
@@ -300,8 +319,59 @@ impl CorsProbe {
         }
     }
 
-    /// Compares every preflight with the policy.
-    fn compare(&self, seen: &[(Role, Preflight)]) -> Finding {
+    /// The checks for the actual `GET` response to `origin`.
+    fn actual_checks(&self, role: Role, p: &Preflight, checks: &mut Vec<Check>) {
+        let who = match role {
+            Role::Allowed if self.any_origin() => "any origin".to_owned(),
+            Role::Random => "a random origin".to_owned(),
+            _ => p.origin.clone(),
+        };
+        if role != Role::Allowed {
+            checks.push(check(
+                !p.lets_in(),
+                format!("{who} refused on the actual GET response"),
+                p.shown_origin(),
+            ));
+            return;
+        }
+        let creds_wanted = self.credentials == Some(true);
+        let acao = p.allow_origin.as_deref().map(str::trim);
+        let ok = match acao {
+            Some("*") => !creds_wanted,
+            Some(v) => v == p.origin,
+            None => false,
+        };
+        checks.push(check(
+            ok,
+            format!("{who} allowed on the actual GET response"),
+            p.shown_origin(),
+        ));
+        if ok && creds_wanted {
+            checks.push(check(
+                p.credentials(),
+                format!(
+                    "Access-Control-Allow-Credentials: true on the actual GET response for {who}"
+                ),
+                p.allow_credentials
+                    .clone()
+                    .unwrap_or_else(|| "none".to_owned()),
+            ));
+        }
+        if acao == Some(p.origin.as_str()) {
+            let vary = p.vary.as_deref();
+            checks.push(soft_check(
+                list_has(vary, "origin") || list_has(vary, "*"),
+                format!(
+                    "Vary: Origin with the echoed origin {} on the actual GET response",
+                    p.origin
+                ),
+                vary.map_or_else(|| "no Vary".to_owned(), |v| format!("Vary: {v}")),
+            ));
+        }
+    }
+
+    /// Compares every preflight, and every actual response, with the policy.
+    fn compare(&self, seen: &[(Role, Preflight)], actual: &[(Role, Preflight)]) -> Finding {
         let mut checks = Vec::new();
         for (role, p) in seen {
             match role {
@@ -332,8 +402,12 @@ impl CorsProbe {
                 }
             }
         }
+        for (role, p) in actual {
+            self.actual_checks(*role, p, &mut checks);
+        }
         let wildcard_with_credentials = seen
             .iter()
+            .chain(actual)
             .any(|(_, p)| p.allow_origin.as_deref().map(str::trim) == Some("*") && p.credentials());
         checks.push(check(
             !wildcard_with_credentials,
@@ -473,13 +547,29 @@ impl Probe for CorsProbe {
     async fn run(&self, ctx: &Context) -> Finding {
         let random = format!("https://candlefish-probe-{}.invalid", random_label());
         let mut seen = Vec::new();
-        for (role, origin, method) in self.plan(&random) {
-            match self.preflight(ctx, &origin, &method).await {
-                Ok(preflight) => seen.push((role, preflight)),
+        let plan = self.plan(&random);
+        for (role, origin, method) in &plan {
+            match self.preflight(ctx, origin, Some(method)).await {
+                Ok(preflight) => seen.push((*role, preflight)),
                 Err(finding) => return finding,
             }
         }
-        self.compare(&seen)
+        let mut actual = Vec::new();
+        if self.actual {
+            let mut origins: Vec<(Role, &str)> = Vec::new();
+            for (role, origin, _) in &plan {
+                if !origins.iter().any(|(_, o)| o == origin) {
+                    origins.push((*role, origin));
+                }
+            }
+            for (role, origin) in origins {
+                match self.preflight(ctx, origin, None).await {
+                    Ok(response) => actual.push((role, response)),
+                    Err(finding) => return finding,
+                }
+            }
+        }
+        self.compare(&seen, &actual)
     }
 }
 
@@ -532,7 +622,7 @@ mod tests {
             (Role::Denied, answer("https://evil.example", "PUT", &[])),
             (Role::Random, answer(RANDOM, "PUT", &[])),
         ];
-        let f = p.compare(&seen);
+        let f = p.compare(&seen, &[]);
         assert_eq!(f.verdict, Verdict::Pass, "{}", f.evidence);
         assert_eq!(
             f.evidence,
@@ -560,7 +650,7 @@ mod tests {
             (Role::Denied, reflect("https://evil.example")),
             (Role::Random, reflect(RANDOM)),
         ];
-        let f = p.compare(&seen);
+        let f = p.compare(&seen, &[]);
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(
             f.evidence,
@@ -579,7 +669,7 @@ mod tests {
             ),
             (Role::Random, answer(RANDOM, "PUT", &star)),
         ];
-        let f = p.compare(&seen);
+        let f = p.compare(&seen, &[]);
         assert_eq!(
             f.evidence,
             "expected a random origin refused, got Access-Control-Allow-Origin: * (any origin is allowed); expected no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true, got both"
@@ -594,25 +684,76 @@ mod tests {
             ("Access-Control-Allow-Methods", "GET"),
             ("Access-Control-Allow-Credentials", "true"),
         ];
-        let f = p.compare(&[(
-            Role::Allowed,
-            answer("https://app.example.com", "PUT", &partial),
-        )]);
+        let f = p.compare(
+            &[(
+                Role::Allowed,
+                answer("https://app.example.com", "PUT", &partial),
+            )],
+            &[],
+        );
         assert_eq!(
             f.evidence,
             "expected PUT allowed for https://app.example.com, got Access-Control-Allow-Methods: GET; expected headers Authorization allowed for https://app.example.com, got no Access-Control-Allow-Headers"
         );
         let p = probe("{ url: 'http://h.test/', allow: [https://app.example.com] }");
         let no_vary = [("Access-Control-Allow-Origin", "https://app.example.com")];
-        let f = p.compare(&[(
-            Role::Allowed,
-            answer("https://app.example.com", "GET", &no_vary),
-        )]);
+        let f = p.compare(
+            &[(
+                Role::Allowed,
+                answer("https://app.example.com", "GET", &no_vary),
+            )],
+            &[],
+        );
         assert_eq!(f.verdict, Verdict::Warn);
         assert_eq!(
             f.evidence,
             "expected Vary: Origin with the echoed origin https://app.example.com, got no Vary"
         );
+    }
+
+    #[test]
+    fn the_actual_response_must_carry_the_headers_too() {
+        let p =
+            probe("{ url: 'http://h.test/', allow: [https://app.example.com], credentials: true }");
+        let good = [
+            ("Access-Control-Allow-Origin", "https://app.example.com"),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Vary", "Origin"),
+        ];
+        let seen = [(
+            Role::Allowed,
+            answer("https://app.example.com", "GET", &good),
+        )];
+        let bare: [(&str, &str); 0] = [];
+        let actual = [
+            (
+                Role::Allowed,
+                answer("https://app.example.com", "GET", &bare),
+            ),
+            (
+                Role::Random,
+                answer(
+                    "https://x.invalid",
+                    "GET",
+                    &[("Access-Control-Allow-Origin", "https://x.invalid")],
+                ),
+            ),
+        ];
+        let f = p.compare(&seen, &actual);
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert_eq!(
+            f.evidence,
+            "expected https://app.example.com allowed on the actual GET response, got no Access-Control-Allow-Origin; \
+             expected a random origin refused on the actual GET response, got Access-Control-Allow-Origin: https://x.invalid"
+        );
+        let f = p.compare(
+            &seen,
+            &[(
+                Role::Allowed,
+                answer("https://app.example.com", "GET", &good),
+            )],
+        );
+        assert_eq!(f.verdict, Verdict::Pass, "{}", f.evidence);
     }
 
     #[test]

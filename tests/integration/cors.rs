@@ -1,6 +1,7 @@
 //! `cors` against a real nginx configured the ways people configure it: a
 //! proper allowlist, a wildcard with credentials, a reflected origin, an
-//! allowlist without `Vary: Origin`.
+//! allowlist without `Vary: Origin`, and CORS headers on the preflight only
+//! (the actual response lacks them, so browsers refuse to read it).
 
 use crate::nginx::Nginx;
 use crate::support::{Run, checklist_of, probe_result, statuses};
@@ -13,10 +14,24 @@ map $http_origin $allowed_origin {
 "#;
 
 fn preflight_location(path: &str, origin: &str, vary: bool) -> String {
+    cors_location(path, origin, vary, true)
+}
+
+/// A location answering preflights with `origin`; with `on_actual`, the
+/// actual responses carry the CORS headers too.
+fn cors_location(path: &str, origin: &str, vary: bool, on_actual: bool) -> String {
     let vary = if vary {
         "add_header Vary Origin always;"
     } else {
         ""
+    };
+    let actual = if on_actual {
+        format!(
+            "add_header Access-Control-Allow-Origin {origin} always;\n    \
+             add_header Access-Control-Allow-Credentials true always;\n    {vary}"
+        )
+    } else {
+        String::new()
     };
     format!(
         r#"
@@ -29,6 +44,7 @@ location {path} {{
         {vary}
         return 204;
     }}
+    {actual}
     return 200 'api';
 }}
 "#
@@ -42,6 +58,7 @@ fn nginx() -> Nginx {
         .server(&preflight_location("/wildcard", "*", false))
         .server(&preflight_location("/reflect", "$http_origin", true))
         .server(&preflight_location("/no-vary", "$allowed_origin", false))
+        .server(&cors_location("/preflight-only", "$allowed_origin", true, false))
         .start()
 }
 
@@ -60,6 +77,7 @@ fn each_cors_misconfiguration_is_caught_with_evidence() {
             ("wildcard", &policy(&nginx.url("/wildcard"))),
             ("reflect", &policy(&nginx.url("/reflect"))),
             ("no-vary", &policy(&nginx.url("/no-vary"))),
+            ("preflight-only", &policy(&nginx.url("/preflight-only"))),
         ]))
         .run();
     ran.code(1);
@@ -103,7 +121,14 @@ fn each_cors_misconfiguration_is_caught_with_evidence() {
     assert_eq!(s["no-vary"], "yellow");
     assert_eq!(
         probe_result(&report, "no-vary").1,
-        "expected Vary: Origin with the echoed origin https://app.example.com, got no Vary"
+        "expected Vary: Origin with the echoed origin https://app.example.com, got no Vary; \
+         expected Vary: Origin with the echoed origin https://app.example.com on the actual GET response, got no Vary"
+    );
+
+    assert_eq!(s["preflight-only"], "red");
+    assert_eq!(
+        probe_result(&report, "preflight-only").1,
+        "expected https://app.example.com allowed on the actual GET response, got no Access-Control-Allow-Origin"
     );
 }
 
