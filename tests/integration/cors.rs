@@ -58,7 +58,12 @@ fn nginx() -> Nginx {
         .server(&preflight_location("/wildcard", "*", false))
         .server(&preflight_location("/reflect", "$http_origin", true))
         .server(&preflight_location("/no-vary", "$allowed_origin", false))
-        .server(&cors_location("/preflight-only", "$allowed_origin", true, false))
+        .server(&cors_location(
+            "/preflight-only",
+            "$allowed_origin",
+            true,
+            false,
+        ))
         .start()
 }
 

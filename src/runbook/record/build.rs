@@ -46,6 +46,8 @@ pub fn build(
         }
     }
     LaunchRecord {
+        schema_version: super::SCHEMA_VERSION,
+        tool: format!("candlefish {}", env!("CARGO_PKG_VERSION")),
         checklist: checklist.to_owned(),
         t0: t0.to_string(),
         journal: PathBuf::from(journal).display().to_string(),

@@ -18,9 +18,16 @@ use serde::Serialize;
 use crate::outcome::Status;
 use crate::runbook::journal::Blocker;
 
+/// The version of the launch record's JSON (`docs/launch-record.schema.json`).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The launch record.
 #[derive(Debug, Clone, Serialize)]
 pub struct LaunchRecord {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `candlefish` and its version.
+    pub tool: String,
     /// The checklist's name.
     pub checklist: String,
     /// T-0, RFC 3339.
