@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::checklist::text::Text;
-use crate::probe::expect::{Finding, check, excerpt};
+use crate::probe::expect::{Finding, check, excerpt, soft_check};
 use crate::probe::web::exchange::{describe_size, format_bytes};
 use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
 use crate::probe::web::{Limits, Percent, Request, RequestHeaders, fetch, redact_url};
@@ -65,6 +65,23 @@ struct Coverage {
     undocumented: Vec<String>,
     /// Operations without responses, or with a response lacking a description.
     responses_missing: Vec<String>,
+    /// Path items that are a `$ref` to another file: not read, not counted.
+    external: Vec<String>,
+}
+
+/// A `$ref` within the document followed (a few hops at most); `Err` with the
+/// reference when it points into another file or nowhere.
+fn follow<'a>(document: &'a Value, mut value: &'a Value) -> Result<&'a Value, String> {
+    for _ in 0..8 {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            return Ok(value);
+        };
+        value = reference
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+            .ok_or_else(|| reference.to_owned())?;
+    }
+    Err("a chain of $ref too long".to_owned())
 }
 
 /// Reads a document as JSON, or else as YAML (with the YAML parser's budget on
@@ -126,6 +143,13 @@ fn coverage(document: &Value) -> Result<Coverage, String> {
         return Ok(out);
     };
     for (path, item) in paths {
+        let item = match follow(document, item) {
+            Ok(item) => item,
+            Err(reference) => {
+                out.external.push(format!("{path} ({reference})"));
+                continue;
+            }
+        };
         for method in METHODS {
             let Some(operation) = item.get(method) else {
                 continue;
@@ -219,6 +243,20 @@ impl OpenapiProbe {
             checks.push(check(
                 with == total,
                 "every operation to document its responses",
+                text.clone(),
+            ));
+            summary.push_str("; ");
+            summary.push_str(&text);
+        }
+        if !found.external.is_empty() {
+            let text = format!(
+                "{} path items in other files, not counted: {}",
+                found.external.len(),
+                named(&found.external)
+            );
+            checks.push(soft_check(
+                false,
+                "every path item in the document",
                 text.clone(),
             ));
             summary.push_str("; ");
@@ -333,6 +371,37 @@ paths:
     get: { responses: { 200: { $ref: '#/components/responses/Pet' } } }
     delete: { summary: '  ' }
 ";
+
+    #[test]
+    fn path_items_by_reference_are_followed_within_the_document() {
+        let spec = r"
+openapi: 3.1.0
+info: { title: Refs, version: '1' }
+paths:
+  /pets: { $ref: '#/components/pathItems/Pets' }
+  /owners/{id}: { $ref: '#/components/pathItems/Owner' }
+  /remote: { $ref: 'other.yaml#/paths/~1remote' }
+components:
+  pathItems:
+    Pets:
+      get: { summary: List pets, responses: { 200: { description: ok } } }
+      post: { responses: { 201: { description: made } } }
+    Owner: { $ref: '#/components/pathItems/Pets' }
+";
+        let found = coverage(&parse(spec.as_bytes()).unwrap()).unwrap();
+        assert_eq!(found.operations, 4, "two path items, two operations each");
+        assert_eq!(found.undocumented, ["POST /pets", "POST /owners/{id}"]);
+        assert_eq!(found.external, ["/remote (other.yaml#/paths/~1remote)"]);
+        let f = probe("{ url: 'http://h.test/', min_documented: 50% }").compare(&found);
+        assert_eq!(f.verdict, Verdict::Warn, "{}", f.evidence);
+        assert!(
+            f.evidence.contains(
+                "1 path items in other files, not counted: /remote (other.yaml#/paths/~1remote)"
+            ),
+            "{}",
+            f.evidence
+        );
+    }
 
     #[test]
     fn yaml_and_json_documents_are_counted() {
