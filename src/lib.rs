@@ -9,6 +9,7 @@
 //!
 //! Probes never print; renderers never probe; the engine knows nothing about YAML.
 
+pub mod bounded;
 pub mod checklist;
 pub mod cli;
 pub mod commands;

@@ -222,7 +222,7 @@ impl Includer<'_> {
                     Ok(source) => source,
                     Err(message) => {
                         self.problems
-                            .push(fail(format!("cannot include {message}"), None));
+                            .push(fail(format!("cannot include: {message}"), None));
                         continue;
                     }
                 };
@@ -368,8 +368,14 @@ pub fn read(path: &std::path::Path) -> Result<Source, String> {
             MAX_FILE_SIZE >> 20
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+    // The length above is 0 for devices and pipes: the read is bounded too.
+    let bytes = crate::bounded::read_at_most(path, MAX_FILE_SIZE).map_err(|e| match e {
+        crate::bounded::ReadError::Io(e) => format!("cannot read {name}: {}", io_reason(&e)),
+        crate::bounded::ReadError::TooLarge => format!(
+            "{name} holds more than {} MiB; larger checklists are refused",
+            MAX_FILE_SIZE >> 20
+        ),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "{name} is not UTF-8 (invalid byte at offset {}); save it as UTF-8",

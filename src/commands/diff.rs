@@ -14,17 +14,15 @@ const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a JSON report written by `--format json` or `--report json=…`.
 pub fn read_report(path: &Path) -> Result<Report, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .len();
-    if size > MAX_REPORT_BYTES {
-        return Err(format!(
-            "{} is {size} bytes; a report is at most {MAX_REPORT_BYTES}",
+    let bytes = crate::bounded::read_at_most(path, MAX_REPORT_BYTES).map_err(|e| match e {
+        crate::bounded::ReadError::Io(e) => format!("cannot read {}: {e}", path.display()),
+        crate::bounded::ReadError::TooLarge => format!(
+            "{} holds more than {MAX_REPORT_BYTES} bytes; a report is at most that",
             path.display()
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        ),
+    })?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     match value

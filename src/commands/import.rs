@@ -26,23 +26,16 @@ pub fn run(args: &ImportArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    let bytes = match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_MARKDOWN_BYTES => {
+    let bytes = match crate::bounded::read_at_most(path, MAX_MARKDOWN_BYTES) {
+        Ok(bytes) => bytes,
+        Err(crate::bounded::ReadError::TooLarge) => {
             eprintln!(
-                "error: {} is {} bytes; a checklist is at most {MAX_MARKDOWN_BYTES}",
-                path.display(),
-                meta.len()
+                "error: {} holds more than {MAX_MARKDOWN_BYTES} bytes; a checklist is at most that",
+                path.display()
             );
             return Exit::Usage;
         }
-        Ok(_) => match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
-                return Exit::Usage;
-            }
-        },
-        Err(e) => {
+        Err(crate::bounded::ReadError::Io(e)) => {
             eprintln!("error: cannot read {}: {e}", path.display());
             return Exit::Usage;
         }

@@ -163,9 +163,21 @@ impl Log {
                 ),
             });
         }
+        // Devices and pipes report no length: the read itself is bounded too.
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
+        (&mut file)
+            .take(MAX_LOG_SIZE + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| self.error("cannot read", &e))?;
+        if bytes.len() as u64 > MAX_LOG_SIZE {
+            return Err(LogError {
+                path: self.path.display().to_string(),
+                message: format!(
+                    "holds more than {} MiB; larger logs are refused",
+                    MAX_LOG_SIZE >> 20
+                ),
+            });
+        }
         Ok(parse(&bytes))
     }
 }

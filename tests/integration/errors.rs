@@ -105,3 +105,39 @@ fn a_directory_is_not_a_checklist() {
         "error: tests is a directory, not a checklist file\n"
     );
 }
+
+#[test]
+fn devices_and_endless_files_are_refused_not_read_forever() {
+    // /dev/zero reports a length of 0 and never ends: every reader is bounded.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("candlefish.yaml"),
+        "version: 1\nname: Z\nsections: [{ id: a, title: A, manual: true }]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("includes.yaml"),
+        "version: 1\nname: Z\ninclude: [/dev/zero]\nsections: [{ id: a, title: A, status: done }]\n",
+    )
+    .expect("write");
+    for (args, says) in [
+        (
+            &["validate", "/dev/zero"][..],
+            "/dev/zero holds more than 16 MiB",
+        ),
+        (
+            &["validate", "includes.yaml"],
+            "cannot include: /dev/zero holds more than 16 MiB",
+        ),
+        (&["import", "/dev/zero"], "/dev/zero holds more than"),
+        (
+            &["diff", "/dev/zero", "/dev/zero"],
+            "/dev/zero holds more than",
+        ),
+        (&["check", "--state", "/dev/zero"], "holds more than"),
+    ] {
+        let ran = Run::new(args).in_dir(dir.path()).run();
+        ran.code(2);
+        assert!(ran.stderr.contains(says), "{args:?}: {}", ran.stderr);
+    }
+}

@@ -127,14 +127,13 @@ pub fn build(
 fn read_pem(path: &Path, field: &str) -> Result<Vec<u8>, String> {
     const MAX_PEM: u64 = 1 << 20;
     let describe = |e: std::io::Error| format!("{field} {}: {e}", path.display());
-    let size = std::fs::metadata(path).map_err(describe)?.len();
-    if size > MAX_PEM {
-        return Err(format!(
-            "{field} {}: {size} bytes is too large for a PEM file (at most 1 MiB)",
+    crate::bounded::read_at_most(path, MAX_PEM).map_err(|e| match e {
+        crate::bounded::ReadError::Io(e) => describe(e),
+        crate::bounded::ReadError::TooLarge => format!(
+            "{field} {}: too large for a PEM file (at most 1 MiB)",
             path.display()
-        ));
-    }
-    std::fs::read(path).map_err(describe)
+        ),
+    })
 }
 
 #[cfg(test)]
