@@ -154,13 +154,13 @@ impl Diagnostic {
                 );
                 if let Some(text) = source.lines().nth(span.line as usize - 1) {
                     let text = text.trim_end_matches('\r').replace('\t', " ");
+                    let (text, start) = window(&text, span.column.saturating_sub(1) as usize);
                     let _ = writeln!(out, "{pad} {bar}");
                     let _ = writeln!(
                         out,
                         "{} {bar} {text}",
                         paint("1;34", &span.line.to_string())
                     );
-                    let start = span.column.saturating_sub(1) as usize;
                     let line_chars = text.chars().count();
                     let width = (span.len as usize)
                         .min(line_chars.saturating_sub(start))
@@ -181,6 +181,36 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Source lines longer than this are shown as a window around the column.
+const LONG_LINE: usize = 160;
+
+/// How much of a long line is shown.
+const SHOWN_CHARS: usize = 120;
+
+/// `line` cut to a window of [`SHOWN_CHARS`] around character `column` (with
+/// `…` where it was cut) when it is longer than [`LONG_LINE`], and the column
+/// within what is shown.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= LONG_LINE {
+        return (line.to_owned(), column);
+    }
+    let from = column
+        .saturating_sub(SHOWN_CHARS / 3)
+        .min(chars.len() - SHOWN_CHARS);
+    let to = from + SHOWN_CHARS;
+    let mut text: String = chars[from..to].iter().collect();
+    let mut column = column - from;
+    if from > 0 {
+        text.insert(0, '…');
+        column += 1;
+    }
+    if to < chars.len() {
+        text.push('…');
+    }
+    (text, column)
 }
 
 /// The closest candidate to `word`, if one is close enough to be a typo.
@@ -216,6 +246,32 @@ mod tests {
         assert_eq!(
             out,
             "error: unknown field `timout`\n --> x.yaml:2:3\n  |\n2 |   timout: 5s\n  |   ^^^^^^\n  = help: did you mean `timeout`?\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_shown_around_the_column() {
+        let line = format!("{}timout{}", "a".repeat(300), "b".repeat(300));
+        let d = Diagnostic::error(
+            "unknown field `timout`",
+            Some(Span {
+                file: 0,
+                line: 1,
+                column: 301,
+                len: 6,
+            }),
+        );
+        let out = d.render("x.yaml", &line, false);
+        let shown: Vec<&str> = out.lines().collect();
+        let text = shown[3].split_once("| ").map_or("", |(_, t)| t);
+        let carets = shown[4].split_once("| ").map_or("", |(_, t)| t);
+        assert!(text.starts_with('…') && text.ends_with('…'), "{out}");
+        assert!(text.chars().count() <= SHOWN_CHARS + 2, "{out}");
+        let at = carets.find('^').expect("carets");
+        assert_eq!(
+            &text.chars().skip(at).take(6).collect::<String>(),
+            "timout",
+            "{out}"
         );
     }
 
