@@ -68,13 +68,12 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
     let mut problems = Vec::new();
     // Vars may use each other in any order: resolve in passes, a var waiting
     // while one it uses is still unresolved (so that `${b}` means the `b` under
-    // `vars:`, never an environment variable of the same name).
+    // `vars:`, never an environment variable of the same name). A var's own
+    // name inside it means the environment: `API: ${API:-https://…}`. A var
+    // that `--var` overrides is not resolved at all.
     let mut waiting: Vec<(&String, &Spanned<String>)> = Vec::new();
     for (name, raw) in &vars {
-        if is_var_name(name) {
-            scope.pending.insert(name.clone());
-            waiting.push((name, raw));
-        } else {
+        if !is_var_name(name) {
             problems.push(
                 Diagnostic::error(
                     format!("`{name}` is not a valid variable name"),
@@ -82,27 +81,28 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
                 )
                 .with_help("names are letters, digits and `_`, not starting with a digit"),
             );
+        } else if !scope.overrides.contains_key(name) {
+            scope.pending.insert(name.clone());
+            waiting.push((name, raw));
         }
     }
     loop {
         let before = waiting.len();
         let mut still = Vec::new();
         for (name, raw) in waiting {
+            scope.pending.remove(name);
             match scope.expand(&raw.value) {
                 Ok(value) => {
-                    scope.pending.remove(name);
                     scope.vars.insert(name.clone(), value);
                 }
                 Err(message) if message.starts_with(crate::checklist::text::PENDING) => {
+                    scope.pending.insert(name.clone());
                     still.push((name, raw));
                 }
-                Err(message) => {
-                    scope.pending.remove(name);
-                    problems.push(Diagnostic::error(
-                        format!("in var `{name}`: {message}"),
-                        Span::from_location(&raw.referenced),
-                    ));
-                }
+                Err(message) => problems.push(Diagnostic::error(
+                    format!("in var `{name}`: {message}"),
+                    Span::from_location(&raw.referenced),
+                )),
             }
         }
         waiting = still;
@@ -110,22 +110,32 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
             break;
         }
     }
-    // What still waits uses itself, directly or through others.
-    let cyclic: Vec<&str> = waiting.iter().map(|(n, _)| n.as_str()).collect();
+    // What still waits is in a circle, or uses a var that is.
+    let uses: HashMap<&str, Vec<&str>> = waiting
+        .iter()
+        .map(|(name, raw)| {
+            let refs = references(&raw.value)
+                .into_iter()
+                .filter(|r| *r != name.as_str() && waiting.iter().any(|(w, _)| w.as_str() == *r))
+                .collect();
+            (name.as_str(), refs)
+        })
+        .collect();
     for (name, raw) in &waiting {
+        let message = match circle(name, &uses) {
+            Some(path) => format!("var `{name}` is in a circle: {}", path.join(" → ")),
+            None => format!(
+                "var `{name}` cannot be resolved: it uses {}, which is in a circle",
+                uses[name.as_str()]
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         problems.push(
-            Diagnostic::error(
-                format!(
-                    "var `{name}` cannot be resolved: {} use each other in a circle",
-                    cyclic
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Span::from_location(&raw.referenced),
-            )
-            .with_help("vars may use each other in any order, but not in a circle"),
+            Diagnostic::error(message, Span::from_location(&raw.referenced))
+                .with_help("vars may use each other in any order, but not in a circle"),
         );
     }
     scope.pending.clear();
@@ -286,7 +296,12 @@ fn expand(base: &Path, entry: &str) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![path]);
     }
     let pattern = path.display().to_string();
-    let matches = glob::glob(&pattern)
+    // Like a shell: `*` does not match hidden files such as `.DS_Store`.
+    let options = glob::MatchOptions {
+        require_literal_leading_dot: true,
+        ..glob::MatchOptions::new()
+    };
+    let matches = glob::glob_with(&pattern, options)
         .map_err(|e| format!("`{entry}` is not a valid glob pattern: {}", e.msg))?;
     let mut paths: Vec<PathBuf> = matches
         .filter_map(Result::ok)
@@ -343,6 +358,51 @@ fn part_diagnostic(error: &YamlError) -> Diagnostic {
         ));
     }
     diagnostic
+}
+
+/// The names `${NAME…}` refers to in `text`, defaults included.
+fn references(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        rest = &rest[at + 2..];
+        let end = rest
+            .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+            .unwrap_or(rest.len());
+        if end > 0 {
+            out.push(&rest[..end]);
+        }
+    }
+    out
+}
+
+/// The circle through `start` in `uses`, as `a → b → a`, if there is one.
+fn circle<'a>(start: &'a str, uses: &HashMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str>> {
+    // Depth first, remembering the path; every node has few edges.
+    let mut path = vec![start];
+    let mut next = vec![0usize];
+    while let Some(&top) = path.last() {
+        let i = next.last().copied().unwrap_or(0);
+        let edges = uses.get(top).map_or(&[][..], Vec::as_slice);
+        if i == edges.len() {
+            path.pop();
+            next.pop();
+            continue;
+        }
+        if let Some(n) = next.last_mut() {
+            *n += 1;
+        }
+        let to = edges[i];
+        if to == start {
+            path.push(start);
+            return Some(path);
+        }
+        if !path.contains(&to) {
+            path.push(to);
+            next.push(0);
+        }
+    }
+    None
 }
 
 fn is_var_name(name: &str) -> bool {

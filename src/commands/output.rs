@@ -114,28 +114,16 @@ pub fn deliver(
 /// baseline, the Markdown being imported — or that two outputs share. Checked
 /// before anything runs, so a typo in `--report` never costs data.
 pub fn refuse_clobbering(outputs: &[&Path], inputs: &[(&Path, &str)]) -> Result<(), String> {
-    let key = |p: &Path| -> Option<std::path::PathBuf> {
-        if let Ok(path) = std::fs::canonicalize(p) {
-            return Some(path);
-        }
-        // Not there yet: its directory, resolved, and its name.
-        let name = p.file_name()?;
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        std::fs::canonicalize(dir).ok().map(|d| d.join(name))
-    };
     let inputs: Vec<(std::path::PathBuf, &str)> = inputs
         .iter()
-        .filter_map(|(p, what)| key(p).map(|k| (k, *what)))
+        .map(|(p, what)| (resolved(p), *what))
         .collect();
     let mut seen: Vec<(std::path::PathBuf, &Path)> = Vec::new();
     for out in outputs {
-        let Some(k) = key(out) else { continue };
+        let k = resolved(out);
         if let Some((_, what)) = inputs.iter().find(|(i, _)| *i == k) {
             return Err(format!(
-                "{} is {what}; writing a report there would overwrite it: choose another path",
+                "{} is {what}; writing there would overwrite it: choose another path",
                 out.display()
             ));
         }
@@ -149,6 +137,36 @@ pub fn refuse_clobbering(outputs: &[&Path], inputs: &[(&Path, &str)]) -> Result<
         seen.push((k, out));
     }
     Ok(())
+}
+
+/// Where `path` is, or will be once its directories are created: the longest
+/// part that exists, resolved (symbolic links followed), then the rest folded
+/// by hand — what does not exist yet cannot be a link, so `new/../x` is `x`.
+fn resolved(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let parts: Vec<Component<'_>> = absolute.components().collect();
+    for cut in (1..=parts.len()).rev() {
+        let head: std::path::PathBuf = parts[..cut].iter().collect();
+        let Ok(mut out) = std::fs::canonicalize(&head) else {
+            continue;
+        };
+        for part in &parts[cut..] {
+            match part {
+                Component::ParentDir => {
+                    out.pop();
+                }
+                Component::Normal(name) => out.push(name),
+                _ => {}
+            }
+        }
+        return out;
+    }
+    absolute
 }
 
 /// Writes a file so that readers see the old or the new content, never a

@@ -48,7 +48,7 @@ fn append(opened: &Opened, record: &Record) -> Exit {
         eprintln!("error: nothing was recorded: {e}");
         return Exit::Usage;
     }
-    println!("{}", confirmation(record, opened));
+    super::print_out(&format!("{}\n", confirmation(record, opened)));
     Exit::Passed
 }
 

@@ -21,10 +21,10 @@ pub fn run(args: &ValidateArgs, term: Terminal) -> Exit {
                         r.step_count()
                     )
                 });
-                println!(
-                    "ok: {} ({items} items, {probes} probes{runbook})",
+                super::print_out(&format!(
+                    "ok: {} ({items} items, {probes} probes{runbook})\n",
                     file.display()
-                );
+                ));
             }
             None => all_valid = false,
         }

@@ -159,11 +159,10 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn item(&mut self, node: &Node, parent: Option<&str>, critical_list: bool) -> OutItem {
-        // Without a `[…]` marker, a leading glyph the legend knows (`✅ Done`)
-        // is the marker; any other leading emoji stays part of the title.
-        let bare = node
-            .status_marker()
-            .is_none()
+        // Without a `[…]` marker, a list item's leading glyph the legend knows
+        // (`- ✅ Done`) is the marker; any other leading emoji, and any on a
+        // heading (`## 🟢 Ops` is a name), stays part of the title.
+        let bare = (node.status_marker().is_none() && node.heading.is_none())
             .then(|| node.title.split_once(' '))
             .flatten()
             .filter(|(glyph, _)| {

@@ -192,8 +192,11 @@ impl Probe for DnsProbe {
                 "`{}` is not a domain name: it has a space",
                 self.name.trim()
             ));
-        } else if let Err(e) = hickory_resolver::proto::rr::Name::from_utf8(self.fqdn()) {
-            problems.push(format!("`{}` is not a domain name: {e}", self.name.trim()));
+        } else if hickory_resolver::proto::rr::Name::from_utf8(self.fqdn()).is_err() {
+            problems.push(format!(
+                "`{}` is not a domain name: labels of letters, digits and `-`, separated by dots",
+                self.name.trim()
+            ));
         }
         if self.expectations().is_empty() && !self.spf && !self.dmarc {
             problems.push(

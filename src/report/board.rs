@@ -218,8 +218,10 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
 /// `line` word-wrapped to `width` columns (colour codes take no room), later
 /// lines indented; with a newline at the end.
 fn fit(line: &str, width: usize) -> String {
+    // Ids are never cut: a word longer than the width stays whole.
     let options = textwrap::Options::new(width.max(20))
         .subsequent_indent("    ")
+        .break_words(false)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = textwrap::wrap(line, &options).join("\n");
     out.push('\n');

@@ -405,3 +405,29 @@ fn an_interrupted_run_exits_130() {
     let output = child.wait_with_output().expect("wait");
     assert_eq!(output.status.code(), Some(130));
 }
+
+#[test]
+fn a_var_may_default_from_its_own_environment_variable_and_var_overrides_skip_it() {
+    let checklist = "version: 1\nname: V\nvars:\n  API_URL: \"${API_URL:-http://127.0.0.1:9}\"\n  tok: \"${TOKEN}\"\n  path: \"${base}/x\"\n  base: /v1\nsections:\n  - id: s\n    title: S\n    probe: { http: { url: \"${API_URL}${path}?t=${tok}\" } }\n";
+    let target = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["list", "--format", "json"];
+        args.extend_from_slice(extra);
+        let mut run = Run::new(&args).with_checklist(checklist);
+        run.command().env_remove("API_URL").env_remove("TOKEN");
+        for (k, v) in env {
+            run = run.env(k, v);
+        }
+        let ran = run.run();
+        ran.code(0);
+        ran.json()[0]["probes"][0]["target"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // `tok` uses an unset TOKEN, but --var replaces its definition outright.
+    assert_eq!(target(&[], &["--var", "tok=1"]), "GET http://127.0.0.1:9/v1/x?t=1");
+    assert_eq!(
+        target(&[("API_URL", "http://127.0.0.2:8")], &["--var", "tok=2"]),
+        "GET http://127.0.0.2:8/v1/x?t=2"
+    );
+}

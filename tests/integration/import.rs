@@ -285,17 +285,19 @@ fn the_output_never_silently_replaces_a_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let markdown = "# Launch\n\n## API\n\n- [x] Health endpoint\n";
     std::fs::write(dir.path().join("launch.md"), markdown).expect("write");
-    let onto_source = Run::new(&["import", "launch.md", "-o", "./launch.md", "--force"])
-        .in_dir(dir.path())
-        .run();
-    onto_source.code(2);
-    assert!(
-        onto_source
-            .stderr
-            .contains("is the Markdown being imported"),
-        "{}",
-        onto_source.stderr
-    );
+    for target in ["./launch.md", "nd/../launch.md"] {
+        let onto_source = Run::new(&["import", "launch.md", "-o", target, "--force"])
+            .in_dir(dir.path())
+            .run();
+        onto_source.code(2);
+        assert!(
+            onto_source
+                .stderr
+                .contains("is the Markdown being imported"),
+            "{}",
+            onto_source.stderr
+        );
+    }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("launch.md")).expect("md"),
         markdown

@@ -175,6 +175,12 @@ fn reports_never_overwrite_the_checklist_or_the_store() {
         ("json=.candlefish/state.jsonl", "is the sign-off store"),
         ("md=candlefish.yaml", "is part of the checklist"),
         ("md=./candlefish.yaml", "is part of the checklist"),
+        // Through a directory that does not exist yet.
+        ("json=newdir/../candlefish.yaml", "is part of the checklist"),
+        (
+            "json=a/b/../../.candlefish/state.jsonl",
+            "is the sign-off store",
+        ),
     ] {
         let ran = Run::new(&["check", "--report", spec])
             .in_dir(dir.path())
@@ -182,21 +188,21 @@ fn reports_never_overwrite_the_checklist_or_the_store() {
         ran.code(2);
         assert!(ran.stderr.contains(says), "{spec}: {}", ran.stderr);
     }
-    let twice = Run::new(&[
-        "check",
-        "--report",
-        "json=out.json",
-        "--report",
-        "md=./out.json",
-    ])
-    .in_dir(dir.path())
-    .run();
-    twice.code(2);
-    assert!(
-        twice.stderr.contains("are the same file"),
-        "{}",
-        twice.stderr
-    );
+    for (a, b) in [
+        ("json=out.json", "md=./out.json"),
+        ("json=missing/r.json", "md=missing/r.json"),
+    ] {
+        let twice = Run::new(&["check", "--report", a, "--report", b])
+            .in_dir(dir.path())
+            .run();
+        twice.code(2);
+        assert!(
+            twice.stderr.contains("are the same file"),
+            "{}",
+            twice.stderr
+        );
+    }
+    assert!(!dir.path().join("newdir").exists() && !dir.path().join("missing").exists());
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".candlefish/state.jsonl")).expect("store"),
         store
@@ -206,6 +212,18 @@ fn reports_never_overwrite_the_checklist_or_the_store() {
         checklist
     );
     assert!(!dir.path().join("out.json").exists(), "nothing ran");
+    // The store is protected before it exists too.
+    let fresh = tempfile::tempdir().expect("temp dir");
+    std::fs::write(fresh.path().join("candlefish.yaml"), checklist).expect("write");
+    let ran = Run::new(&["check", "--report", "json=.candlefish/state.jsonl"])
+        .in_dir(fresh.path())
+        .run();
+    ran.code(2);
+    assert!(
+        ran.stderr.contains("is the sign-off store"),
+        "{}",
+        ran.stderr
+    );
     // Missing directories are created.
     Run::new(&["check", "-q", "--report", "junit=build/reports/junit.xml"])
         .in_dir(dir.path())

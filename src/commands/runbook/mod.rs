@@ -60,9 +60,15 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         );
     }
     if !args.reports.is_empty() {
+        let parts: Vec<&Path> = loaded
+            .sources
+            .iter()
+            .map(|source| Path::new(&source.name))
+            .collect();
         return write_record(
             &args,
             &loaded.plan.info.name,
+            &parts,
             &runbook,
             &replay,
             t0,
@@ -203,11 +209,11 @@ fn confirm(
             evidence: evidence.clone(),
             reason: None,
         }))?;
-        println!(
-            "recorded in {}: `{step}` confirmed by {}",
+        crate::commands::print_out(&format!(
+            "recorded in {}: `{step}` confirmed by {}\n",
             journal.path().display(),
             crate::report::printable(by)
-        );
+        ));
     }
     Ok(Exit::Passed)
 }
@@ -287,6 +293,7 @@ fn find_phase(runbook: &Runbook, name: &str) -> Result<String, Exit> {
 fn write_record(
     args: &RunbookArgs,
     name: &str,
+    parts: &[&Path],
     runbook: &Runbook,
     replay: &Replay,
     t0: Timestamp,
@@ -304,18 +311,16 @@ fn write_record(
         .filter_map(|r| r.path.as_deref())
         .collect();
     let store = store_path(&args.file, args.state.as_deref());
-    let inputs = [
-        (args.file.as_path(), "the checklist"),
-        (journal.path(), "the journal"),
-        (store.as_path(), "the sign-off store"),
-    ];
+    let mut inputs: Vec<(&Path, &str)> = parts.iter().map(|p| (*p, "part of the checklist")).collect();
+    inputs.push((journal.path(), "the journal"));
+    inputs.push((store.as_path(), "the sign-off store"));
     crate::commands::output::refuse_clobbering(&outputs, &inputs).map_err(usage)?;
     let built = record::build(name, runbook, replay, t0, journal.path());
     let mut failed = false;
     for RecordSpec { format, path } in &args.reports {
         let text = record::render(&built, *format);
         match path {
-            None => print!("{text}"),
+            None => crate::commands::print_out(&text),
             Some(path) => {
                 if let Err(e) = write_atomically(path, text.as_bytes()) {
                     eprintln!(
