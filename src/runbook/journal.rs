@@ -95,6 +95,10 @@ pub struct Start {
     pub phase: String,
     /// The step's id.
     pub step: String,
+    /// The session whose claim on the step this start takes over (it stopped,
+    /// or its process is gone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 /// What a person answered.

@@ -13,8 +13,11 @@ use crate::state::log::{Contents, Entry, Problem};
 /// One attempt at a step: everything since it was last (re)started.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attempt {
-    /// The first start of this attempt.
+    /// The first start of this attempt (a watch's window counts from it).
     pub started: Option<Start>,
+    /// The start that holds the claim on it now: the first, or a later one
+    /// that took it over from a session that was gone.
+    pub claimed: Option<Start>,
     /// Answers given, in order.
     pub answers: Vec<Answer>,
     /// Watch samples, in order.
@@ -70,7 +73,18 @@ impl Replay {
         match record {
             Record::Open(_) | Record::Stop(_) => {}
             Record::Start(r) => {
+                // The first start claims the attempt; a later one takes the
+                // claim over only from the session it names, so of two
+                // sessions taking over at once the first in the file wins.
                 let attempt = self.steps.entry(r.step.clone()).or_default();
+                let takes_over = match (&attempt.claimed, &r.replaces) {
+                    (None, _) => true,
+                    (Some(current), Some(from)) => current.session == *from,
+                    (Some(_), None) => false,
+                };
+                if takes_over {
+                    attempt.claimed = Some(r.clone());
+                }
                 if attempt.started.is_none() {
                     attempt.started = Some(r.clone());
                 }

@@ -425,7 +425,10 @@ fn a_var_may_default_from_its_own_environment_variable_and_var_overrides_skip_it
             .to_owned()
     };
     // `tok` uses an unset TOKEN, but --var replaces its definition outright.
-    assert_eq!(target(&[], &["--var", "tok=1"]), "GET http://127.0.0.1:9/v1/x?t=1");
+    assert_eq!(
+        target(&[], &["--var", "tok=1"]),
+        "GET http://127.0.0.1:9/v1/x?t=1"
+    );
     assert_eq!(
         target(&[("API_URL", "http://127.0.0.2:8")], &["--var", "tok=2"]),
         "GET http://127.0.0.2:8/v1/x?t=2"

@@ -690,3 +690,175 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
     assert_eq!(flags["status"], "green", "{json}");
     assert_eq!(json["phases"][0]["verdict"], "GO", "{json}");
 }
+
+/// A journal in which session `s-holder` (on `host`, process `pid`) opened
+/// the launch and claimed step `step`, then nothing more.
+fn claimed_by(ws: &Workspace, host: &str, pid: u32, step: &str) {
+    std::fs::create_dir_all(ws.path(".candlefish")).expect("mkdir");
+    std::fs::write(
+        ws.path(JOURNAL),
+        format!(
+            "{{\"op\":\"open\",\"at\":\"2026-12-01T15:00:00Z\",\"by\":\"Holder\",\"session\":\"s-holder\",\"t0\":\"{T0}\",\"checklist\":\"Claims\",\"mode\":\"non_interactive\",\"clock\":\"simulated\",\"host\":\"{host}\",\"pid\":{pid}}}\n\
+             {{\"op\":\"start\",\"at\":\"2026-12-01T15:00:00Z\",\"by\":\"Holder\",\"session\":\"s-holder\",\"phase\":\"launch\",\"step\":\"{step}\"}}\n"
+        ),
+    )
+    .expect("write journal");
+}
+
+fn claims_checklist(server: &Server) -> String {
+    format!(
+        "version: 1\nname: Claims\nsections:\n  - {{ id: a, title: A, status: done }}\nrunbook:\n  phases:\n\
+         \x20   - id: launch\n      title: Launch\n      at: T-0\n      steps:\n\
+         \x20       - id: w\n          title: W\n\
+         \x20         watch: {{ probe: {{ http: {{ url: \"{}\" }} }}, every: 1m, for: 5m }}\n",
+        server.url("/status/200")
+    )
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("hostname")
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn when_the_holder_of_a_step_is_gone_exactly_one_waiting_session_takes_it_over() {
+    let server = Server::start();
+    let ws = Workspace::new(&claims_checklist(&server));
+    // A process that has exited: its pid names nobody now.
+    let mut gone = std::process::Command::new("true").spawn().expect("true");
+    let pid = gone.id();
+    gone.wait().expect("wait");
+    claimed_by(&ws, &this_host(), pid, "w");
+    let sessions: Vec<std::process::Child> = (0..4)
+        .map(|i| {
+            let by = format!("op-{i}");
+            let mut run = ws.command(
+                &[
+                    "runbook",
+                    "--t0",
+                    T0,
+                    "--by",
+                    &by,
+                    "--non-interactive",
+                    "--resume",
+                ],
+                Some("2026-12-01T15:01:00Z"),
+            );
+            run.command()
+                .env("CANDLEFISH_CLOCK", "simulated")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for mut child in sessions {
+        assert_eq!(child.wait().expect("wait").code(), Some(0));
+    }
+    let records = journal(&ws);
+    let finishes = records
+        .iter()
+        .filter(|r| r["op"] == "finish" && r["step"] == "w")
+        .count();
+    assert_eq!(finishes, 1, "one session ran the watch");
+    let samplers: std::collections::HashSet<&str> = records
+        .iter()
+        .filter(|r| r["op"] == "sample")
+        .map(|r| r["session"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(samplers.len(), 1, "{records:?}");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["op"] == "start" && r["replaces"] == "s-holder"),
+        "the takeover is journaled"
+    );
+}
+
+#[test]
+fn a_ci_run_does_not_wait_for_a_claim_held_on_another_machine() {
+    let server = Server::start();
+    let ws = Workspace::new(&claims_checklist(&server));
+    claimed_by(&ws, "another-machine.example", 4242, "w");
+    let started = Instant::now();
+    let ran = ws
+        .command(
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                "CI",
+                "--non-interactive",
+                "--resume",
+            ],
+            Some("2026-12-01T15:01:00Z"),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    ran.code(1);
+    assert!(
+        ran.stdout
+            .contains("a non-interactive run does not wait for it")
+            && ran.stdout.contains("`--redo w` takes it over"),
+        "{}",
+        ran.stdout
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // --redo takes it over.
+    let redone = ws
+        .command(
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                "CI",
+                "--non-interactive",
+                "--redo",
+                "w",
+            ],
+            Some("2026-12-01T15:02:00Z"),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    redone.code(0);
+}
+
+#[test]
+fn sigterm_stops_a_runbook_like_ctrl_c_and_journals_it() {
+    let server = Server::start();
+    let ws = Workspace::new(
+        &claims_checklist(&server).replace("every: 1m, for: 5m", "every: 1s, for: 1h"),
+    );
+    let child = ws
+        .command(
+            &["runbook", "--t0", T0, "--by", "CI", "--non-interactive"],
+            Some(T0),
+        )
+        .command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(ws.path(JOURNAL))
+        .unwrap_or_default()
+        .contains("\"op\":\"sample\"")
+    {
+        assert!(Instant::now() < deadline, "no sample came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        journal(&ws)
+            .iter()
+            .any(|r| r["op"] == "stop" && r["why"] == "interrupted"),
+        "the stop is journaled"
+    );
+}

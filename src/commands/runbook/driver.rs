@@ -82,25 +82,40 @@ pub(super) fn host_name() -> String {
         .into_owned()
 }
 
-/// Whether `session` may still be running: it has not journaled a stop, and it
-/// is a live process on this machine, or it ran on another machine (which
-/// cannot be asked; `--redo STEP` takes a step over from a session that is gone).
-fn running(replay: &Replay, session: &str) -> bool {
+/// Where the session holding a claim is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// It journaled a stop, or its process on this machine is gone.
+    Gone,
+    /// A live process on this machine, in this mode.
+    Here(Mode),
+    /// Another machine, which cannot be asked: trusted until `--redo`.
+    Elsewhere,
+}
+
+/// Where `session` is (see [`Holder`]).
+fn holder(replay: &Replay, session: &str) -> Holder {
     let stopped = replay
         .entries
         .iter()
         .any(|e| matches!(&e.record, Record::Stop(s) if s.session == session));
     if stopped {
-        return false;
+        return Holder::Gone;
     }
     let Some(open) = replay.opens().find(|o| o.session == session) else {
-        return false;
+        return Holder::Gone;
     };
     match (&open.host, open.pid) {
-        (Some(host), Some(pid)) if *host == host_name() => pid != std::process::id() && alive(pid),
-        (Some(_), Some(_)) => true,
+        (Some(host), Some(pid)) if *host == host_name() => {
+            if pid != std::process::id() && alive(pid) {
+                Holder::Here(open.mode)
+            } else {
+                Holder::Gone
+            }
+        }
+        (Some(_), Some(_)) => Holder::Elsewhere,
         // Journals from before sessions recorded their host: assume gone.
-        _ => false,
+        _ => Holder::Gone,
     }
 }
 
@@ -389,28 +404,54 @@ impl Driver {
             }
             // The first start of an attempt claims it: when two sessions start
             // a step at once, the one whose record came first runs it.
-            let Some(started) = &attempt.started else {
-                self.append(&Record::Start(Start {
+            let claim = |replaces: Option<String>| {
+                Record::Start(Start {
                     at: self.now(),
                     by: self.cx.by.clone(),
                     session: self.session.clone(),
                     phase: phase.id.clone(),
                     step: step.id.clone(),
-                }))?;
+                    replaces,
+                })
+            };
+            let Some(started) = &attempt.claimed else {
+                self.append(&claim(None))?;
                 continue;
             };
-            // Run it here when this session claimed it, when the session that
-            // did is gone, or when that session finished with it unsettled
-            // (a manual step nobody confirmed there).
-            if started.session == self.session
-                || attempt.finished.is_some()
-                || !running(&replay, &started.session)
-            {
+            if started.session == self.session {
                 break;
             }
-            if waiting_for.as_deref() != Some(started.session.as_str()) {
+            let holder = holder(&replay, &started.session);
+            // The holder is gone, or finished with the step unsettled (a manual
+            // step nobody confirmed there): take the claim over. Of several
+            // sessions doing so at once, the first in the journal wins.
+            if attempt.finished.is_some() || holder == Holder::Gone {
+                self.append(&claim(Some(started.session.clone())))?;
+                continue;
+            }
+            // A run without a person waits only for another run without one on
+            // this machine: never for a person, never for another machine.
+            if self.cx.mode == Mode::NonInteractive && holder != Holder::Here(Mode::NonInteractive)
+            {
                 println!(
-                    "      {} is running this step in another session (since {}); waiting for it. Ctrl-C stops.",
+                    "      {} holds this step in another session (since {}); a non-interactive run does not wait for it, so it stays open here. `--redo {}` takes it over.",
+                    printable(&started.by),
+                    crate::runbook::record::clock(self.cx.t0, started.at),
+                    step.id
+                );
+                return Ok(false);
+            }
+            if waiting_for.as_deref() != Some(started.session.as_str()) {
+                let redo = if holder == Holder::Elsewhere {
+                    format!(
+                        " (another machine; if it is gone, Ctrl-C and `--redo {}` take it over)",
+                        step.id
+                    )
+                } else {
+                    String::new()
+                };
+                println!(
+                    "      {} is running this step in another session (since {}); waiting for it{redo}. Ctrl-C stops.",
                     printable(&started.by),
                     crate::runbook::record::clock(self.cx.t0, started.at)
                 );

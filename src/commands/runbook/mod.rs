@@ -311,7 +311,10 @@ fn write_record(
         .filter_map(|r| r.path.as_deref())
         .collect();
     let store = store_path(&args.file, args.state.as_deref());
-    let mut inputs: Vec<(&Path, &str)> = parts.iter().map(|p| (*p, "part of the checklist")).collect();
+    let mut inputs: Vec<(&Path, &str)> = parts
+        .iter()
+        .map(|p| (*p, "part of the checklist"))
+        .collect();
     inputs.push((journal.path(), "the journal"));
     inputs.push((store.as_path(), "the sign-off store"));
     crate::commands::output::refuse_clobbering(&outputs, &inputs).map_err(usage)?;
