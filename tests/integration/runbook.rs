@@ -681,6 +681,13 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
         "{}",
         done.stdout
     );
+    let again = confirm(&["--evidence", "again"]);
+    again.code(2);
+    assert!(
+        again.stderr.contains("Ada already confirmed it"),
+        "{}",
+        again.stderr
+    );
 
     let go = ci("2026-12-01T15:10:00Z");
     go.code(0);
@@ -689,6 +696,29 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
     let flags = &json["phases"][0]["steps"][0];
     assert_eq!(flags["status"], "green", "{json}");
     assert_eq!(json["phases"][0]["verdict"], "GO", "{json}");
+    let settled = ws
+        .command(
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                "Bob",
+                "--confirm",
+                "flags",
+                "--evidence",
+                "x",
+            ],
+            Some("2026-12-01T15:20:00Z"),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    settled.code(2);
+    assert!(
+        settled.stderr.contains("already done"),
+        "{}",
+        settled.stderr
+    );
 }
 
 /// A journal in which session `s-holder` (on `host`, process `pid`) opened

@@ -86,7 +86,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         return confirm(
             &args,
             &runbook,
-            &journal,
+            (&journal, &replay),
             &clock,
             t0,
             &loaded.plan.info.name,
@@ -147,7 +147,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
 fn confirm(
     args: &RunbookArgs,
     runbook: &Runbook,
-    journal: &Log,
+    (journal, replay): (&Log, &Replay),
     clock: &Clock,
     t0: Timestamp,
     checklist: &str,
@@ -175,6 +175,23 @@ fn confirm(
         if rule.evidence_required && evidence.is_none() {
             return Err(usage(format!(
                 "--confirm {id}: the step requires evidence: add --evidence with a link or what you checked"
+            )));
+        }
+        let attempt = replay.step(id);
+        if attempt.done() {
+            return Err(usage(format!(
+                "--confirm {id}: the step is already done in {}; `--redo {id}` does it again",
+                journal.path().display()
+            )));
+        }
+        if attempt
+            .answers
+            .iter()
+            .any(|a| a.item.is_none() && a.reply == Reply::Confirm && a.by == by)
+        {
+            return Err(usage(format!(
+                "--confirm {id}: {} already confirmed it; another person must, if it needs more",
+                crate::report::printable(by)
             )));
         }
         steps.push((phase.id.clone(), step.id.clone()));
