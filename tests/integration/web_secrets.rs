@@ -142,6 +142,10 @@ fn tokens_in_urls_and_vars_stay_hidden_in_every_command() {
             &format!(r#"http: {{ url: "http://{base}/hooks/${{WEB_TOKEN}}", {quote} }}"#),
         ),
         (
+            "whole",
+            &format!(r#"http: {{ url: "${{WEBHOOK}}", {quote} }}"#),
+        ),
+        (
             "literal",
             &format!(
                 r#"http: {{ url: "http://{base}/q?access_token=lit-24680-secret", {quote} }}"#
@@ -154,11 +158,13 @@ fn tokens_in_urls_and_vars_stay_hidden_in_every_command() {
             ),
         ),
     ]);
-    let secrets = [token, var_token, "lit-24680-secret"];
+    let secrets = [token, var_token, "lit-24680-secret", "whole-97531-secret"];
+    let webhook = format!("http://{base}/hooks/whole-97531-secret");
     let run = |args: &[&str]| {
         Run::new(args)
             .with_checklist(&checklist)
             .env("WEB_TOKEN", token)
+            .env("WEBHOOK", &webhook)
             .run()
     };
     for args in [

@@ -334,17 +334,30 @@ pub fn url_secrets(url: &Text) -> Vec<String> {
         Err(_) => out.extend(raw_password(raw).map(str::to_owned)),
     }
     // Everything but the scheme and the host: a base URL from the environment
-    // stays readable, a token in a webhook path does not.
-    let after_scheme = raw.split_once("://").map_or(raw, |(_, rest)| rest);
-    let authority_end = after_scheme
-        .find(['/', '?', '#'])
-        .unwrap_or(after_scheme.len());
-    let (authority, rest) = after_scheme.split_at(authority_end);
-    let userinfo = authority.rsplit_once('@').map(|(info, _)| info);
-    let sensitive: Vec<&str> = [userinfo, Some(rest)].into_iter().flatten().collect();
-    for part in url.env_parts() {
-        if !part.is_empty() && sensitive.iter().any(|s| s.contains(part.as_str())) {
-            out.push(part.clone());
+    // stays readable, a token in a webhook path does not — also when one
+    // value holds the whole URL (`WEBHOOK=https://hooks.example/T0/B0/secret`).
+    let scheme_end = raw.find("://").map_or(0, |i| i + 3);
+    let after_scheme = &raw[scheme_end..];
+    let authority_end = scheme_end
+        + after_scheme
+            .find(['/', '?', '#'])
+            .unwrap_or(after_scheme.len());
+    let userinfo = raw[scheme_end..authority_end]
+        .rfind('@')
+        .map(|at| scheme_end..scheme_end + at);
+    let sensitive: Vec<std::ops::Range<usize>> = userinfo
+        .into_iter()
+        .chain(std::iter::once(authority_end..raw.len()))
+        .collect();
+    for part in url.env_parts().iter().filter(|p| !p.is_empty()) {
+        for (start, _) in raw.match_indices(part.as_str()) {
+            let end = start + part.len();
+            for range in &sensitive {
+                let (from, to) = (start.max(range.start), end.min(range.end));
+                if from < to {
+                    out.push(raw[from..to].to_owned());
+                }
+            }
         }
     }
     out
@@ -487,6 +500,15 @@ mod tests {
         );
         assert!(!secret_param("monkey"), "a suffix counts only after _ or -");
         assert!(secret_param("x-api-key") && secret_param("client_secret"));
+        let whole = text(
+            "${HOOK}",
+            &[("HOOK", "https://hooks.test/services/T0/B0/s3cr3t")],
+        );
+        assert_eq!(
+            url_secrets(&whole),
+            ["/services/T0/B0/s3cr3t"],
+            "the host stays readable"
+        );
     }
 
     #[test]
