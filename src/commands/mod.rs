@@ -142,6 +142,26 @@ fn open_checklist(
     load_or_report(path, &options, term).ok_or(Exit::Usage)
 }
 
+/// `println!` that a closed stdout (`| head`, a pipe whose reader died) cannot
+/// turn into a panic.
+macro_rules! say {
+    () => {
+        $crate::commands::print_out("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::commands::print_out(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use say;
+
+/// `print!`, likewise (stdout is flushed).
+macro_rules! say_more {
+    ($($arg:tt)*) => {
+        $crate::commands::print_out(&format!($($arg)*))
+    };
+}
+pub(crate) use say_more;
+
 /// An optional text argument, trimmed; `None` when missing or blank.
 pub(crate) fn given(text: Option<&str>) -> Option<String> {
     text.map(str::trim)

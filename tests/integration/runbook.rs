@@ -892,3 +892,34 @@ fn sigterm_stops_a_runbook_like_ctrl_c_and_journals_it() {
         "the stop is journaled"
     );
 }
+
+#[test]
+fn a_runbook_whose_reader_goes_away_does_not_panic() {
+    use std::io::{BufRead as _, BufReader};
+    let server = Server::start();
+    let ws = Workspace::new(&claims_checklist(&server));
+    let mut run = ws.command(
+        &["runbook", "--t0", T0, "--by", "CI", "--non-interactive"],
+        Some(T0),
+    );
+    let mut child = run
+        .command()
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read");
+    // The reader is gone; the run goes on and ends normally.
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        journal(&ws).iter().any(|r| r["op"] == "decide"),
+        "it finished the day"
+    );
+}

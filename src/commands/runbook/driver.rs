@@ -14,6 +14,7 @@ use super::prompt::{Answer, Input, NoLine, parse};
 use super::show;
 use crate::commands::Exit;
 use crate::commands::store::attestations;
+use crate::commands::{say, say_more};
 use crate::engine::gate::GatePolicy;
 use crate::engine::plan::Plan;
 use crate::outcome::{Basis, ItemReport, Status};
@@ -213,7 +214,7 @@ impl Driver {
             }
         }
         let replay = self.replay()?;
-        println!(
+        say!(
             "{}journal: {}",
             show::timeline(
                 &self.cx.name,
@@ -242,7 +243,7 @@ impl Driver {
             return code;
         }
         if exit == Exit::Interrupted {
-            println!(
+            say!(
                 "\nstopped; the journal has everything so far. Continue with:\n  candlefish runbook {} --t0 {} --resume",
                 self.cx.file.display(),
                 self.cx.t0
@@ -267,7 +268,7 @@ impl Driver {
             if let Some(answer) = parse(&line, allowed) {
                 return Ok(answer);
             }
-            println!("      answer with one of the letters in brackets");
+            say!("      answer with one of the letters in brackets");
         }
     }
 
@@ -280,7 +281,7 @@ impl Driver {
             Ok(line) => Ok(line),
             Err(NoLine::Cancelled) => Err(self.stop("interrupted", Exit::Interrupted)),
             Err(NoLine::Closed) => {
-                println!(
+                say!(
                     "\nstdin is closed: stopping here (use --non-interactive where nobody can answer)"
                 );
                 Err(self.stop("stdin closed", Exit::Interrupted))
@@ -333,7 +334,7 @@ impl Driver {
                 Err(exit) => return exit,
             }
         }
-        println!(
+        say!(
             "\nThe launch record: candlefish runbook {} --t0 {} --report md",
             self.cx.file.display(),
             self.cx.t0
@@ -352,7 +353,7 @@ impl Driver {
         if phase_done(&replay, phase)
             && let Some(d) = replay.decisions.get(&phase.id)
         {
-            println!(
+            say!(
                 "{}\n      decided {} at {} by {} (in the journal)",
                 show::phase_heading(phase, self.cx.t0),
                 if d.go { "GO" } else { "NO-GO" },
@@ -364,11 +365,11 @@ impl Driver {
         if wait {
             self.countdown(phase).await?;
         }
-        println!("{}", show::phase_heading(phase, self.cx.t0));
+        say!("{}", show::phase_heading(phase, self.cx.t0));
         let count = phase.steps.len();
         for (index, step) in phase.steps.iter().enumerate() {
             self.at.1 = Some(step.id.clone());
-            println!("{}", show::step_heading(index, count, step));
+            say!("{}", show::step_heading(index, count, step));
             while self.run_step(phase, step).await? {}
         }
         self.at.1 = None;
@@ -383,7 +384,7 @@ impl Driver {
             blocking: verdict.blocking.clone(),
             skipped: verdict.skipped.clone(),
         }))?;
-        println!("{}", show::decision(phase, &verdict, self.cx.ascii));
+        say!("{}", show::decision(phase, &verdict, self.cx.ascii));
         Ok(verdict.go)
     }
 
@@ -396,7 +397,7 @@ impl Driver {
             let replay = self.replay()?;
             let attempt = replay.step(&step.id);
             if attempt.done() {
-                println!(
+                say!(
                     "{}",
                     show::already(step, &replay, self.cx.t0, self.cx.ascii)
                 );
@@ -433,7 +434,7 @@ impl Driver {
             // this machine: never for a person, never for another machine.
             if self.cx.mode == Mode::NonInteractive && holder != Holder::Here(Mode::NonInteractive)
             {
-                println!(
+                say!(
                     "      {} holds this step in another session (since {}); a non-interactive run does not wait for it, so it stays open here. `--redo {}` takes it over.",
                     printable(&started.by),
                     crate::runbook::record::clock(self.cx.t0, started.at),
@@ -450,7 +451,7 @@ impl Driver {
                 } else {
                     String::new()
                 };
-                println!(
+                say!(
                     "      {} is running this step in another session (since {}); waiting for it{redo}. Ctrl-C stops.",
                     printable(&started.by),
                     crate::runbook::record::clock(self.cx.t0, started.at)
@@ -463,7 +464,7 @@ impl Driver {
         }
         let attempt = self.replay()?.step(&step.id);
         let done = self.step(phase, step, &attempt).await?;
-        print!(
+        say_more!(
             "{}",
             show::result(&done.result, done.settled, &self.cx.file, self.cx.ascii)
         );
@@ -496,7 +497,7 @@ impl Driver {
     async fn after_no_go(&mut self, phase: &Phase) -> Result<(), Stopped> {
         let replay = self.replay()?;
         if let Some(p) = replay.proceeds.get(&phase.id) {
-            println!(
+            say!(
                 "      {} went on anyway: {}",
                 printable(&p.by),
                 printable(&p.reason)
@@ -504,7 +505,7 @@ impl Driver {
             return Ok(());
         }
         if self.cx.mode == Mode::NonInteractive {
-            println!("      stopping: {} is NO-GO", phase.at);
+            say!("      stopping: {} is NO-GO", phase.at);
             return Err(self.stop("no-go", Exit::Failed));
         }
         match self
@@ -532,7 +533,7 @@ impl Driver {
         if self.now() >= at {
             return Ok(());
         }
-        println!(
+        say!(
             "\nnext: {} {} at {} ({}); waiting. Ctrl-C stops, --resume continues.",
             phase.at,
             printable(&phase.title),
@@ -543,12 +544,12 @@ impl Driver {
             return self.cancellable(self.cx.clock.sleep_until(at)).await;
         }
         while self.now() < at {
-            print!("\r  ⏳ {} {}   ", phase.at, show::until(self.now(), at));
+            say_more!("\r  ⏳ {} {}   ", phase.at, show::until(self.now(), at));
             let _ = std::io::stdout().flush();
             self.cancellable(self.cx.clock.sleep(std::time::Duration::from_secs(1)))
                 .await?;
         }
-        println!();
+        say!();
         Ok(())
     }
 }

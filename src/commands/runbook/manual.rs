@@ -8,6 +8,7 @@ use super::prompt::Answer;
 use super::steps::{Done, nothing};
 use crate::checklist::model::Manual;
 use crate::commands::Exit;
+use crate::commands::say;
 use crate::engine::attest::manual_status;
 use crate::engine::plan::PlanItem;
 use crate::outcome::{Basis, ItemReport, Signoff, Status};
@@ -39,7 +40,7 @@ impl Driver {
         let Some(rule) = item.manual.clone() else {
             return Ok(None);
         };
-        println!(
+        say!(
             "      ✋ {} {} — {}",
             item.id,
             printable(&item.title),
@@ -162,7 +163,7 @@ impl Driver {
             eprintln!("error: nothing was recorded: {e}");
             Exit::Usage
         })?;
-        println!(
+        say!(
             "      recorded in {}: `{}` signed off by {}",
             self.cx.store.display(),
             item.id,
@@ -215,9 +216,9 @@ impl Driver {
                 });
             }
             if let Some(instructions) = &rule.instructions {
-                println!("      {}", printable(instructions.trim()));
+                say!("      {}", printable(instructions.trim()));
             }
-            println!("      ✋ {}", printable(&result.reason));
+            say!("      ✋ {}", printable(&result.reason));
             let answer = self
                 .ask(
                     "      [c]onfirm / [f]ail / [s]kip (reason) / [q]uit > ",

@@ -7,6 +7,8 @@ use std::io::{BufRead as _, Read as _, Write as _};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::commands::say_more;
+
 /// The longest line read from the terminal; the rest of a longer one is dropped.
 const MAX_LINE: u64 = 64 << 10;
 
@@ -57,7 +59,7 @@ impl Input {
         prompt: &str,
         cancel: &CancellationToken,
     ) -> Result<String, NoLine> {
-        print!("{prompt}");
+        say_more!("{prompt}");
         let _ = std::io::stdout().flush();
         tokio::select! {
             biased;

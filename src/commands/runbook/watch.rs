@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::driver::{Driver, Stopped};
 use super::steps::{Done, nothing};
+use crate::commands::say;
 use crate::engine::attest::Attestations;
 use crate::outcome::{Basis, ProbeOutcome};
 use crate::runbook::journal::{self, Record};
@@ -73,7 +74,7 @@ impl Driver {
                 evidence: outcome.evidence.clone(),
             };
             self.append(&Record::Sample(sample.clone()))?;
-            println!(
+            say!(
                 "      {} sample {}/{expected} at {}: {}{}",
                 super::show::glyph(
                     crate::engine::rollup::probe_status(std::slice::from_ref(&outcome)).0,
