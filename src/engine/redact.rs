@@ -29,10 +29,23 @@ impl Redactor {
         )
     }
 
-    /// A redactor for `secrets`.
+    /// A redactor for `secrets`, in every form evidence may show them: as
+    /// given, with control characters as spaces (as excerpts show text), escaped
+    /// as in a JSON string, and line by line.
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         let mut secrets: Vec<String> = secrets
             .into_iter()
+            .flat_map(|secret| {
+                let spaced: String = secret
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                let escaped = serde_json::to_string(&secret)
+                    .map(|q| q[1..q.len() - 1].to_owned())
+                    .unwrap_or_default();
+                let lines: Vec<String> = secret.lines().map(|l| l.trim().to_owned()).collect();
+                [secret, spaced, escaped].into_iter().chain(lines)
+            })
             .filter(|s| s.len() >= MIN_SECRET_LEN)
             .collect();
         // Longest first, so a secret that contains another is masked whole.
@@ -41,12 +54,28 @@ impl Redactor {
         Redactor { secrets }
     }
 
-    /// `text` with every secret masked.
+    /// `text` with every secret masked — also the start of one that an
+    /// excerpt cut short (`ghp_R4nd0m…`).
     pub fn apply(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        if out.contains('…') {
+            for secret in &self.secrets {
+                let cuts = secret
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .filter(|&i| i >= MIN_SECRET_LEN)
+                    .rev();
+                for end in cuts {
+                    let cut = format!("{}…", &secret[..end]);
+                    if out.contains(&cut) {
+                        out = out.replace(&cut, &format!("{MASK}…"));
+                    }
+                }
             }
         }
         out
@@ -69,6 +98,25 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_secrets_cut_short_split_over_lines_or_escaped() {
+        let r = Redactor::new([
+            "ghp_R4nd0mT0k3n".to_owned(),
+            "first\nsecondline\"q".to_owned(),
+        ]);
+        assert_eq!(r.apply("got \"ghp_R4nd0…"), "got \"••••…");
+        assert_eq!(r.apply("a secondline\"q b"), "a •••• b");
+        assert_eq!(r.apply("first secondline\"q"), "••••");
+        assert_eq!(
+            r.apply(r#"{"k":"first\nsecondline\"q"}"#),
+            r#"{"k":"••••"}"#
+        );
+        assert_eq!(
+            r.apply("ghp… is too short to be a cut secret"),
+            "ghp… is too short to be a cut secret"
+        );
+    }
 
     #[test]
     fn masks_longest_first_and_skips_short_ones() {

@@ -240,3 +240,36 @@ fn tokens_in_urls_and_vars_stay_hidden_in_every_command() {
     assert!(ran.stderr.contains("is not a valid URL"), "{}", ran.stderr);
     assert!(ran.stderr.contains("has scheme `htp`"), "{}", ran.stderr);
 }
+
+/// Evidence is cut to a length; a secret the cut splits must not show its start.
+#[test]
+fn a_secret_cut_short_in_evidence_is_still_masked() {
+    let app = App::start(|asked| {
+        let auth = asked
+            .headers
+            .get("authorization")
+            .cloned()
+            .unwrap_or_default();
+        Reply::json(200, format!(r#"{{"echo":"{auth}"}}"#))
+    });
+    let token = format!("ghp_{}", "R4nd0mT0k3n".repeat(20));
+    let checklist = checklist_of(&[(
+        "echo",
+        &format!(
+            r#"http: {{ url: "http://{}/e", headers: {{ Authorization: "Bearer ${{LONG_TOKEN}}" }}, expect: {{ json: [{{ path: "$.echo", equals: "" }}] }} }}"#,
+            app.addr
+        ),
+    )]);
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .env("LONG_TOKEN", &token)
+        .run();
+    ran.code(1);
+    assert!(
+        ran.stdout.contains('…'),
+        "the evidence was cut: {}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("ghp_R4nd0m"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("••••"), "{}", ran.stdout);
+}
