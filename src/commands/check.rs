@@ -45,11 +45,13 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     {
         // A baseline may be overwritten (it was read before the run); the
         // checklist, its includes and the store may not.
+        let summary = super::output::GithubEnv::detect().step_summary;
         let outputs: Vec<&std::path::Path> = args
             .output
             .reports
             .iter()
             .map(|r| r.path.as_path())
+            .chain(summary.as_deref())
             .collect();
         let mut inputs: Vec<(&std::path::Path, &str)> = sources
             .iter()

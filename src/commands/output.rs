@@ -171,8 +171,34 @@ fn resolved(path: &Path) -> std::path::PathBuf {
 
 /// Writes a file so that readers see the old or the new content, never a
 /// part: a temporary file in the same directory, synced, then renamed over.
-/// Missing parent directories are created.
+/// Missing parent directories are created; a symbolic link is followed; a
+/// target that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // A link is followed: the file it points to is replaced, not the link.
+    // What is not a regular file (`/dev/stdout`, a pipe, a device) cannot be
+    // replaced by renaming: it is written in place.
+    let target;
+    let path = match std::fs::canonicalize(path) {
+        Ok(real) => {
+            if !std::fs::metadata(&real)?.is_file() {
+                let mut out = std::fs::OpenOptions::new().write(true).open(&real)?;
+                return out.write_all(bytes).and_then(|()| out.flush());
+            }
+            target = real;
+            target.as_path()
+        }
+        // A link to a file that does not exist yet: create that file.
+        Err(_) => match std::fs::read_link(path) {
+            Ok(to) => {
+                target = match path.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+                target.as_path()
+            }
+            Err(_) => path,
+        },
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

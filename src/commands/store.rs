@@ -81,7 +81,15 @@ pub fn open(args: &StoreArgs, term: Terminal) -> Result<Opened, Exit> {
     let options = load_options(&args.load)?;
     let now = now().map_err(usage)?;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
-    let log = Log::new(store_path(&args.file, args.state.as_deref()));
+    let path = store_path(&args.file, args.state.as_deref());
+    let parts: Vec<(&Path, &str)> = loaded
+        .sources
+        .iter()
+        .map(|s| (Path::new(&s.name), "part of the checklist"))
+        .collect();
+    super::output::refuse_clobbering(&[path.as_path()], &parts)
+        .map_err(|m| usage(format!("--state: {m}")))?;
+    let log = Log::new(path);
     Ok(Opened {
         loaded,
         log,

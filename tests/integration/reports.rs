@@ -246,3 +246,93 @@ fn bad_report_specs_are_usage_errors() {
         assert!(ran.stderr.contains(says), "{spec}: {}", ran.stderr);
     }
 }
+
+#[test]
+fn state_journal_and_summary_paths_never_land_on_the_checklist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let checklist = "version: 1\nname: Z\nsections: [{ id: a, title: A, manual: true }]\nrunbook:\n  phases:\n    - { id: p, title: P, at: T-0, steps: [{ id: s, run: [a] }] }\n";
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write");
+    for (args, says) in [
+        (
+            &["sign", "a", "--by", "Ada", "--state", "candlefish.yaml"][..],
+            "--state: candlefish.yaml is part of the checklist",
+        ),
+        (
+            &["history", "--state", "./candlefish.yaml"],
+            "--state: ./candlefish.yaml is part of the checklist",
+        ),
+        (
+            &[
+                "runbook",
+                "--t0",
+                "2026-12-01T15:00Z",
+                "--journal",
+                "candlefish.yaml",
+                "--non-interactive",
+            ],
+            "--journal: candlefish.yaml is part of the checklist",
+        ),
+        (
+            &[
+                "runbook",
+                "--t0",
+                "2026-12-01T15:00Z",
+                "--journal",
+                ".candlefish/state.jsonl",
+                "--non-interactive",
+            ],
+            "--journal: .candlefish/state.jsonl is the sign-off store",
+        ),
+    ] {
+        let ran = Run::new(args).in_dir(dir.path()).run();
+        ran.code(2);
+        assert!(ran.stderr.contains(says), "{args:?}: {}", ran.stderr);
+    }
+    let summary = Run::new(&["check", "-q"])
+        .in_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "candlefish.yaml")
+        .run();
+    summary.code(2);
+    assert!(
+        summary.stderr.contains("is part of the checklist"),
+        "{}",
+        summary.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("candlefish.yaml")).expect("checklist"),
+        checklist
+    );
+}
+
+#[test]
+fn reports_follow_links_and_write_devices_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("candlefish.yaml"),
+        "version: 1\nname: Z\nsections: [{ id: a, title: A, status: done }]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("real")).expect("mkdir");
+    std::os::unix::fs::symlink("real/board.md", dir.path().join("board.md")).expect("link");
+    std::os::unix::fs::symlink("/dev/null", dir.path().join("discard.json")).expect("link");
+    Run::new(&[
+        "check",
+        "-q",
+        "--report",
+        "md=board.md",
+        "--report",
+        "json=discard.json",
+    ])
+    .in_dir(dir.path())
+    .run()
+    .code(0);
+    let link = std::fs::symlink_metadata(dir.path().join("board.md")).expect("link");
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    let written = std::fs::read_to_string(dir.path().join("real/board.md")).expect("target");
+    assert!(written.contains("Z"), "{written}");
+    let discard = std::fs::symlink_metadata(dir.path().join("discard.json")).expect("link");
+    assert!(discard.file_type().is_symlink());
+    let null = std::fs::metadata("/dev/null").expect("/dev/null");
+    assert!(!null.is_file(), "/dev/null is still a device");
+}

@@ -50,6 +50,24 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
             args.file.display()
         )));
     };
+    // The journal and the store are written; neither may be the checklist,
+    // nor each other.
+    {
+        let store = store_path(&args.file, args.state.as_deref());
+        let parts: Vec<(&Path, &str)> = loaded
+            .sources
+            .iter()
+            .map(|s| (Path::new(&s.name), "part of the checklist"))
+            .collect();
+        crate::commands::output::refuse_clobbering(&[store.as_path()], &parts)
+            .map_err(|m| usage(format!("--state: {m}")))?;
+        if let Some(journal) = &args.journal {
+            let mut taken = parts.clone();
+            taken.push((store.as_path(), "the sign-off store"));
+            crate::commands::output::refuse_clobbering(&[journal.as_path()], &taken)
+                .map_err(|m| usage(format!("--journal: {m}")))?;
+        }
+    }
     let (journal, replay, t0) = open_journal(&args)?;
     for problem in &replay.problems {
         eprintln!(
