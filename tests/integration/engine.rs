@@ -423,14 +423,21 @@ fn save_keeps_each_run_and_prunes_the_oldest() {
         .run();
     first.code(0);
     let dir = first.dir.as_ref().expect("temp dir").path().to_path_buf();
+    // Files it did not name are never counted or removed.
+    let runs_dir = dir.join(".candlefish/runs");
+    std::fs::write(runs_dir.join("aaa-important.json"), "{}").expect("write");
+    std::fs::create_dir(runs_dir.join("x.json")).expect("mkdir");
     for _ in 0..2 {
         let mut again = Run::new(&["check", "--save", "--keep", "2", "--format", "json"]);
         again.command().current_dir(&dir);
         again.run().code(0);
     }
-    let runs: Vec<_> = std::fs::read_dir(dir.join(".candlefish/runs"))
+    assert!(runs_dir.join("aaa-important.json").exists());
+    assert!(runs_dir.join("x.json").is_dir());
+    let runs: Vec<_> = std::fs::read_dir(&runs_dir)
         .expect("runs dir")
         .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("20"))
         .collect();
     assert_eq!(runs.len(), 2, "{runs:?}");
     for entry in runs {

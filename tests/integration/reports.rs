@@ -330,7 +330,7 @@ fn reports_follow_links_and_write_devices_in_place() {
     let link = std::fs::symlink_metadata(dir.path().join("board.md")).expect("link");
     assert!(link.file_type().is_symlink(), "the link is still a link");
     let written = std::fs::read_to_string(dir.path().join("real/board.md")).expect("target");
-    assert!(written.contains("Z"), "{written}");
+    assert!(written.contains('Z'), "{written}");
     let discard = std::fs::symlink_metadata(dir.path().join("discard.json")).expect("link");
     assert!(discard.file_type().is_symlink());
     let null = std::fs::metadata("/dev/null").expect("/dev/null");
