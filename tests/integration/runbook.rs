@@ -865,16 +865,25 @@ fn sigterm_stops_a_runbook_like_ctrl_c_and_journals_it() {
     );
     let child = ws
         .command(
-            &["runbook", "--t0", T0, "--by", "CI", "--non-interactive"],
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                "CI",
+                "--non-interactive",
+                "--journal",
+                "day.jsonl",
+            ],
             Some(T0),
         )
         .command()
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(ws.path(JOURNAL))
+    while !std::fs::read_to_string(ws.path("day.jsonl"))
         .unwrap_or_default()
         .contains("\"op\":\"sample\"")
     {
@@ -885,11 +894,18 @@ fn sigterm_stops_a_runbook_like_ctrl_c_and_journals_it() {
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
     let output = child.wait_with_output().expect("wait");
     assert_eq!(output.status.code(), Some(130));
+    let journal = std::fs::read_to_string(ws.path("day.jsonl")).expect("journal");
     assert!(
-        journal(&ws)
-            .iter()
-            .any(|r| r["op"] == "stop" && r["why"] == "interrupted"),
+        journal.contains(r#""op":"stop""#) && journal.contains(r#""why":"interrupted""#),
         "the stop is journaled"
+    );
+    // The way back names the same journal.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "candlefish runbook candlefish.yaml --t0 {T0} --resume --journal day.jsonl"
+        )),
+        "{stdout}"
     );
 }
 
@@ -921,5 +937,57 @@ fn a_runbook_whose_reader_goes_away_does_not_panic() {
     assert!(
         journal(&ws).iter().any(|r| r["op"] == "decide"),
         "it finished the day"
+    );
+}
+
+#[test]
+fn resuming_names_the_same_journal_and_refuses_the_wrong_one() {
+    let server = Server::start();
+    let ws = Workspace::new(&claims_checklist(&server));
+    let run = |args: &[&str], now: &str| {
+        let mut all = vec!["runbook", "--t0", T0, "--by", "CI", "--non-interactive"];
+        all.extend_from_slice(args);
+        ws.command(&all, Some(now))
+            .env("CANDLEFISH_CLOCK", "simulated")
+            .run()
+    };
+    // Nothing to resume yet (a cron job's first run): it starts, and says so.
+    let empty = run(&["--resume", "--journal", "elsewhere.jsonl"], T0);
+    empty.code(0);
+    assert!(
+        empty
+            .stderr
+            .contains("elsewhere.jsonl holds nothing to continue yet"),
+        "{}",
+        empty.stderr
+    );
+    // A journal of another checklist is not taken for this one.
+    run(&["--journal", "mine.jsonl"], T0).code(0);
+    let other = Workspace::new(
+        "version: 1\nname: Other\nsections: [{ id: a, title: A, status: done }]\nrunbook:\n  phases:\n    - { id: launch, title: Launch, at: T-0, steps: [{ id: w, run: [a] }] }\n",
+    );
+    std::fs::copy(ws.path("mine.jsonl"), other.path("mine.jsonl")).expect("copy");
+    let wrong = other
+        .command(
+            &[
+                "runbook",
+                "--t0",
+                T0,
+                "--journal",
+                "mine.jsonl",
+                "--resume",
+                "--non-interactive",
+            ],
+            Some(T0),
+        )
+        .env("CANDLEFISH_CLOCK", "simulated")
+        .run();
+    wrong.code(2);
+    assert!(
+        wrong
+            .stderr
+            .contains("is the journal of checklist \"Claims\", not \"Other\""),
+        "{}",
+        wrong.stderr
     );
 }

@@ -244,12 +244,28 @@ impl Driver {
         }
         if exit == Exit::Interrupted {
             say!(
-                "\nstopped; the journal has everything so far. Continue with:\n  candlefish runbook {} --t0 {} --resume",
-                self.cx.file.display(),
-                self.cx.t0
+                "\nstopped; the journal has everything so far. Continue with:\n  {}",
+                self.resume_command()
             );
         }
         exit
+    }
+
+    /// The command that continues this session: the same checklist, T-0,
+    /// journal and store.
+    pub(super) fn resume_command(&self) -> String {
+        let mut command = format!(
+            "candlefish runbook {} --t0 {} --resume",
+            self.cx.file.display(),
+            self.cx.t0
+        );
+        if self.cx.journal.path() != crate::runbook::default_journal(&self.cx.file, self.cx.t0) {
+            command.push_str(&format!(" --journal {}", self.cx.journal.path().display()));
+        }
+        if self.cx.store != crate::commands::store::store_path(&self.cx.file, None) {
+            command.push_str(&format!(" --state {}", self.cx.store.display()));
+        }
+        command
     }
 
     /// Waits for `fut` unless Ctrl-C comes first (then journals the stop).
@@ -534,7 +550,7 @@ impl Driver {
             return Ok(());
         }
         say!(
-            "\nnext: {} {} at {} ({}); waiting. Ctrl-C stops, --resume continues.",
+            "\nnext: {} {} at {} ({}); waiting. Ctrl-C stops; `--resume` continues later.",
             phase.at,
             printable(&phase.title),
             crate::runbook::record::clock(self.cx.t0, at),

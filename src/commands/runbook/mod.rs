@@ -98,6 +98,17 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         _ => None,
     };
     let clock = Clock::from_env(start).map_err(usage)?;
+    if let Some(other) = replay
+        .opens()
+        .map(|o| o.checklist.as_str())
+        .find(|name| *name != loaded.plan.info.name)
+    {
+        return Err(usage(format!(
+            "{} is the journal of checklist \"{other}\", not \"{}\": pass the right checklist, or --journal with another file",
+            journal.path().display(),
+            loaded.plan.info.name
+        )));
+    }
     refuse_mixing(&replay, &journal, clock.is_simulated())?;
     if !args.confirm.is_empty() {
         let by = signer(args.by.as_deref(), &args.file).map_err(usage)?;
@@ -109,6 +120,14 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
             t0,
             &loaded.plan.info.name,
             &by,
+        );
+    }
+    // A cron job may pass --resume from its first run on; say so, in case
+    // a different --journal or --t0 was meant.
+    if args.resume && replay.entries.is_empty() {
+        eprintln!(
+            "note: {} holds nothing to continue yet: starting the launch there",
+            journal.path().display()
         );
     }
     if !replay.entries.is_empty() && !args.resume && args.redo.is_empty() {
