@@ -195,6 +195,7 @@ impl Includer<'_> {
                     None => d,
                 }
             };
+            let globbed = entry.value.contains(['*', '?', '[']);
             let paths = match expand(&base, &entry.value) {
                 Ok(paths) => paths,
                 Err(message) => {
@@ -215,7 +216,12 @@ impl Includer<'_> {
                     }
                 };
                 if let Some(&first) = self.seen.get(&canonical) {
-                    self.problems.push(self.repeated(first, &name, span, from));
+                    // A pattern may well match a file already read (through a
+                    // link, or a pattern that also matches the including file):
+                    // it is read once. A path written out is an error.
+                    if !globbed {
+                        self.problems.push(self.repeated(first, &name, span, from));
+                    }
                     continue;
                 }
                 if self.sources.len() >= MAX_FILES {

@@ -291,7 +291,13 @@ fn board_item(item: &ItemReport, out: &mut String) {
         facts.push(format!("tags {}", escape(&item.tags.join(", "))));
     }
     if let Some(docs) = &item.docs {
-        facts.push(format!("<a href=\"{d}\">docs</a>", d = escape(docs)));
+        // A link only for the web or a relative path: never `javascript:` or
+        // `data:` in a page people open from CI artifacts.
+        if safe_link(docs) {
+            facts.push(format!("<a href=\"{d}\">docs</a>", d = escape(docs)));
+        } else {
+            facts.push(format!("docs: <code>{}</code>", escape(docs)));
+        }
     }
     if !facts.is_empty() {
         let _ = write!(out, "<p class=\"facts\">{}</p>", facts.join(" · "));
@@ -418,9 +424,32 @@ fn checklist_notes(report: &Report, out: &mut String) {
     out.push_str("</section>\n");
 }
 
+/// Whether `target` may be a link: http(s), mailto, or a path (no scheme).
+fn safe_link(target: &str) -> bool {
+    let target = target.trim();
+    let scheme = target
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.contains(['/', '?', '#']));
+    match scheme {
+        Some(s) => ["http", "https", "mailto"].contains(&s.to_ascii_lowercase().as_str()),
+        None => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_links_and_paths_become_links() {
+        assert!(safe_link("https://wiki.example.com/runbook"));
+        assert!(safe_link("docs/runbooks/db.md"));
+        assert!(safe_link("mailto:ops@example.com"));
+        assert!(!safe_link("javascript:alert(1)"));
+        assert!(!safe_link(" JavaScript:alert(1)"));
+        assert!(!safe_link("data:text/html,<script>x</script>"));
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

@@ -21,6 +21,8 @@ vars:
   base: "{base}"
 include:
   - parts/*.yaml
+  # Matches this file and one a part includes: each is read once.
+  - "*.yaml"
 sections:
   - id: core
     title: Core

@@ -349,9 +349,25 @@ pub fn url_secrets(url: &Text) -> Vec<String> {
         .into_iter()
         .chain(std::iter::once(authority_end..raw.len()))
         .collect();
+    // With credentials in the URL, a value before the last `@` is part of them
+    // wholly, even when a `#`, `/` or `?` in it (not percent-encoded) moved
+    // where the parser thinks the host starts.
+    let credentials_end = raw[scheme_end..].rfind('@').map(|at| scheme_end + at);
     for part in url.env_parts().iter().filter(|p| !p.is_empty()) {
         for (start, _) in raw.match_indices(part.as_str()) {
             let end = start + part.len();
+            if let Some(at) = credentials_end
+                && start < at
+            {
+                // The `@` ends the user info when nothing before it starts a
+                // path, a query or a fragment — or when this value itself put
+                // such a character there.
+                let plain = !raw[scheme_end..at].contains(['/', '?', '#']);
+                let breaks = raw[start.max(scheme_end)..end].contains(['/', '?', '#', '@']);
+                if plain || breaks {
+                    out.push(part.clone());
+                }
+            }
             for range in &sensitive {
                 let (from, to) = (start.max(range.start), end.min(range.end));
                 if from < to {
