@@ -68,6 +68,9 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
     let items: Vec<&Item> = checklist.sections.iter().flat_map(Item::walk).collect();
     check_ids(&items, files, &mut problems);
     check_dependencies(checklist, &items, &mut problems);
+    if problems.is_empty() {
+        check_chain_depth(&items, &mut problems);
+    }
     let default_timeout = options
         .default_timeout
         .or(checklist.defaults.timeout.as_ref().map(|t| t.value.0))
@@ -161,6 +164,7 @@ fn check_ids(items: &[&Item], files: &[&str], problems: &mut Vec<Diagnostic>) {
 
 fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec<Diagnostic>) {
     let ids: Vec<&str> = items.iter().map(|i| i.id.value.as_str()).collect();
+    let known: std::collections::HashSet<&str> = ids.iter().copied().collect();
     // Edges: an item depends on its dependencies, and a group on its children.
     let mut edges: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
     for item in items {
@@ -178,7 +182,7 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
                     format!("`{from}` depends on itself"),
                     item.span_of(dep),
                 ));
-            } else if ids.contains(&to) {
+            } else if known.contains(to) {
                 edges.entry(from).or_default().push((to, true));
             } else {
                 let mut d = Diagnostic::error(
@@ -231,6 +235,74 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
         problems.push(
             Diagnostic::error(format!("dependency cycle: {text}"), span)
                 .with_help("`a → b` means a depends on b, `a ⊃ b` that group a contains b; remove one dependency"),
+        );
+    }
+}
+
+/// The longest chain of `depends_on` the engine follows; longer is refused, so
+/// that nothing downstream (the roll-up, the scheduler) meets an unbounded
+/// chain. Real checklists stay far below it.
+pub const MAX_CHAIN: usize = 256;
+
+/// Refuses `depends_on` chains longer than [`MAX_CHAIN`]. Runs after the cycle
+/// check, so the graph is acyclic; iterative, so a long chain cannot overflow
+/// the stack.
+fn check_chain_depth(items: &[&Item], problems: &mut Vec<Diagnostic>) {
+    let index: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.id.value.as_str(), i))
+        .collect();
+    let deps: Vec<Vec<usize>> = items
+        .iter()
+        .map(|item| {
+            item.depends_on
+                .iter()
+                .filter_map(|d| index.get(d.value.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    // depth[i]: the longest chain starting at i, counted in items.
+    let mut depth: Vec<Option<usize>> = vec![None; items.len()];
+    let mut on_stack = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut stack = vec![(start, 0usize)];
+        on_stack[start] = true;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&dep) = deps[node].get(*next) {
+                *next += 1;
+                if depth[dep].is_none() && !on_stack[dep] {
+                    on_stack[dep] = true;
+                    stack.push((dep, 0));
+                }
+                continue;
+            }
+            let longest = deps[node]
+                .iter()
+                .filter_map(|&d| depth[d])
+                .max()
+                .unwrap_or(0);
+            depth[node] = Some(longest + 1);
+            on_stack[node] = false;
+            stack.pop();
+        }
+    }
+    if let Some((i, d)) = depth
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.map(|d| (i, d)))
+        .find(|(_, d)| *d > MAX_CHAIN)
+    {
+        let item = items[i];
+        problems.push(
+            Diagnostic::error(
+                format!(
+                    "`{}` starts a chain of {d} items each depending on the next; at most {MAX_CHAIN} are followed",
+                    item.id.value
+                ),
+                item.span_of(&item.id),
+            )
+            .with_help("depend on a group instead of on each item in turn"),
         );
     }
 }

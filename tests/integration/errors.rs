@@ -141,3 +141,27 @@ fn devices_and_endless_files_are_refused_not_read_forever() {
         assert!(ran.stderr.contains(says), "{args:?}: {}", ran.stderr);
     }
 }
+
+#[test]
+fn a_dependency_chain_longer_than_the_limit_is_refused() {
+    let mut checklist = String::from("version: 1\nname: Chain\nsections:\n");
+    for i in 0..300 {
+        let dep = if i > 0 {
+            format!(", depends_on: [c{}]", i - 1)
+        } else {
+            String::new()
+        };
+        checklist.push_str(&format!(
+            "  - {{ id: c{i}, title: C{i}, status: done{dep} }}\n"
+        ));
+    }
+    let ran = Run::new(&["check"]).with_checklist(&checklist).run();
+    ran.code(2);
+    assert!(
+        ran.stderr.contains(
+            "starts a chain of 257 items each depending on the next; at most 256 are followed"
+        ),
+        "{}",
+        ran.stderr
+    );
+}
