@@ -490,6 +490,18 @@ pub fn diagnostic_from(error: &YamlError) -> Diagnostic {
             span,
         )
         .with_help("each key may appear once in a mapping; remove one of them"),
+        YamlError::Budget { breach, .. } => match breach {
+            serde_saphyr::budget::BudgetBreach::Depth { .. } => Diagnostic::error(
+                "sections and items nest too deeply (about 30 levels at most)",
+                span,
+            )
+            .with_help("flatten the outline: use `tags` or `depends_on` instead of deeper nesting"),
+            other => Diagnostic::error(
+                format!("the YAML passes a safety limit for checklists ({other:?})"),
+                span,
+            )
+            .with_help("too many nodes, aliases or anchors: a checklist needs far fewer"),
+        },
         other => Diagnostic::error(strip_location(&other.to_string()), span),
     }
 }
