@@ -218,10 +218,19 @@ fn contains(haystack: &Value, needle: &Value) -> bool {
 /// JSON equality where `200` and `200.0` are the same number.
 pub fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => (x - y).abs() < f64::EPSILON,
-            _ => x == y,
-        },
+        // Integers exactly (an id or a counter above 2^53 must not pass by
+        // rounding); anything with a fraction as a float, so `200` = `200.0`.
+        (Value::Number(x), Value::Number(y)) => {
+            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ if (x.is_i64() || x.is_u64()) && (y.is_i64() || y.is_u64()) => false,
+                _ => match (x.as_f64(), y.as_f64()) {
+                    (Some(x), Some(y)) => (x - y).abs() < f64::EPSILON,
+                    _ => x == y,
+                },
+            }
+        }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
         }
@@ -254,6 +263,13 @@ mod tests {
         let pass = |y: &str| rule(y).checks(&doc())[0].verdict == Verdict::Pass;
         assert!(pass("{ path: '$.status', equals: ok }"));
         assert!(pass("{ path: '$.n', equals: 3.0 }"));
+        let big: Value = serde_json::from_str("12345678901234567890").unwrap();
+        let next: Value = serde_json::from_str("12345678901234567891").unwrap();
+        assert!(!json_equal(&big, &next), "integers compare exactly");
+        assert!(json_equal(&big, &big.clone()));
+        let neg: Value = serde_json::from_str("-5").unwrap();
+        let pos: Value = serde_json::from_str("5").unwrap();
+        assert!(!json_equal(&neg, &pos));
         let bad = rule("{ path: '$.checks[*].ok', equals: true }").checks(&doc());
         assert_eq!(bad[0].verdict, Verdict::Fail);
         assert_eq!(bad[0].observed, "false");
