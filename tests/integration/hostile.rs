@@ -24,6 +24,8 @@ pub enum Hostile {
     Silent,
     /// Answers with something that is not HTTP.
     Garbage,
+    /// Headers promising 100 bytes of body, then the body a byte at a time.
+    TrickledBody,
 }
 
 /// Starts a hostile server on 127.0.0.1 and returns its address. Each
@@ -90,6 +92,17 @@ fn serve(mut stream: TcpStream, behaviour: Hostile) {
         Hostile::Garbage => {
             stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\x00\x01\x02 not http at all\r\n\r\n")
         }
+        Hostile::TrickledBody => (|| {
+            stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n",
+            )?;
+            for _ in 0..100 {
+                stream.write_all(b"a")?;
+                stream.flush()?;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Ok(())
+        })(),
     };
 }
 
@@ -126,6 +139,29 @@ fn probes(base: &str) -> Vec<(&'static str, String)> {
         ("graphql", format!(r#"graphql: {{ url: "{base}/x" }}"#)),
         ("openapi", format!(r#"openapi: {{ url: "{base}/x" }}"#)),
     ]
+}
+
+#[test]
+fn a_deadline_in_a_slow_body_says_how_far_it_got() {
+    let base = start(Hostile::TrickledBody);
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist_of(&[(
+            "slow-body",
+            &format!(r#"http: {{ url: "{base}/x" }}, timeout: 1s"#),
+        )]))
+        .run();
+    ran.code(1);
+    let (verdict, evidence) = probe_result(&ran.json(), "slow-body");
+    assert_eq!(verdict, "error", "{evidence}");
+    let re = regex::Regex::new(
+        r"^no answer within 1s \(timeout\) reading the body \(([0-9]+) of 100 bytes so far\)",
+    )
+    .expect("regex");
+    let got = re
+        .captures(&evidence)
+        .and_then(|c| c[1].parse::<u32>().ok())
+        .unwrap_or_else(|| panic!("{evidence}"));
+    assert!(got > 0 && got < 100, "{evidence}");
 }
 
 #[test]

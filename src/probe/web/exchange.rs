@@ -340,7 +340,10 @@ async fn read_bounded(
     keep: bool,
 ) -> Result<Body, reqwest::Error> {
     let mut body = Body::default();
-    crate::probe::stage(format!("reading the body after {} bytes", body.seen));
+    let expected = response
+        .content_length()
+        .map_or_else(String::new, |n| format!(" of {n}"));
+    crate::probe::stage(format!("reading the body (0{expected} bytes so far)"));
     while let Some(chunk) = response.chunk().await? {
         let room = limit - body.seen;
         let take = chunk.len().min(room);
@@ -348,6 +351,11 @@ async fn read_bounded(
             body.bytes.extend_from_slice(&chunk[..take]);
         }
         body.seen += take;
+        // A deadline in the middle of a slow body says how far it got.
+        crate::probe::stage(format!(
+            "reading the body ({}{expected} bytes so far)",
+            body.seen
+        ));
         if chunk.len() > room {
             body.truncated = true;
             break;
