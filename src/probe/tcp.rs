@@ -226,7 +226,15 @@ async fn read_reply(
         match tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await {
             Err(_) => break End::Quiet(wait),
             Ok(Ok(0)) => break End::Closed,
-            Ok(Ok(n)) => bytes.extend_from_slice(&chunk[..n]),
+            Ok(Ok(n)) => {
+                bytes.extend_from_slice(&chunk[..n]);
+                // If the probe's deadline comes first, it says what had come.
+                crate::probe::stage(format!(
+                    "still reading after {} bytes: {}",
+                    bytes.len(),
+                    crate::probe::reply::quote(&bytes)
+                ));
+            }
             Ok(Err(e)) => break End::Failed(e.to_string()),
         }
     };

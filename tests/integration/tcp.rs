@@ -174,3 +174,20 @@ fn a_deadline_while_waiting_for_the_banner_says_so() {
         "{e}"
     );
 }
+
+#[test]
+fn a_deadline_in_the_middle_of_a_banner_says_what_had_come() {
+    let server = TcpServer::start(|mut tcp| async move {
+        let _ = tcp.write_all(b"HEL").await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let out = outcome(&format!(
+        "tcp: {{ host: 127.0.0.1, port: {}, banner: {{ contains: HELLO }} }}\ntimeout: 400ms",
+        server.addr.port()
+    ));
+    assert_eq!(out["verdict"], "error", "{out}");
+    assert_eq!(
+        out["evidence"],
+        "no answer within 400ms (timeout) still reading after 3 bytes: \"HEL\""
+    );
+}
