@@ -29,6 +29,9 @@ pub struct LoadOptions {
     pub env: Option<HashMap<String, String>>,
     /// Plan options (default timeout, …).
     pub plan: PlanOptions,
+    /// Nothing will run (`list`, `graph`, `sign`, a launch record): unset
+    /// variables stay `${NAME}` and probe settings are not checked.
+    pub nothing_runs: bool,
 }
 
 /// A checklist that loaded and validated.
@@ -127,6 +130,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
             .clone()
             .unwrap_or_else(|| std::env::vars().collect()),
         pending: std::collections::HashSet::new(),
+        lenient: options.nothing_runs,
     };
     let mut sources = vec![source];
     let checklist = match load::parse(&mut sources, scope) {
@@ -139,7 +143,9 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
         }
     };
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-    let mut validated = validate::validate(&checklist, &names, &options.plan);
+    let mut plan_options = options.plan.clone();
+    plan_options.nothing_runs = options.nothing_runs;
+    let mut validated = validate::validate(&checklist, &names, &plan_options);
     // A diagnostic may quote a value (a malformed URL, a header): never a secret.
     let redactor = crate::engine::redact::Redactor::new(checklist.secrets());
     for d in &mut validated.diagnostics {

@@ -25,7 +25,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -33,7 +32,7 @@ use serde_saphyr::Spanned;
 use crate::checklist::diagnostic::{Diagnostic, Span, did_you_mean};
 use crate::checklist::model::{Item, Manual};
 use crate::checklist::scalar::Dur;
-use crate::checklist::validate::{check_probe, plan_probe, valid_id};
+use crate::checklist::validate::{ProbeRules, check_probe, plan_probe, valid_id};
 use crate::probe::ProbeSpec;
 use crate::probe::web::fields::Percent;
 use crate::runbook::plan::{Action, Better, Offset, Phase, Runbook, Step, Watch, samples_in};
@@ -131,10 +130,10 @@ fn span_of<T>(spanned: &Spanned<T>) -> Option<Span> {
 
 /// Validates `spec` against the checklist's `items`, pushing every problem;
 /// the runbook when there were none.
-pub fn validate(
+pub(crate) fn validate(
     spec: &RunbookSpec,
     items: &[&Item],
-    default_timeout: Duration,
+    rules: ProbeRules,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Runbook> {
     let before = problems.len();
@@ -174,7 +173,7 @@ pub fn validate(
         let mut steps = Vec::new();
         for step in &phase.steps {
             unique(&mut ids, &step.id, "step", problems);
-            if let Some(action) = action(step, &by_id, default_timeout, problems) {
+            if let Some(action) = action(step, &by_id, rules, problems) {
                 let title = step.title.clone().or_else(|| match &action {
                     Action::Run(run) if run.len() == 1 => {
                         by_id.get(run[0].as_str()).map(|i| i.title.clone())
@@ -243,7 +242,7 @@ fn unique(
 fn action(
     step: &StepSpec,
     items: &HashMap<&str, &Item>,
-    default_timeout: Duration,
+    rules: ProbeRules,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Action> {
     let id = step.id.value.as_str();
@@ -313,16 +312,16 @@ fn action(
         }
         Action::Manual(manual.value.clone())
     } else if let Some(watch) = &step.watch {
-        Action::Watch(self::watch(id, watch, default_timeout, problems)?)
+        Action::Watch(self::watch(id, watch, rules, problems)?)
     } else {
         let probes: Vec<&Spanned<ProbeSpec>> = step.probe.iter().chain(&step.probes).collect();
         for spec in &probes {
-            check_probe(id, spec, 0, default_timeout, problems);
+            check_probe(id, spec, 0, rules, problems);
         }
         Action::Probes(
             probes
                 .iter()
-                .map(|spec| Arc::new(plan_probe(&spec.value, default_timeout)))
+                .map(|spec| Arc::new(plan_probe(&spec.value, rules.timeout)))
                 .collect(),
         )
     };
@@ -332,13 +331,13 @@ fn action(
 fn watch(
     id: &str,
     watch: &Spanned<WatchSpec>,
-    default_timeout: Duration,
+    rules: ProbeRules,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Watch> {
     let spec = &watch.value;
     let span = span_of(watch);
     let before = problems.len();
-    check_probe(id, &spec.probe, 0, default_timeout, problems);
+    check_probe(id, &spec.probe, 0, rules, problems);
     if spec.probe.value.options.wait_until.is_some() {
         problems.push(
             Diagnostic::error(
@@ -388,7 +387,7 @@ fn watch(
         return None;
     }
     Some(Watch {
-        probe: Arc::new(plan_probe(&spec.probe.value, default_timeout)),
+        probe: Arc::new(plan_probe(&spec.probe.value, rules.timeout)),
         every,
         window,
         metric: spec.metric.as_ref().map(|m| m.trim().to_owned()),

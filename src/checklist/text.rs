@@ -53,6 +53,10 @@ pub struct Scope {
     /// resolved, a reference to one of them waits for it rather than falling
     /// through to the environment.
     pub pending: std::collections::HashSet<String>,
+    /// For commands that run no probe (`list`, `graph`, `sign`, …): an unset
+    /// variable without a default stays `${NAME}` instead of being an error,
+    /// so that signing off an item does not need production's secrets.
+    pub lenient: bool,
 }
 
 /// The error text of a reference to a var that is not resolved yet.
@@ -66,6 +70,7 @@ impl Scope {
             vars: HashMap::new(),
             env: std::env::vars().collect(),
             pending: std::collections::HashSet::new(),
+            lenient: false,
         }
     }
 
@@ -147,6 +152,7 @@ impl Scope {
         match (value, default) {
             (Some(v), _) if !(empty_counts_as_unset && v.value.is_empty()) => Ok(v),
             (_, Some(default)) => self.expand(default),
+            (_, None) if self.lenient => Ok(VarValue::plain(format!("${{{name}}}"))),
             (_, None) => Err(format!(
                 "variable `{name}` is not set: define it under `vars:`, pass `--var {name}=VALUE`, export it, or give a default with `${{{name}:-default}}`"
             )),

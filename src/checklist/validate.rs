@@ -15,6 +15,16 @@ use crate::engine::plan::{
 use crate::outcome::{ChecklistInfo, ChecklistNotes};
 use crate::probe::{DEFAULT_TIMEOUT, ProbeOptions};
 
+/// How probes are checked: the deadline of one that sets none, and whether its
+/// kind's own settings are checked (not when nothing will run).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProbeRules {
+    /// The default deadline of one attempt.
+    pub timeout: Duration,
+    /// Check URLs, patterns and the like.
+    pub kind_checks: bool,
+}
+
 /// Options that shape the plan without being part of the checklist.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
@@ -23,6 +33,9 @@ pub struct PlanOptions {
     /// The checklist's directory, against which probes resolve relative paths
     /// (default: the current directory).
     pub base_dir: Option<std::path::PathBuf>,
+    /// Nothing will run: a probe's own settings (URLs, patterns) are not
+    /// checked, since they may hold `${NAME}` left unresolved on purpose.
+    pub nothing_runs: bool,
 }
 
 /// What validation found: the plan, or the errors; warnings either way.
@@ -75,6 +88,10 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
         .default_timeout
         .or(checklist.defaults.timeout.as_ref().map(|t| t.value.0))
         .unwrap_or(DEFAULT_TIMEOUT);
+    let rules = ProbeRules {
+        timeout: default_timeout,
+        kind_checks: !options.nothing_runs,
+    };
     if let Some(t) = &checklist.defaults.timeout
         && t.value.0.is_zero()
     {
@@ -84,12 +101,12 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
         ));
     }
     for item in &items {
-        check_item(item, default_timeout, &mut problems);
+        check_item(item, rules, &mut problems);
     }
     let runbook = checklist
         .runbook
         .as_ref()
-        .and_then(|spec| super::runbook::validate(spec, &items, default_timeout, &mut problems));
+        .and_then(|spec| super::runbook::validate(spec, &items, rules, &mut problems));
     problems.sort_by_key(|d| d.severity != crate::checklist::diagnostic::Severity::Error);
     let has_errors = problems
         .iter()
@@ -362,7 +379,7 @@ fn find_cycles<'a>(
     cycles
 }
 
-fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnostic>) {
+fn check_item(item: &Item, rules: ProbeRules, problems: &mut Vec<Diagnostic>) {
     let id = item.id.value.as_str();
     if item.critical && item.optional {
         problems.push(
@@ -389,7 +406,7 @@ fn check_item(item: &Item, default_timeout: Duration, problems: &mut Vec<Diagnos
         ));
     }
     for spec in item.all_probes() {
-        check_probe(id, spec, item.origin, default_timeout, problems);
+        check_probe(id, spec, item.origin, rules, problems);
     }
 }
 
@@ -399,10 +416,10 @@ pub(crate) fn check_probe(
     id: &str,
     spec: &serde_saphyr::Spanned<crate::probe::ProbeSpec>,
     file: u32,
-    default_timeout: Duration,
+    rules: ProbeRules,
     problems: &mut Vec<Diagnostic>,
 ) {
-    let timeout = spec.value.options.timeout.map_or(default_timeout, |t| t.0);
+    let timeout = spec.value.options.timeout.map_or(rules.timeout, |t| t.0);
     let span = Span::from_location(&spec.referenced).map(|s| s.in_file(file));
     if timeout.is_zero() {
         problems.push(Diagnostic::error(
@@ -413,6 +430,9 @@ pub(crate) fn check_probe(
     }
     for message in persistence_problems(&spec.value.options) {
         problems.push(Diagnostic::error(format!("`{id}`: {message}"), span));
+    }
+    if !rules.kind_checks {
+        return;
     }
     for message in spec.value.kind.validate(timeout) {
         problems.push(Diagnostic::error(

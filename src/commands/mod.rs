@@ -138,7 +138,9 @@ fn open_checklist(
     args: &LoadArgs,
     term: Terminal,
 ) -> Result<crate::checklist::Loaded, Exit> {
-    let options = load_options(args)?;
+    let mut options = load_options(args)?;
+    // `list` and `graph` run nothing: they need no secrets.
+    options.nothing_runs = true;
     load_or_report(path, &options, term).ok_or(Exit::Usage)
 }
 

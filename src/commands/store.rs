@@ -78,7 +78,9 @@ pub fn open(args: &StoreArgs, term: Terminal) -> Result<Opened, Exit> {
         eprintln!("error: {message}");
         Exit::Usage
     };
-    let options = load_options(&args.load)?;
+    let mut options = load_options(&args.load)?;
+    // Signing and reading the store run no probe: they need no secrets.
+    options.nothing_runs = true;
     let now = now().map_err(usage)?;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let path = store_path(&args.file, args.state.as_deref());

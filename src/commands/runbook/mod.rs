@@ -43,6 +43,8 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         ..crate::checklist::LoadOptions::default()
     };
     options.plan.default_timeout = args.timeout;
+    // The launch record and --confirm run no probe: they need no secrets.
+    options.nothing_runs = !args.reports.is_empty() || !args.confirm.is_empty();
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let Some(runbook) = loaded.runbook.clone() else {
         return Err(usage(format!(
