@@ -332,29 +332,7 @@ fn several_operators_append_to_one_journal_without_corrupting_it() {
          \x20       - { id: note, title: Note, manual: true }\n",
     );
     let operators = 8;
-    let children: Vec<std::process::Child> = (0..operators)
-        .map(|i| {
-            let by = format!("operator-{i}");
-            let mut run = ws.command(
-                &[
-                    "runbook",
-                    "--t0",
-                    T0,
-                    "--by",
-                    &by,
-                    "--non-interactive",
-                    "--resume",
-                ],
-                Some("2026-12-01T15:00:00Z"),
-            );
-            run.command()
-                .env("CANDLEFISH_CLOCK", "simulated")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn candlefish runbook")
-        })
-        .collect();
+    let children = operators_at(&ws, operators, "operator", "2026-12-01T15:00:00Z");
     for mut child in children {
         let status = child.wait().expect("wait");
         assert_eq!(status.code(), Some(1), "the manual step waits: no-go");
@@ -721,6 +699,32 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
     );
 }
 
+/// `n` non-interactive sessions (`{who}-0`, …) resuming the launch at `now`
+/// on the simulated clock, all at once.
+fn operators_at(ws: &Workspace, n: usize, who: &str, now: &str) -> Vec<std::process::Child> {
+    (0..n)
+        .map(|i| {
+            let by = format!("{who}-{i}");
+            let args = [
+                "runbook",
+                "--t0",
+                T0,
+                "--by",
+                &by,
+                "--non-interactive",
+                "--resume",
+            ];
+            let mut run = ws.command(&args, Some(now));
+            run.command()
+                .env("CANDLEFISH_CLOCK", "simulated")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn candlefish runbook")
+        })
+        .collect()
+}
+
 /// A journal in which session `s-holder` (on `host`, process `pid`) opened
 /// the launch and claimed step `step`, then nothing more.
 fn claimed_by(ws: &Workspace, host: &str, pid: u32, step: &str) {
@@ -761,29 +765,7 @@ fn when_the_holder_of_a_step_is_gone_exactly_one_waiting_session_takes_it_over()
     let pid = gone.id();
     gone.wait().expect("wait");
     claimed_by(&ws, &this_host(), pid, "w");
-    let sessions: Vec<std::process::Child> = (0..4)
-        .map(|i| {
-            let by = format!("op-{i}");
-            let mut run = ws.command(
-                &[
-                    "runbook",
-                    "--t0",
-                    T0,
-                    "--by",
-                    &by,
-                    "--non-interactive",
-                    "--resume",
-                ],
-                Some("2026-12-01T15:01:00Z"),
-            );
-            run.command()
-                .env("CANDLEFISH_CLOCK", "simulated")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
+    let sessions = operators_at(&ws, 4, "op", "2026-12-01T15:01:00Z");
     for mut child in sessions {
         assert_eq!(child.wait().expect("wait").code(), Some(0));
     }
