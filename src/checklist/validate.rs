@@ -82,7 +82,7 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
     check_ids(&items, files, &mut problems);
     check_dependencies(checklist, &items, &mut problems);
     if problems.is_empty() {
-        check_chain_depth(&items, &mut problems);
+        check_chain_depth(&checklist.sections, &items, &mut problems);
     }
     let default_timeout = options
         .default_timeout
@@ -264,21 +264,41 @@ pub const MAX_CHAIN: usize = 256;
 /// Refuses `depends_on` chains longer than [`MAX_CHAIN`]. Runs after the cycle
 /// check, so the graph is acyclic; iterative, so a long chain cannot overflow
 /// the stack.
-fn check_chain_depth(items: &[&Item], problems: &mut Vec<Diagnostic>) {
+fn check_chain_depth(sections: &[Item], items: &[&Item], problems: &mut Vec<Diagnostic>) {
     let index: HashMap<&str, usize> = items
         .iter()
         .enumerate()
         .map(|(i, item)| (item.id.value.as_str(), i))
         .collect();
-    let deps: Vec<Vec<usize>> = items
-        .iter()
-        .map(|item| {
-            item.depends_on
-                .iter()
-                .filter_map(|d| index.get(d.value.as_str()).copied())
-                .collect()
-        })
-        .collect();
+    // An item also depends on what its groups depend on, as the engine has it.
+    // `items` is the depth-first walk of `sections`, so a parent comes first.
+    fn parents(item: &Item, parent: Option<usize>, next: &mut usize, out: &mut Vec<Option<usize>>) {
+        let me = *next;
+        out.push(parent);
+        *next += 1;
+        for child in &item.items {
+            parents(child, Some(me), next, out);
+        }
+    }
+    let mut parent: Vec<Option<usize>> = Vec::with_capacity(items.len());
+    let mut next = 0;
+    for section in sections {
+        parents(section, None, &mut next, &mut parent);
+    }
+    let mut deps: Vec<Vec<usize>> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let mut own: Vec<usize> = item
+            .depends_on
+            .iter()
+            .filter_map(|d| index.get(d.value.as_str()).copied())
+            .collect();
+        if let Some(p) = parent.get(i).copied().flatten() {
+            own.extend(deps[p].iter().copied());
+        }
+        own.sort_unstable();
+        own.dedup();
+        deps.push(own);
+    }
     // depth[i]: the longest chain starting at i, counted in items.
     let mut depth: Vec<Option<usize>> = vec![None; items.len()];
     let mut on_stack = vec![false; items.len()];

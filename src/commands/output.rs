@@ -174,6 +174,24 @@ fn resolved(path: &Path) -> std::path::PathBuf {
 /// Missing parent directories are created; a symbolic link is followed; a
 /// target that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // The process's own streams, whatever they are (a terminal, a pipe, a
+    // file opened with `>>`): written through the handle, never reopened.
+    match path.to_str() {
+        Some("/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1") => {
+            let mut out = std::io::stdout().lock();
+            return out.write_all(bytes).and_then(|()| out.flush());
+        }
+        Some("/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2") => {
+            let mut out = std::io::stderr().lock();
+            return out.write_all(bytes).and_then(|()| out.flush());
+        }
+        _ => {}
+    }
+    // Devices and the kernel's files are written in place, never resolved.
+    if path.starts_with("/dev") || path.starts_with("/proc") {
+        let mut out = std::fs::OpenOptions::new().write(true).open(path)?;
+        return out.write_all(bytes).and_then(|()| out.flush());
+    }
     // A link is followed: the file it points to is replaced, not the link.
     // What is not a regular file (`/dev/stdout`, a pipe, a device) cannot be
     // replaced by renaming: it is written in place.

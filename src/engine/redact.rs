@@ -12,6 +12,29 @@ pub const MASK: &str = "••••";
 /// word containing it, and no real credential is that short.
 pub const MIN_SECRET_LEN: usize = 4;
 
+/// A secret cut short by an excerpt is masked from this many bytes on.
+pub const MIN_CUT: usize = 8;
+
+/// `text` with each occurrence of `cut` that starts a word replaced by the mask
+/// (and the `…`).
+fn mask_word_starts(text: &str, cut: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(cut) {
+        out.push_str(&rest[..at]);
+        let starts_word = out.chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        if starts_word {
+            out.push_str(MASK);
+            out.push('…');
+        } else {
+            out.push_str(cut);
+        }
+        rest = &rest[at + cut.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The secrets of one run.
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
@@ -30,21 +53,37 @@ impl Redactor {
     }
 
     /// A redactor for `secrets`, in every form evidence may show them: as
-    /// given, with control characters as spaces (as excerpts show text), escaped
-    /// as in a JSON string, and line by line.
+    /// given, with control characters as spaces (as excerpts show text), and
+    /// escaped as in a JSON string. A secret that spans lines is masked line
+    /// by line too — unless it holds another secret (then it is a message
+    /// built around one, `AUTH ${PASSWORD}\r\nPING`, whose other lines are
+    /// not secret).
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets
+        let given: Vec<String> = secrets
             .into_iter()
+            .filter(|s| s.len() >= MIN_SECRET_LEN)
+            .collect();
+        let holds_another = |s: &str| {
+            given
+                .iter()
+                .any(|other| other.len() < s.len() && s.contains(other.as_str()))
+        };
+        let mut secrets: Vec<String> = given
+            .iter()
             .flat_map(|secret| {
                 let spaced: String = secret
                     .chars()
                     .map(|c| if c.is_control() { ' ' } else { c })
                     .collect();
-                let escaped = serde_json::to_string(&secret)
+                let escaped = serde_json::to_string(secret)
                     .map(|q| q[1..q.len() - 1].to_owned())
                     .unwrap_or_default();
-                let lines: Vec<String> = secret.lines().map(|l| l.trim().to_owned()).collect();
-                [secret, spaced, escaped].into_iter().chain(lines)
+                let lines: Vec<String> = if secret.contains('\n') && !holds_another(secret) {
+                    secret.lines().map(|l| l.trim().to_owned()).collect()
+                } else {
+                    Vec::new()
+                };
+                [secret.clone(), spaced, escaped].into_iter().chain(lines)
             })
             .filter(|s| s.len() >= MIN_SECRET_LEN)
             .collect();
@@ -65,16 +104,17 @@ impl Redactor {
         }
         if out.contains('…') {
             for secret in &self.secrets {
+                // At least MIN_CUT characters, starting a word: shorter
+                // prefixes would mask ordinary words ("admin…" of
+                // "administrator-…").
                 let cuts = secret
                     .char_indices()
                     .map(|(i, _)| i)
-                    .filter(|&i| i >= MIN_SECRET_LEN)
+                    .filter(|&i| i >= MIN_CUT)
                     .rev();
                 for end in cuts {
                     let cut = format!("{}…", &secret[..end]);
-                    if out.contains(&cut) {
-                        out = out.replace(&cut, &format!("{MASK}…"));
-                    }
+                    out = mask_word_starts(&out, &cut);
                 }
             }
         }
@@ -106,6 +146,27 @@ mod tests {
             "first\nsecondline\"q".to_owned(),
         ]);
         assert_eq!(r.apply("got \"ghp_R4nd0…"), "got \"••••…");
+        let admin = Redactor::new(["administrator-Xk39".to_owned()]);
+        assert_eq!(
+            admin.apply("users: judy, mmmmadmin…"),
+            "users: judy, mmmmadmin…"
+        );
+        assert_eq!(
+            admin.apply("users: admin…"),
+            "users: admin…",
+            "too short to be a cut secret"
+        );
+        assert_eq!(admin.apply("users: administr…"), "users: ••••…");
+        let message = Redactor::new([
+            "AUTH pw-123456\r\nPING\r\n".to_owned(),
+            "pw-123456".to_owned(),
+        ]);
+        assert_eq!(
+            message.apply("+PONG, PING"),
+            "+PONG, PING",
+            "PING is no secret"
+        );
+        assert_eq!(message.apply("AUTH pw-123456"), "AUTH ••••");
         assert_eq!(r.apply("a secondline\"q b"), "a •••• b");
         assert_eq!(r.apply("first secondline\"q"), "••••");
         assert_eq!(

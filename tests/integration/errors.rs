@@ -165,3 +165,21 @@ fn a_dependency_chain_longer_than_the_limit_is_refused() {
         ran.stderr
     );
 }
+
+#[test]
+fn a_chain_through_groups_counts_against_the_limit_too() {
+    // Each item inherits its group's dependency on the item before.
+    let mut checklist =
+        String::from("version: 1\nname: G\nsections:\n  - { id: i0, title: I0, status: done }\n");
+    for i in 1..300 {
+        checklist.push_str(&format!(
+            "  - id: g{i}\n    title: G{i}\n    depends_on: [i{}]\n    items: [{{ id: i{i}, title: I{i}, status: done }}]\n",
+            i - 1
+        ));
+    }
+    let ran = Run::new(&["validate", "candlefish.yaml"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(2);
+    assert!(ran.stderr.contains("at most 256 are followed"), "{}", ran.stderr);
+}

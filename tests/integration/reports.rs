@@ -336,3 +336,39 @@ fn reports_follow_links_and_write_devices_in_place() {
     let null = std::fs::metadata("/dev/null").expect("/dev/null");
     assert!(!null.is_file(), "/dev/null is still a device");
 }
+
+#[test]
+fn a_report_to_dev_stdout_goes_through_the_stream_it_has() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("candlefish.yaml"),
+        "version: 1\nname: Z\nsections: [{ id: a, title: A, status: done }]\n",
+    )
+    .expect("write");
+    // stdout is a log file opened for appending, as `>> build.log` does.
+    std::fs::write(dir.path().join("build.log"), "previous log line\n").expect("write");
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("build.log"))
+        .expect("open");
+    let status = std::process::Command::new(crate::support::binary())
+        .args(["check", "-q", "--report", "json=/dev/stdout"])
+        .current_dir(dir.path())
+        .stdout(log)
+        .status()
+        .expect("run");
+    assert_eq!(status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.path().join("build.log")).expect("log");
+    assert!(text.starts_with("previous log line\n{"), "{text}");
+    assert!(text.contains("candlefish: READY"), "{text}");
+    // And through a pipe.
+    let piped = Run::new(&["check", "--report", "json=/dev/stdout", "-q"])
+        .in_dir(dir.path())
+        .run();
+    piped.code(0);
+    assert!(
+        piped.stdout.contains("\"schema_version\": 1"),
+        "{}",
+        piped.stdout
+    );
+}

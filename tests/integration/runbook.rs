@@ -946,7 +946,7 @@ fn resuming_names_the_same_journal_and_refuses_the_wrong_one() {
     // A journal of another checklist is not taken for this one.
     run(&["--journal", "mine.jsonl"], T0).code(0);
     let other = Workspace::new(
-        "version: 1\nname: Other\nsections: [{ id: a, title: A, status: done }]\nrunbook:\n  phases:\n    - { id: launch, title: Launch, at: T-0, steps: [{ id: w, run: [a] }] }\n",
+        "version: 1\nname: Other\nsections: [{ id: a, title: A, status: done }]\nrunbook:\n  phases:\n    - { id: launch, title: Launch, at: T-0, steps: [{ id: x, run: [a] }] }\n",
     );
     std::fs::copy(ws.path("mine.jsonl"), other.path("mine.jsonl")).expect("copy");
     let wrong = other
@@ -966,10 +966,22 @@ fn resuming_names_the_same_journal_and_refuses_the_wrong_one() {
         .run();
     wrong.code(2);
     assert!(
-        wrong
-            .stderr
-            .contains("is the journal of checklist \"Claims\", not \"Other\""),
+        wrong.stderr.contains(
+            "is the journal of checklist \"Claims\", whose steps this runbook does not have"
+        ),
         "{}",
         wrong.stderr
+    );
+    // The same checklist renamed goes on, and says so.
+    let renamed = claims_checklist(&server).replace("name: Claims", "name: Claims (payments)");
+    std::fs::write(ws.path("candlefish.yaml"), renamed).expect("rename");
+    let goes_on = run(&["--journal", "mine.jsonl", "--resume"], T0);
+    goes_on.code(0);
+    assert!(
+        goes_on
+            .stderr
+            .contains("was recorded for checklist \"Claims\"; its steps are this runbook's"),
+        "{}",
+        goes_on.stderr
     );
 }

@@ -100,16 +100,28 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         _ => None,
     };
     let clock = Clock::from_env(start).map_err(usage)?;
+    // A journal records its checklist's name. Another name with the same steps
+    // is this checklist renamed: go on, and say so. Otherwise it belongs to
+    // another checklist.
     if let Some(other) = replay
         .opens()
         .map(|o| o.checklist.as_str())
         .find(|name| *name != loaded.plan.info.name)
     {
-        return Err(usage(format!(
-            "{} is the journal of checklist \"{other}\", not \"{}\": pass the right checklist, or --journal with another file",
-            journal.path().display(),
-            loaded.plan.info.name
-        )));
+        let known: std::collections::HashSet<&str> = runbook.step_ids().collect();
+        let same_steps = replay.steps.keys().all(|id| known.contains(id.as_str()));
+        if same_steps {
+            eprintln!(
+                "note: {} was recorded for checklist \"{other}\"; its steps are this runbook's, so it continues as \"{}\"",
+                journal.path().display(),
+                loaded.plan.info.name
+            );
+        } else {
+            return Err(usage(format!(
+                "{} is the journal of checklist \"{other}\", whose steps this runbook does not have: pass the right checklist, or --journal with another file",
+                journal.path().display()
+            )));
+        }
     }
     refuse_mixing(&replay, &journal, clock.is_simulated())?;
     if !args.confirm.is_empty() {

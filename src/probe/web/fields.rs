@@ -356,17 +356,15 @@ pub fn url_secrets(url: &Text) -> Vec<String> {
     for part in url.env_parts().iter().filter(|p| !p.is_empty()) {
         for (start, _) in raw.match_indices(part.as_str()) {
             let end = start + part.len();
-            if let Some(at) = credentials_end
-                && start < at
+            // A value that begins inside the authority, with an `@` after
+            // it, is (part of) the credentials — wholly, even when a `#`, `/`
+            // or `?` in it moved where the parser thinks the host starts. A
+            // value that begins at the scheme (a base URL) is not.
+            if start >= scheme_end
+                && start < authority_end
+                && credentials_end.is_some_and(|at| at > start)
             {
-                // The `@` ends the user info when nothing before it starts a
-                // path, a query or a fragment — or when this value itself put
-                // such a character there.
-                let plain = !raw[scheme_end..at].contains(['/', '?', '#']);
-                let breaks = raw[start.max(scheme_end)..end].contains(['/', '?', '#', '@']);
-                if plain || breaks {
-                    out.push(part.clone());
-                }
+                out.push(part.clone());
             }
             for range in &sensitive {
                 let (from, to) = (start.max(range.start), end.min(range.end));
