@@ -181,5 +181,9 @@ fn a_chain_through_groups_counts_against_the_limit_too() {
         .with_checklist(&checklist)
         .run();
     ran.code(2);
-    assert!(ran.stderr.contains("at most 256 are followed"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("at most 256 are followed"),
+        "{}",
+        ran.stderr
+    );
 }
