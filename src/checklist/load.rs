@@ -209,7 +209,7 @@ impl Includer<'_> {
                     Ok(canonical) => canonical,
                     Err(e) => {
                         self.problems.push(fail(
-                            format!("cannot include {name}: {}", io_reason(&e)),
+                            format!("cannot include {name}: {}", crate::bounded::io_reason(&e)),
                             Some("include paths are relative to the file that names them"),
                         ));
                         continue;
@@ -422,8 +422,8 @@ fn is_var_name(name: &str) -> bool {
 /// Reads a checklist file, refusing what is too large or not UTF-8.
 pub fn read(path: &std::path::Path) -> Result<Source, String> {
     let name = path.display().to_string();
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {name}: {}", crate::bounded::io_reason(&e)))?;
     if meta.is_dir() {
         return Err(format!("{name} is a directory, not a checklist file"));
     }
@@ -435,13 +435,7 @@ pub fn read(path: &std::path::Path) -> Result<Source, String> {
         ));
     }
     // The length above is 0 for devices and pipes: the read is bounded too.
-    let bytes = crate::bounded::read_at_most(path, MAX_FILE_SIZE).map_err(|e| match e {
-        crate::bounded::ReadError::Io(e) => format!("cannot read {name}: {}", io_reason(&e)),
-        crate::bounded::ReadError::TooLarge => format!(
-            "{name} holds more than {} MiB; larger checklists are refused",
-            MAX_FILE_SIZE >> 20
-        ),
-    })?;
+    let bytes = crate::bounded::read_at_most(path, MAX_FILE_SIZE, "a checklist")?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "{name} is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
@@ -449,14 +443,6 @@ pub fn read(path: &std::path::Path) -> Result<Source, String> {
         )
     })?;
     Ok(Source { name, text })
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => e.to_string(),
-    }
 }
 
 /// Turns a YAML or shape error into a diagnostic with a hint.

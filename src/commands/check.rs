@@ -53,10 +53,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             .map(|r| r.path.as_path())
             .chain(summary.as_deref())
             .collect();
-        let mut inputs: Vec<(&std::path::Path, &str)> = sources
-            .iter()
-            .map(|s| (std::path::Path::new(&s.name), "part of the checklist"))
-            .collect();
+        let mut inputs = super::output::checklist_files(&sources);
         inputs.push((store.path.as_path(), "the sign-off store"));
         if let Err(message) = super::output::refuse_clobbering(&outputs, &inputs) {
             return usage(message);

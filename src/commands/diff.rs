@@ -14,13 +14,7 @@ const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a JSON report written by `--format json` or `--report json=…`.
 pub fn read_report(path: &Path) -> Result<Report, String> {
-    let bytes = crate::bounded::read_at_most(path, MAX_REPORT_BYTES).map_err(|e| match e {
-        crate::bounded::ReadError::Io(e) => format!("cannot read {}: {e}", path.display()),
-        crate::bounded::ReadError::TooLarge => format!(
-            "{} holds more than {MAX_REPORT_BYTES} bytes; a report is at most that",
-            path.display()
-        ),
-    })?;
+    let bytes = crate::bounded::read_at_most(path, MAX_REPORT_BYTES, "a report")?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
     let value: serde_json::Value =

@@ -26,17 +26,11 @@ pub fn run(args: &ImportArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    let bytes = match crate::bounded::read_at_most(path, MAX_MARKDOWN_BYTES) {
+    let bytes = match crate::bounded::read_at_most(path, MAX_MARKDOWN_BYTES, "a Markdown checklist")
+    {
         Ok(bytes) => bytes,
-        Err(crate::bounded::ReadError::TooLarge) => {
-            eprintln!(
-                "error: {} holds more than {MAX_MARKDOWN_BYTES} bytes; a checklist is at most that",
-                path.display()
-            );
-            return Exit::Usage;
-        }
-        Err(crate::bounded::ReadError::Io(e)) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+        Err(message) => {
+            eprintln!("error: {message}");
             return Exit::Usage;
         }
     };

@@ -109,6 +109,14 @@ pub fn deliver(
     if failed { Err(Exit::Usage) } else { Ok(()) }
 }
 
+/// The checklist and every file it includes, as inputs for [`refuse_clobbering`].
+pub fn checklist_files(sources: &[crate::checklist::Source]) -> Vec<(&Path, &'static str)> {
+    sources
+        .iter()
+        .map(|s| (Path::new(&s.name), "part of the checklist"))
+        .collect()
+}
+
 /// Refuses output paths that would overwrite what the run reads or keeps —
 /// the checklist and the files it includes, the sign-off store, a journal, a
 /// baseline, the Markdown being imported — or that two outputs share. Checked
@@ -178,19 +186,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // file opened with `>>`): written through the handle, never reopened.
     match path.to_str() {
         Some("/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1") => {
-            let mut out = std::io::stdout().lock();
-            return out.write_all(bytes).and_then(|()| out.flush());
+            return write_through(std::io::stdout().lock(), bytes);
         }
         Some("/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2") => {
-            let mut out = std::io::stderr().lock();
-            return out.write_all(bytes).and_then(|()| out.flush());
+            return write_through(std::io::stderr().lock(), bytes);
         }
         _ => {}
     }
     // Devices and the kernel's files are written in place, never resolved.
     if path.starts_with("/dev") || path.starts_with("/proc") {
-        let mut out = std::fs::OpenOptions::new().write(true).open(path)?;
-        return out.write_all(bytes).and_then(|()| out.flush());
+        return write_through(std::fs::OpenOptions::new().write(true).open(path)?, bytes);
     }
     // A link is followed: the file it points to is replaced, not the link.
     // What is not a regular file (`/dev/stdout`, a pipe, a device) cannot be
@@ -199,8 +204,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let path = match std::fs::canonicalize(path) {
         Ok(real) => {
             if !std::fs::metadata(&real)?.is_file() {
-                let mut out = std::fs::OpenOptions::new().write(true).open(&real)?;
-                return out.write_all(bytes).and_then(|()| out.flush());
+                return write_through(std::fs::OpenOptions::new().write(true).open(&real)?, bytes);
             }
             target = real;
             target.as_path()
@@ -236,6 +240,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Writes `bytes` to something that is not replaced by renaming (a stream, a device).
+fn write_through(mut out: impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    out.write_all(bytes)?;
+    out.flush()
 }
 
 fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -84,11 +84,7 @@ pub fn open(args: &StoreArgs, term: Terminal) -> Result<Opened, Exit> {
     let now = now().map_err(usage)?;
     let loaded = load_or_report(&args.file, &options, term).ok_or(Exit::Usage)?;
     let path = store_path(&args.file, args.state.as_deref());
-    let parts: Vec<(&Path, &str)> = loaded
-        .sources
-        .iter()
-        .map(|s| (Path::new(&s.name), "part of the checklist"))
-        .collect();
+    let parts = super::output::checklist_files(&loaded.sources);
     super::output::refuse_clobbering(&[path.as_path()], &parts)
         .map_err(|m| usage(format!("--state: {m}")))?;
     let log = Log::new(path);

@@ -92,7 +92,7 @@ impl Log {
     fn error(&self, doing: &str, e: &io::Error) -> LogError {
         LogError {
             path: self.path.display().to_string(),
-            message: format!("{doing}: {}", reason(e)),
+            message: format!("{doing}: {}", crate::bounded::io_reason(e)),
         }
     }
 
@@ -268,14 +268,6 @@ fn create_dir_durably(dir: &Path) -> io::Result<()> {
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
-}
-
-fn reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file or directory".to_owned(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => e.to_string(),
-    }
 }
 
 #[cfg(test)]

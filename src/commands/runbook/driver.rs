@@ -75,8 +75,32 @@ pub(super) fn session_id() -> String {
     format!("{}-{nanos:08x}", std::process::id())
 }
 
+/// The `open` record that starts a session: who, on which clock, on which
+/// machine and in which process (for claims, see [`holder`]).
+pub(super) fn open_record(
+    clock: &Clock,
+    by: &str,
+    session: &str,
+    (t0, checklist): (Timestamp, &str),
+    mode: Mode,
+    phase: Option<&str>,
+) -> Record {
+    Record::Open(Open {
+        at: clock.now(),
+        by: by.to_owned(),
+        session: session.to_owned(),
+        t0,
+        checklist: checklist.to_owned(),
+        mode,
+        phase: phase.map(str::to_owned),
+        clock: clock.is_simulated().then(|| "simulated".to_owned()),
+        host: Some(host_name()),
+        pid: Some(std::process::id()),
+    })
+}
+
 /// This machine's name, as sessions record it.
-pub(super) fn host_name() -> String {
+fn host_name() -> String {
     rustix::system::uname()
         .nodename()
         .to_string_lossy()
@@ -181,18 +205,14 @@ impl Driver {
 
     /// Records the session's start and the steps to redo, then shows the timeline.
     pub fn open(&mut self, phase: Option<&str>, redo: &[String]) -> Result<(), Stopped> {
-        self.append(&Record::Open(Open {
-            at: self.now(),
-            by: self.cx.by.clone(),
-            session: self.session.clone(),
-            t0: self.cx.t0,
-            checklist: self.cx.name.clone(),
-            mode: self.cx.mode,
-            phase: phase.map(str::to_owned),
-            clock: self.cx.clock.is_simulated().then(|| "simulated".to_owned()),
-            host: Some(host_name()),
-            pid: Some(std::process::id()),
-        }))?;
+        self.append(&open_record(
+            &self.cx.clock,
+            &self.cx.by,
+            &self.session,
+            (self.cx.t0, &self.cx.name),
+            self.cx.mode,
+            phase,
+        ))?;
         for step in redo {
             self.append(&Record::Redo(Redo {
                 at: self.now(),

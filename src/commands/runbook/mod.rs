@@ -56,11 +56,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
     // nor each other.
     {
         let store = store_path(&args.file, args.state.as_deref());
-        let parts: Vec<(&Path, &str)> = loaded
-            .sources
-            .iter()
-            .map(|s| (Path::new(&s.name), "part of the checklist"))
-            .collect();
+        let parts = crate::commands::output::checklist_files(&loaded.sources);
         crate::commands::output::refuse_clobbering(&[store.as_path()], &parts)
             .map_err(|m| usage(format!("--state: {m}")))?;
         if let Some(journal) = &args.journal {
@@ -80,15 +76,10 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         );
     }
     if !args.reports.is_empty() {
-        let parts: Vec<&Path> = loaded
-            .sources
-            .iter()
-            .map(|source| Path::new(&source.name))
-            .collect();
         return write_record(
             &args,
             &loaded.plan.info.name,
-            &parts,
+            &loaded.sources,
             &runbook,
             &replay,
             t0,
@@ -204,7 +195,7 @@ fn confirm(
     checklist: &str,
     by: &str,
 ) -> Result<Exit, Exit> {
-    use crate::runbook::journal::{Answer, Open, Reply};
+    use crate::runbook::journal::{Answer, Reply};
     use crate::runbook::plan::Action;
     let evidence = crate::commands::given(args.evidence.as_deref());
     let mut steps = Vec::new();
@@ -253,18 +244,14 @@ fn confirm(
             .append(record)
             .map_err(|e| usage(format!("nothing more was recorded: {e}")))
     };
-    write(&Record::Open(Open {
-        at: clock.now(),
-        by: by.to_owned(),
-        session: session.clone(),
-        t0,
-        checklist: checklist.to_owned(),
-        mode: Mode::NonInteractive,
-        phase: None,
-        clock: clock.is_simulated().then(|| "simulated".to_owned()),
-        host: Some(driver::host_name()),
-        pid: Some(std::process::id()),
-    }))?;
+    write(&driver::open_record(
+        clock,
+        by,
+        &session,
+        (t0, checklist),
+        Mode::NonInteractive,
+        None,
+    ))?;
     for (phase, step) in steps {
         write(&Record::Answer(Answer {
             at: clock.now(),
@@ -361,7 +348,7 @@ fn find_phase(runbook: &Runbook, name: &str) -> Result<String, Exit> {
 fn write_record(
     args: &RunbookArgs,
     name: &str,
-    parts: &[&Path],
+    sources: &[crate::checklist::Source],
     runbook: &Runbook,
     replay: &Replay,
     t0: Timestamp,
@@ -379,10 +366,7 @@ fn write_record(
         .filter_map(|r| r.path.as_deref())
         .collect();
     let store = store_path(&args.file, args.state.as_deref());
-    let mut inputs: Vec<(&Path, &str)> = parts
-        .iter()
-        .map(|p| (*p, "part of the checklist"))
-        .collect();
+    let mut inputs = crate::commands::output::checklist_files(sources);
     inputs.push((journal.path(), "the journal"));
     inputs.push((store.as_path(), "the sign-off store"));
     crate::commands::output::refuse_clobbering(&outputs, &inputs).map_err(usage)?;

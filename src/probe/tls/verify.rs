@@ -41,14 +41,14 @@ pub fn system_roots() -> Result<Arc<RootCertStore>, String> {
 
 /// The certificates of a PEM file, as a trust store.
 pub fn file_roots(path: &str) -> Result<Arc<RootCertStore>, String> {
-    let bytes = crate::bounded::read_at_most(std::path::Path::new(path), MAX_CA_FILE).map_err(
-        |e| match e {
-            crate::bounded::ReadError::Io(e) => format!("ca_file `{path}`: {e}"),
-            crate::bounded::ReadError::TooLarge => {
-                format!("ca_file `{path}` is larger than the 1 MiB a CA bundle needs")
-            }
-        },
-    )?;
+    let bytes =
+        crate::bounded::read_at_most(std::path::Path::new(path), MAX_CA_FILE, "a CA bundle")
+            .map_err(|e| match e {
+                crate::bounded::ReadError::Io { error, .. } => format!("ca_file `{path}`: {error}"),
+                crate::bounded::ReadError::TooLarge { problem, .. } => {
+                    format!("ca_file `{path}` {problem}")
+                }
+            })?;
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&bytes) {
         let cert = cert.map_err(|e| format!("ca_file `{path}` is not valid PEM: {e}"))?;

@@ -126,13 +126,11 @@ pub fn build(
 /// Reads a PEM file, at most 1 MiB; errors name the field and the path, never the content.
 fn read_pem(path: &Path, field: &str) -> Result<Vec<u8>, String> {
     const MAX_PEM: u64 = 1 << 20;
-    let describe = |e: std::io::Error| format!("{field} {}: {e}", path.display());
-    crate::bounded::read_at_most(path, MAX_PEM).map_err(|e| match e {
-        crate::bounded::ReadError::Io(e) => describe(e),
-        crate::bounded::ReadError::TooLarge => format!(
-            "{field} {}: too large for a PEM file (at most 1 MiB)",
-            path.display()
-        ),
+    crate::bounded::read_at_most(path, MAX_PEM, "a PEM file").map_err(|e| match e {
+        crate::bounded::ReadError::Io { path, error } => format!("{field} {path}: {error}"),
+        crate::bounded::ReadError::TooLarge { path, problem } => {
+            format!("{field} {path}: {problem}")
+        }
     })
 }
 
