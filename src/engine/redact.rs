@@ -15,24 +15,21 @@ pub const MIN_SECRET_LEN: usize = 4;
 /// A secret cut short by an excerpt is masked from this many bytes on.
 pub const MIN_CUT: usize = 8;
 
-/// `text` with each occurrence of `cut` that starts a word replaced by the mask
-/// (and the `…`).
-fn mask_word_starts(text: &str, cut: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(cut) {
-        out.push_str(&rest[..at]);
-        let starts_word = out.chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        if starts_word {
-            out.push_str(MASK);
-            out.push('…');
-        } else {
-            out.push_str(cut);
-        }
-        rest = &rest[at + cut.len()..];
-    }
-    out.push_str(rest);
-    out
+/// How many bytes at the end of `before` are the start of `secret` cut short
+/// (at least [`MIN_CUT`], starting a word), if any.
+fn cut_secret(before: &str, secret: &str) -> Option<usize> {
+    secret
+        .char_indices()
+        .map(|(i, _)| i)
+        .filter(|&i| i >= MIN_CUT)
+        .rev()
+        .find(|&i| {
+            before.ends_with(&secret[..i])
+                && before[..before.len() - i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
 }
 
 /// The secrets of one run.
@@ -102,21 +99,31 @@ impl Redactor {
                 out = out.replace(secret.as_str(), MASK);
             }
         }
+        // An excerpt's `…` may have cut a secret short: mask the start that
+        // shows — at least MIN_CUT bytes at a word start, so that ordinary
+        // words ("admin…" of "administrator-…") stay.
         if out.contains('…') {
-            for secret in &self.secrets {
-                // At least MIN_CUT characters, starting a word: shorter
-                // prefixes would mask ordinary words ("admin…" of
-                // "administrator-…").
-                let cuts = secret
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .filter(|&i| i >= MIN_CUT)
-                    .rev();
-                for end in cuts {
-                    let cut = format!("{}…", &secret[..end]);
-                    out = mask_word_starts(&out, &cut);
+            let mut masked = String::with_capacity(out.len());
+            let mut rest = out.as_str();
+            while let Some(at) = rest.find('…') {
+                let before = &rest[..at];
+                let cut = self
+                    .secrets
+                    .iter()
+                    .filter_map(|secret| cut_secret(before, secret))
+                    .max();
+                match cut {
+                    Some(len) => {
+                        masked.push_str(&before[..before.len() - len]);
+                        masked.push_str(MASK);
+                    }
+                    None => masked.push_str(before),
                 }
+                masked.push('…');
+                rest = &rest[at + '…'.len_utf8()..];
             }
+            masked.push_str(rest);
+            out = masked;
         }
         out
     }
