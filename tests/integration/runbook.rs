@@ -62,7 +62,12 @@ runbook:
 pub(crate) fn runbook(ws: &Workspace, args: &[&str], now: &str) -> crate::support::Ran {
     let mut all = vec!["runbook", "--t0", T0, "--by", "CI"];
     all.extend_from_slice(args);
-    ws.command(&all, Some(now))
+    rehearse(ws, &all, now)
+}
+
+/// The binary with `args` in `ws`, on the simulated clock starting at `now`.
+fn rehearse(ws: &Workspace, args: &[&str], now: &str) -> crate::support::Ran {
+    ws.command(args, Some(now))
         .env("CANDLEFISH_CLOCK", "simulated")
         .run()
 }
@@ -401,21 +406,19 @@ fn a_crash_in_the_middle_of_a_watch_loses_no_sample() {
     let before = samples(&ws);
     assert!(before < 11, "killed before the window ended");
     // Resumed at 15:08: the window goes on from where it started.
-    let resumed = ws
-        .command(
-            &[
-                "runbook",
-                "--t0",
-                T0,
-                "--non-interactive",
-                "--by",
-                "CI",
-                "--resume",
-            ],
-            Some("2026-12-01T15:08:00Z"),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let resumed = rehearse(
+        &ws,
+        &[
+            "runbook",
+            "--t0",
+            T0,
+            "--non-interactive",
+            "--by",
+            "CI",
+            "--resume",
+        ],
+        "2026-12-01T15:08:00Z",
+    );
     // At most the one line the kill tore is unreadable; every other is whole.
     let text = std::fs::read_to_string(ws.path(JOURNAL)).expect("journal");
     let records: Vec<Value> = text
@@ -606,7 +609,8 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
          \x20       - { id: a, run: [a] }\n",
     );
     let ci = |now: &str| {
-        ws.command(
+        rehearse(
+            &ws,
             &[
                 "runbook",
                 "--t0",
@@ -616,10 +620,8 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
                 "--non-interactive",
                 "--resume",
             ],
-            Some(now),
+            now,
         )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run()
     };
     let waiting = ci("2026-12-01T15:00:00Z");
     waiting.code(1);
@@ -631,21 +633,17 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
     let confirm = |extra: &[&str]| {
         let mut args = vec!["runbook", "--t0", T0, "--by", "Ada", "--confirm", "flags"];
         args.extend_from_slice(extra);
-        ws.command(&args, Some("2026-12-01T15:05:00Z"))
-            .env("CANDLEFISH_CLOCK", "simulated")
-            .run()
+        rehearse(&ws, &args, "2026-12-01T15:05:00Z")
     };
     // Evidence is required; a step that is not manual cannot be confirmed.
     let bare = confirm(&[]);
     bare.code(2);
     assert!(bare.stderr.contains("requires evidence"), "{}", bare.stderr);
-    let wrong = ws
-        .command(
-            &["runbook", "--t0", T0, "--confirm", "a"],
-            Some("2026-12-01T15:05:00Z"),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let wrong = rehearse(
+        &ws,
+        &["runbook", "--t0", T0, "--confirm", "a"],
+        "2026-12-01T15:05:00Z",
+    );
     wrong.code(2);
     assert!(
         wrong.stderr.contains("candlefish sign ITEM"),
@@ -674,23 +672,21 @@ fn a_steps_own_manual_confirmation_can_be_recorded_for_a_ci_run() {
     let flags = &json["phases"][0]["steps"][0];
     assert_eq!(flags["status"], "green", "{json}");
     assert_eq!(json["phases"][0]["verdict"], "GO", "{json}");
-    let settled = ws
-        .command(
-            &[
-                "runbook",
-                "--t0",
-                T0,
-                "--by",
-                "Bob",
-                "--confirm",
-                "flags",
-                "--evidence",
-                "x",
-            ],
-            Some("2026-12-01T15:20:00Z"),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let settled = rehearse(
+        &ws,
+        &[
+            "runbook",
+            "--t0",
+            T0,
+            "--by",
+            "Bob",
+            "--confirm",
+            "flags",
+            "--evidence",
+            "x",
+        ],
+        "2026-12-01T15:20:00Z",
+    );
     settled.code(2);
     assert!(
         settled.stderr.contains("already done"),
@@ -795,21 +791,19 @@ fn a_ci_run_does_not_wait_for_a_claim_held_on_another_machine() {
     let ws = Workspace::new(&claims_checklist(&server));
     claimed_by(&ws, "another-machine.example", 4242, "w");
     let started = Instant::now();
-    let ran = ws
-        .command(
-            &[
-                "runbook",
-                "--t0",
-                T0,
-                "--by",
-                "CI",
-                "--non-interactive",
-                "--resume",
-            ],
-            Some("2026-12-01T15:01:00Z"),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let ran = rehearse(
+        &ws,
+        &[
+            "runbook",
+            "--t0",
+            T0,
+            "--by",
+            "CI",
+            "--non-interactive",
+            "--resume",
+        ],
+        "2026-12-01T15:01:00Z",
+    );
     ran.code(1);
     assert!(
         ran.stdout
@@ -820,22 +814,20 @@ fn a_ci_run_does_not_wait_for_a_claim_held_on_another_machine() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
     // --redo takes it over.
-    let redone = ws
-        .command(
-            &[
-                "runbook",
-                "--t0",
-                T0,
-                "--by",
-                "CI",
-                "--non-interactive",
-                "--redo",
-                "w",
-            ],
-            Some("2026-12-01T15:02:00Z"),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let redone = rehearse(
+        &ws,
+        &[
+            "runbook",
+            "--t0",
+            T0,
+            "--by",
+            "CI",
+            "--non-interactive",
+            "--redo",
+            "w",
+        ],
+        "2026-12-01T15:02:00Z",
+    );
     redone.code(0);
 }
 
@@ -929,9 +921,7 @@ fn resuming_names_the_same_journal_and_refuses_the_wrong_one() {
     let run = |args: &[&str], now: &str| {
         let mut all = vec!["runbook", "--t0", T0, "--by", "CI", "--non-interactive"];
         all.extend_from_slice(args);
-        ws.command(&all, Some(now))
-            .env("CANDLEFISH_CLOCK", "simulated")
-            .run()
+        rehearse(&ws, &all, now)
     };
     // Nothing to resume yet (a cron job's first run): it starts, and says so.
     let empty = run(&["--resume", "--journal", "elsewhere.jsonl"], T0);
@@ -949,21 +939,19 @@ fn resuming_names_the_same_journal_and_refuses_the_wrong_one() {
         "version: 1\nname: Other\nsections: [{ id: a, title: A, status: done }]\nrunbook:\n  phases:\n    - { id: launch, title: Launch, at: T-0, steps: [{ id: x, run: [a] }] }\n",
     );
     std::fs::copy(ws.path("mine.jsonl"), other.path("mine.jsonl")).expect("copy");
-    let wrong = other
-        .command(
-            &[
-                "runbook",
-                "--t0",
-                T0,
-                "--journal",
-                "mine.jsonl",
-                "--resume",
-                "--non-interactive",
-            ],
-            Some(T0),
-        )
-        .env("CANDLEFISH_CLOCK", "simulated")
-        .run();
+    let wrong = rehearse(
+        &other,
+        &[
+            "runbook",
+            "--t0",
+            T0,
+            "--journal",
+            "mine.jsonl",
+            "--resume",
+            "--non-interactive",
+        ],
+        T0,
+    );
     wrong.code(2);
     assert!(
         wrong.stderr.contains(
