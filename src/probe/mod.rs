@@ -14,6 +14,7 @@ pub mod file;
 pub mod graphql;
 pub mod headers;
 pub mod http;
+pub mod kubernetes;
 pub mod nagios;
 pub mod openapi;
 pub mod rate_limit;
@@ -150,6 +151,7 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "kubernetes" => Kubernetes(Box<kubernetes::KubernetesProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -272,6 +274,7 @@ pub struct Context {
     resolver: resolve::ResolverHandle,
     tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
     dns: dns::Resolvers,
+    kubernetes: kubernetes::Shared,
 }
 
 impl fmt::Debug for Context {
