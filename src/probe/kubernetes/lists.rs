@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared as SharedFuture};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use kube::core::GroupVersionKind;
 use kube::discovery::Scope;
 use serde::de::DeserializeOwned;
-use tokio::sync::OnceCell;
 
 use super::access::{Cluster, ClusterKey, describe};
 
@@ -27,6 +28,7 @@ const PAGE: u32 = 500;
 pub const MAX_OBJECTS: usize = 10_000;
 
 type Shared = Arc<dyn Any + Send + Sync>;
+type Call = SharedFuture<BoxFuture<'static, Result<Shared, String>>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -52,7 +54,7 @@ pub struct Query<'a> {
 /// The shared reads of one run.
 #[derive(Default)]
 pub struct Lists {
-    cells: Mutex<HashMap<Key, Arc<OnceCell<Result<Shared, String>>>>>,
+    calls: Mutex<HashMap<Key, Call>>,
 }
 
 impl Lists {
@@ -216,29 +218,33 @@ impl Lists {
             api_version(&gvk)
         ));
         let found = self
-            .cell(key)
-            .get_or_init(|| async move {
-                spawned(async move {
-                    match kube::discovery::pinned_kind(&client, &gvk).await {
-                        Ok((resource, capabilities)) => {
-                            Ok(Arc::new((resource, capabilities.scope)) as Shared)
-                        }
-                        Err(e) => Err(discovery_error(&e, &gvk)),
+            .call(key, move || async move {
+                match kube::discovery::pinned_kind(&client, &gvk).await {
+                    Ok((resource, capabilities)) => {
+                        Ok(Arc::new((resource, capabilities.scope)) as Shared)
                     }
-                })
-                .await
+                    Err(e) => Err(discovery_error(&e, &gvk)),
+                }
             })
-            .await
-            .clone()?;
+            .await?;
         found
             .downcast_ref::<(ApiResource, Scope)>()
             .cloned()
             .ok_or_else(|| "the shared discovery cache holds another type".to_owned())
     }
 
-    fn cell(&self, key: Key) -> Arc<OnceCell<Result<Shared, String>>> {
-        let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(cells.entry(key).or_default())
+    /// The call for `key`: started by the first caller (in a task of its
+    /// own), awaited by every caller.
+    fn call<F, Fut>(&self, key: Key, start: F) -> Call
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Shared, String>> + Send + 'static,
+    {
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        calls
+            .entry(key)
+            .or_insert_with(|| spawned(start()).boxed().shared())
+            .clone()
     }
 
     async fn shared<T, F, Fut>(
@@ -251,8 +257,8 @@ impl Lists {
     ) -> Result<Arc<Vec<T>>, String>
     where
         T: Send + Sync + 'static,
-        F: Fn(ListParams) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<(Vec<T>, Option<String>), kube::Error>> + Send,
+        F: Fn(ListParams) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), kube::Error>> + Send + 'static,
     {
         let key = Key {
             cluster: cluster.key.clone(),
@@ -271,9 +277,7 @@ impl Lists {
         let server = cluster.server.clone();
         crate::probe::stage(format!("waiting for {server} to list {what}"));
         let shared = self
-            .cell(key)
-            .get_or_init(|| async move {
-                spawned(async move {
+            .call(key, move || async move {
                     let mut all = Vec::new();
                     let mut params = params;
                     loop {
@@ -292,11 +296,8 @@ impl Lists {
                         }
                     }
                     Ok(Arc::new(all) as Shared)
-                })
-                .await
             })
-            .await
-            .clone()?;
+            .await?;
         shared
             .downcast::<Vec<T>>()
             .map_err(|_| "the shared list cache holds another type".to_owned())
