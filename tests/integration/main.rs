@@ -27,6 +27,7 @@ mod junit;
 mod kube_api;
 mod kube_objects;
 mod kubernetes;
+mod kubernetes_checks;
 mod nginx;
 mod nginx_tls;
 mod openapi;
