@@ -97,6 +97,39 @@ impl Finding {
     }
 }
 
+/// What one part of a probe found (one of a `kubernetes` probe's checks, say):
+/// its comparisons, and the line a pass reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The comparisons; observations name the object (`deployment/api: 3/3 ready`).
+    pub checks: Vec<Check>,
+    /// What a pass reads.
+    pub summary: String,
+}
+
+impl Part {
+    /// A part of one check.
+    pub fn one(check: Check, summary: String) -> Part {
+        Part {
+            checks: vec![check],
+            summary,
+        }
+    }
+
+    /// The finding of several parts: on a pass their summaries, otherwise
+    /// what did not hold ([`Finding::from_observations`]).
+    pub fn finish(parts: Vec<Part>) -> Finding {
+        let summary = parts
+            .iter()
+            .map(|p| p.summary.as_str())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let checks = parts.into_iter().flat_map(|p| p.checks).collect();
+        Finding::from_observations(checks, &summary)
+    }
+}
+
 /// The most observations [`Finding::from_observations`] lists in evidence.
 pub const MAX_LISTED: usize = 8;
 

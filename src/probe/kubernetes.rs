@@ -37,7 +37,6 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use crate::checklist::text::Text;
-use crate::outcome::Check;
 use crate::probe::{Context, Finding, Probe};
 use fields::{Enabled, List, Named, Workload};
 pub use network::IngressCheck;
@@ -157,23 +156,7 @@ impl KubernetesProbe {
     }
 }
 
-/// What one check found: its checks, and a line for when all of them pass.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Part {
-    /// The comparisons.
-    pub checks: Vec<Check>,
-    /// What a pass reads.
-    pub summary: String,
-}
-
-impl Part {
-    fn one(check: Check, summary: String) -> Part {
-        Part {
-            checks: vec![check],
-            summary,
-        }
-    }
-}
+pub use crate::probe::expect::Part;
 
 /// What the checks read through: the run's shared lists, the cluster, the namespace.
 pub struct Reads<'a> {
@@ -329,20 +312,8 @@ impl Probe for KubernetesProbe {
                 Err(e) => return Finding::error(e),
             }
         }
-        finish(parts)
+        Part::finish(parts)
     }
-}
-
-/// Combines the parts: on a pass, their summaries; otherwise what did not
-/// hold, object by object.
-fn finish(parts: Vec<Part>) -> Finding {
-    let summary = parts
-        .iter()
-        .map(|p| p.summary.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let checks = parts.into_iter().flat_map(|p| p.checks).collect();
-    Finding::from_observations(checks, &summary)
 }
 
 async fn rollout_of(reads: &Reads<'_>, targets: &[Workload]) -> Result<Part, String> {

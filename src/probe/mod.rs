@@ -11,6 +11,7 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod fly;
 pub mod graphql;
 pub mod headers;
 pub mod http;
@@ -152,6 +153,7 @@ probe_kinds! {
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
     "kubernetes" => Kubernetes(Box<kubernetes::KubernetesProbe>),
+    "fly" => Fly(Box<fly::FlyProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -275,6 +277,7 @@ pub struct Context {
     tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
     dns: dns::Resolvers,
     kubernetes: kubernetes::Shared,
+    fly: fly::Shared,
 }
 
 impl fmt::Debug for Context {
