@@ -15,6 +15,8 @@ mod engine;
 mod errors;
 mod exec;
 mod files;
+mod fly;
+mod fly_api;
 mod gate;
 mod github;
 mod graphql;
