@@ -204,3 +204,27 @@ pub fn pdb(ns: &str, app: &str) -> PodDisruptionBudget {
         status: None,
     }
 }
+
+/// A Ready node under no pressure.
+pub fn node(name: &str) -> k8s_openapi::api::core::v1::Node {
+    use k8s_openapi::api::core::v1::{Node, NodeCondition, NodeStatus};
+    let mut metadata = meta("", name, None);
+    metadata.namespace = None;
+    let condition = |kind: &str, status: &str| NodeCondition {
+        type_: kind.into(),
+        status: status.into(),
+        ..NodeCondition::default()
+    };
+    Node {
+        metadata,
+        spec: None,
+        status: Some(NodeStatus {
+            conditions: Some(vec![
+                condition("Ready", "True"),
+                condition("MemoryPressure", "False"),
+                condition("DiskPressure", "False"),
+            ]),
+            ..NodeStatus::default()
+        }),
+    }
+}

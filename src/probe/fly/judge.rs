@@ -64,6 +64,15 @@ fn yes() -> bool {
     true
 }
 
+/// `1 machine`, `2 machines`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn who(m: &Machine) -> String {
     format!("machine {} ({})", m.id, m.region)
 }
@@ -83,8 +92,8 @@ pub fn machines(machines: &[Machine], settings: &MachinesCheck) -> Part {
         .map(|m| format!("{} {}", m.id, m.state))
         .collect();
     let mut seen = format!(
-        "{} machines started ({})",
-        up.len(),
+        "{} started ({})",
+        plural(up.len(), "machine"),
         regions.iter().copied().collect::<Vec<_>>().join(", ")
     );
     if !others.is_empty() {
