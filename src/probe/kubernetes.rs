@@ -170,7 +170,7 @@ impl Reads<'_> {
     fn query<'q>(&'q self, labels: Option<&'q str>) -> lists::Query<'q> {
         lists::Query {
             namespace: Some(&self.namespace),
-            labels: labels.map(|l| l.trim()).filter(|l| !l.is_empty()),
+            labels: labels.map(str::trim).filter(|l| !l.is_empty()),
             fields: None,
         }
     }

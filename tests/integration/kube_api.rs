@@ -50,7 +50,7 @@ struct Stored {
 struct Kind {
     group_version: String,
     plural: String,
-    kind: String,
+    name: String,
     namespaced: bool,
 }
 
@@ -136,7 +136,7 @@ impl KubeApi {
         self.state.lock().unwrap().kinds.push(Kind {
             group_version: group_version.to_owned(),
             plural: plural.to_owned(),
-            kind: kind.to_owned(),
+            name: kind.to_owned(),
             namespaced,
         });
     }
@@ -166,11 +166,8 @@ fn answer(
     token: &str,
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    let query: BTreeMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| url_decode_pairs(q))
-        .unwrap_or_default();
+    let query: BTreeMap<String, String> =
+        req.uri().query().map(url_decode_pairs).unwrap_or_default();
     let accept = req
         .headers()
         .get("accept")
@@ -217,14 +214,14 @@ fn discovery(state: &State, path: &str) -> Option<Value> {
     let group_version = path
         .strip_prefix("/apis/")
         .or_else(|| path.strip_prefix("/api/"))?;
-    if group_version.matches('/').count() != if path.starts_with("/apis/") { 1 } else { 0 } {
+    if group_version.matches('/').count() != usize::from(path.starts_with("/apis/")) {
         return None;
     }
     let resources: Vec<Value> = state
         .kinds
         .iter()
         .filter(|k| k.group_version == group_version)
-        .map(|k| json!({"name": k.plural, "singularName": k.kind.to_lowercase(), "namespaced": k.namespaced, "kind": k.kind, "verbs": ["get", "list", "watch"]}))
+        .map(|k| json!({"name": k.plural, "singularName": k.name.to_lowercase(), "namespaced": k.namespaced, "kind": k.name, "verbs": ["get", "list", "watch"]}))
         .collect();
     if resources.is_empty() {
         return None;

@@ -414,7 +414,11 @@ mod tests {
             region: "ord".into(),
             attached_machine_id: None,
         };
-        let ok = volumes(&[attached.clone()], &all, &VolumesCheck::default());
+        let ok = volumes(
+            std::slice::from_ref(&attached),
+            &all,
+            &VolumesCheck::default(),
+        );
         assert!(
             ok.checks.iter().all(|c| c.verdict == Verdict::Pass),
             "{ok:?}"

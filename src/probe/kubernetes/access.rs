@@ -39,10 +39,13 @@ pub struct Cluster {
     pub server: String,
 }
 
+/// A client being built, or built, or the reason it could not be.
+type Built = OnceCell<Result<Cluster, String>>;
+
 /// The clients of one run.
 #[derive(Default)]
 pub struct Clusters {
-    built: Mutex<HashMap<ClusterKey, Arc<OnceCell<Result<Cluster, String>>>>>,
+    built: Mutex<HashMap<ClusterKey, Arc<Built>>>,
 }
 
 impl Clusters {

@@ -291,7 +291,6 @@ fn split_operator<'a>(text: &'a str, op: &str) -> Option<(&'a str, &'a str)> {
     for (i, c) in text.char_indices() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
             (None, '[' | '(') => depth += 1,
             (None, ']' | ')') => depth -= 1,
