@@ -72,7 +72,40 @@ impl KubeApi {
     /// Starts a server with a certificate for 127.0.0.1 from `ca`, accepting `token`.
     pub fn start(ca: &TestCa, token: &str) -> KubeApi {
         let cert = ca.leaf(&["127.0.0.1"], Validity::current());
-        let config = server_config(&cert, rustls::ALL_VERSIONS);
+        KubeApi::serve(
+            server_config(&cert, rustls::ALL_VERSIONS),
+            Some(format!("Bearer {token}")),
+        )
+    }
+
+    /// Starts a server that requires a client certificate signed by `ca`
+    /// (mutual TLS, as kubeconfigs with `client-certificate-data` use) and no token.
+    pub fn start_mtls(ca: &TestCa) -> KubeApi {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.der.clone()).expect("CA root");
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&provider),
+        )
+        .build()
+        .expect("client verifier");
+        let cert = ca.leaf(&["127.0.0.1"], Validity::current());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                cert.chain.clone(),
+                rustls::pki_types::PrivateKeyDer::Pkcs8(
+                    rustls::pki_types::PrivatePkcs8KeyDer::from(cert.key.clone()),
+                ),
+            )
+            .expect("server certificate");
+        KubeApi::serve(config, None)
+    }
+
+    fn serve(config: rustls::ServerConfig, token: Option<String>) -> KubeApi {
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let runtime = runtime();
         let listener = runtime
@@ -80,7 +113,7 @@ impl KubeApi {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(Mutex::new(State::default()));
-        let (shared, token) = (Arc::clone(&state), format!("Bearer {token}"));
+        let shared = Arc::clone(&state);
         runtime.spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let (acceptor, state, token) =
@@ -91,7 +124,7 @@ impl KubeApi {
                     };
                     let service = service_fn(move |req| {
                         let (state, token) = (Arc::clone(&state), token.clone());
-                        async move { Ok::<_, Infallible>(answer(&req, &state, &token)) }
+                        async move { Ok::<_, Infallible>(answer(&req, &state, token.as_deref())) }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(tls), service)
@@ -163,7 +196,7 @@ impl KubeApi {
 fn answer(
     req: &Request<hyper::body::Incoming>,
     state: &Mutex<State>,
-    token: &str,
+    token: Option<&str>,
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let query: BTreeMap<String, String> =
@@ -181,11 +214,12 @@ fn answer(
         query: query.clone(),
         accept: accept.clone(),
     });
-    if req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        != Some(token)
+    if token.is_some()
+        && req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            != token
     {
         return status(401, "Unauthorized", "Unauthorized");
     }
@@ -441,6 +475,8 @@ fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
 pub enum User<'a> {
     Token(&'a str),
     Exec(&'a Path),
+    /// A client certificate and its key, as PEM.
+    Certificate(&'a crate::tls_support::Cert),
 }
 
 /// One context of a generated kubeconfig.
@@ -480,6 +516,14 @@ pub fn write_kubeconfig(
         ));
         let user = match &c.user {
             User::Token(token) => format!("    token: {token}\n"),
+            User::Certificate(cert) => {
+                let b64 = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
+                format!(
+                    "    client-certificate-data: {}\n    client-key-data: {}\n",
+                    b64(&cert.chain_pem),
+                    b64(&cert.key_pem)
+                )
+            }
             User::Exec(command) => format!(
                 "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
                 command.display()

@@ -427,6 +427,56 @@ sections:
 }
 
 #[test]
+fn kubernetes_client_certificates_authenticate() {
+    let ca = TestCa::new("Kube Test CA");
+    let api = KubeApi::start_mtls(&ca);
+    namespace(&api, NS, false);
+    let dir = tempfile::tempdir().unwrap();
+    let client = ca.leaf(&["candlefish-ci"], crate::tls_support::Validity::current());
+    let config = write_kubeconfig(
+        &dir.path().join("kubeconfig"),
+        &ca,
+        &[Context {
+            name: "prod",
+            server: api.url(),
+            namespace: Some(NS),
+            user: User::Certificate(&client),
+        }],
+        Some("prod"),
+    );
+    let checklist = crate::support::checklist_of(&[(
+        "ready",
+        "kubernetes: { rollout: deployment/graphql-api }",
+    )]);
+    let ran = run_with_kubeconfig(&checklist, &config);
+    assert_eq!(
+        probe_result(&ran.json(), "ready"),
+        ("pass".into(), "deployment/graphql-api: 3/3 ready".into())
+    );
+
+    // Without a certificate the handshake is refused: one clear reason, no hang.
+    let anonymous = write_kubeconfig(
+        &dir.path().join("anonymous"),
+        &ca,
+        &[Context {
+            name: "prod",
+            server: api.url(),
+            namespace: Some(NS),
+            user: User::Token("unused"),
+        }],
+        Some("prod"),
+    );
+    let ran = run_with_kubeconfig(&checklist, &anonymous);
+    let (verdict, evidence) = probe_result(&ran.json(), "ready");
+    assert_eq!(verdict, "error", "{evidence}");
+    assert!(
+        evidence
+            .starts_with("listing deployments in namespace candlefish-prod at https://127.0.0.1:"),
+        "{evidence}"
+    );
+}
+
+#[test]
 fn kubernetes_exec_credential_plugin_supplies_the_token() {
     let ca = TestCa::new("Kube Test CA");
     let api = KubeApi::start(&ca, "from-the-plugin-Zr55");
@@ -452,6 +502,26 @@ fn kubernetes_exec_credential_plugin_supplies_the_token() {
     assert_eq!(
         probe_result(&ran.json(), "ready"),
         ("pass".into(), "deployment/graphql-api: 3/3 ready".into())
+    );
+
+    // Six items on one context build one client: the plugin runs as often as
+    // for one item (kube runs it a few times while building a client).
+    let log = dir.path().join("plugin-runs");
+    let script = std::fs::read_to_string(&plugin).unwrap().replacen(
+        "#!/bin/sh\n",
+        &format!("#!/bin/sh\necho run >> {}\n", log.display()),
+        1,
+    );
+    std::fs::write(&plugin, script).unwrap();
+    let runs = || std::fs::read_to_string(&log).map_or(0, |t| t.lines().count());
+    run_with_kubeconfig(&checklist, &config).code(0);
+    let for_one = runs();
+    assert!(for_one >= 1);
+    run_with_kubeconfig(WORKLOAD_ITEMS, &config).code(0);
+    assert_eq!(
+        runs() - for_one,
+        for_one,
+        "one client per (kubeconfig, context) per run"
     );
 
     // A plugin that fails is named with what it said.
