@@ -613,6 +613,24 @@ fn kubernetes_an_unreachable_cluster_is_fast_and_clear() {
 }
 
 #[test]
+fn kubernetes_without_any_kubeconfig_outside_a_pod_says_so() {
+    let mut run = Run::new(&["check", "--format", "json"])
+        .with_checklist(WORKLOAD_ITEMS)
+        .env("HOME", "/nonexistent");
+    run.command()
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT");
+    let ran = run.run();
+    ran.code(1);
+    all_could_not_run(
+        &ran.json(),
+        IDS,
+        "no kubeconfig (KUBECONFIG is not set, ~/.kube/config does not exist) and not running in a pod",
+    );
+}
+
+#[test]
 fn kubernetes_bad_kubeconfigs_and_credentials_are_one_clear_reason() {
     let ca = TestCa::new("Kube Test CA");
     let api = KubeApi::start(&ca, TOKEN);
