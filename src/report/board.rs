@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
 use crate::checklist::scalar::format_duration;
-use crate::outcome::{Basis, ItemReport, Report, Status};
+use crate::outcome::{Basis, GateVerdict, ItemReport, Report, Status};
 use crate::report::printable;
+use crate::report::text::{failing_short, gate_headline};
 
 /// How to draw the board.
 #[derive(Debug, Clone)]
@@ -183,14 +184,23 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         painter.paint(Painter::status_code(status), status.word())
     );
     let dot = glyphs.dot;
+    // The headline leads with the gate's verdict and what decided it; the
+    // overall roll-up is shown only when no gate judged the run.
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => {
-            format!("{} {dot} overall {overall}", painter.paint("1;32", "READY"))
+        Some(gate) => {
+            let code = match gate.verdict {
+                GateVerdict::Ready => "1;32",
+                GateVerdict::NothingJudged | GateVerdict::Interrupted => "1;33",
+                GateVerdict::NotReady => "1;31",
+            };
+            let why = match gate.verdict {
+                GateVerdict::Ready => gate.policy.clone(),
+                GateVerdict::NothingJudged => format!("no {} item to judge", gate.counted()),
+                GateVerdict::Interrupted => "the run was interrupted".to_owned(),
+                GateVerdict::NotReady => failing_short(gate, false).unwrap_or_default(),
+            };
+            format!("{} {dot} {why}", painter.paint(code, &gate_headline(gate)))
         }
-        Some(_) => format!(
-            "{} {dot} overall {overall}",
-            painter.paint("1;31", "NOT READY")
-        ),
         None => format!("overall {overall}"),
     };
     out.push_str(&fit(
@@ -433,7 +443,17 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
         crate::report::text::probe_counts(s),
     );
     if let Some(gate) = &report.gate {
-        if gate.passed {
+        if gate.verdict == GateVerdict::NothingJudged {
+            let code = if gate.passed { "1;33" } else { "1;31" };
+            out.push_str(&fit(
+                &format!(
+                    "{}: {}",
+                    painter.paint(code, "gate judged nothing"),
+                    gate.nothing_judged()
+                ),
+                options.width,
+            ));
+        } else if gate.passed {
             out.push_str(&fit(
                 &format!("{}: {}", painter.paint("1;32", "gate passed"), gate.policy),
                 options.width,

@@ -75,36 +75,17 @@ pub fn body(report: &Report) -> String {
 /// `**Candlefish: NOT READY** — …`: the run's verdict in one line.
 fn verdict(report: &Report) -> String {
     let s = &report.summary;
-    let word = match &report.gate {
-        Some(gate) if gate.passed => "READY",
-        Some(_) => "NOT READY",
-        None => "CHECKED",
-    };
+    let word = report
+        .gate
+        .as_ref()
+        .map_or_else(|| "CHECKED".to_owned(), crate::report::text::gate_headline);
     let mut parts = vec![format!("**Candlefish: {word}**")];
     if let Some(gate) = &report.gate {
-        if !gate.passed && !gate.failing.is_empty() {
-            let n = gate.failing.len();
-            let shown: Vec<String> = gate
-                .failing
-                .iter()
-                .take(8)
-                .map(|id| format!("`{id}`"))
-                .collect();
-            let more = if n > shown.len() {
-                format!(" and {} more", n - shown.len())
-            } else {
-                String::new()
-            };
-            parts.push(format!(
-                "{n} {} {} {}: {}{more}",
-                gate.counted(),
-                if n == 1 { "item is" } else { "items are" },
-                gate.blocking,
-                shown.join(", ")
-            ));
-        } else {
-            parts.push(format!("gate: {}", gate.policy));
-        }
+        parts.push(format!("gate: {}", crate::report::text::gate_rule(gate)));
+        parts.push(format!(
+            "result: {}",
+            crate::report::text::gate_result(gate, |id| format!("`{id}`"))
+        ));
     }
     parts.push(format!(
         "overall {} · {} 🟢 {} 🟡 {} 🔴 {} ⚪",

@@ -121,7 +121,7 @@ fn the_board_shows_every_verdict_with_its_evidence() {
     ran.code(1);
     let board = &ran.stdout;
     assert!(
-        board.starts_with("Local services — NOT READY · overall 🟡 yellow\n"),
+        board.starts_with("Local services — NOT READY · 4 required items red\n"),
         "{board}"
     );
     assert!(board.contains("🟢   ├─ Healthy endpoint\u{a0}★"), "{board}");

@@ -23,6 +23,7 @@ mod html;
 mod http_features;
 mod import;
 mod includes;
+mod interrupts;
 mod junit;
 mod nginx;
 mod nginx_tls;
