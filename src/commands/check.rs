@@ -90,6 +90,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         run_blocked: args.run_blocked,
         cancel: Some(cancel.clone()),
         attested,
+        started_at: super::store::fixed_now(),
     };
     let policy = args.gate.policy();
     let output = Output {
@@ -218,6 +219,7 @@ pub fn render(report: &Report, display: &DisplayArgs, term: Terminal, previous: 
 pub async fn execute_default(plan: &Plan, display: &DisplayArgs, term: Terminal) -> Report {
     let options = RunOptions {
         cancel: Some(interrupt::install()),
+        started_at: super::store::fixed_now(),
         ..RunOptions::default()
     };
     execute(

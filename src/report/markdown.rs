@@ -318,8 +318,13 @@ fn needs_quote(notes: &str) -> bool {
     false
 }
 
+/// The seed's notes section, with only the lists the checklist has: no
+/// empty `- ` bullets, and no section at all when it has none.
 fn notes_section(report: &Report) -> String {
     let notes = &report.checklist.notes;
+    if notes.is_empty() {
+        return String::new();
+    }
     let mut out = format!("## {NOTES_HEADING}\n\n");
     for (title, entries) in [
         ("Blockers", &notes.blockers),
@@ -327,10 +332,10 @@ fn notes_section(report: &Report) -> String {
         ("Dependencies", &notes.dependencies),
         ("Risk Items", &notes.risks),
     ] {
-        out.push_str(&format!("### {title}\n"));
         if entries.is_empty() {
-            out.push_str("- \n");
+            continue;
         }
+        out.push_str(&format!("### {title}\n"));
         for entry in entries {
             out.push_str(&format!("- {}\n", escape_inline(entry)));
         }
@@ -339,16 +344,28 @@ fn notes_section(report: &Report) -> String {
     out
 }
 
+/// The seed's footer with what the checklist says; a line it has no value
+/// for is left out (never a `[Date]` placeholder), and so is an empty footer.
 fn footer(report: &Report) -> String {
     let info = &report.checklist;
-    format!(
-        "---\n\n**Last Updated**: {}\n**Next Review**: {}\n**Owner**: {}\n",
-        info.last_reviewed.as_deref().unwrap_or("[Date]"),
-        info.next_review.as_deref().unwrap_or("[Date]"),
-        info.owner
-            .as_deref()
-            .map_or("[Name]".to_owned(), escape_inline),
-    )
+    let lines: Vec<String> = [
+        (
+            "Last Updated",
+            info.last_reviewed.as_deref().map(escape_inline),
+        ),
+        (
+            "Next Review",
+            info.next_review.as_deref().map(escape_inline),
+        ),
+        ("Owner", info.owner.as_deref().map(escape_inline)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| format!("**{label}**: {v}\n")))
+    .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("---\n\n{}", lines.concat())
 }
 
 /// Escapes what Markdown would read as formatting in running text.

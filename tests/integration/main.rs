@@ -39,6 +39,7 @@ mod runbook_pty;
 mod schema;
 mod security_headers;
 mod signoff;
+mod stamps;
 mod support;
 mod tcp;
 mod terminal;
