@@ -25,6 +25,7 @@ mod import;
 mod includes;
 mod interrupts;
 mod junit;
+mod launch_record;
 mod nginx;
 mod nginx_tls;
 mod openapi;
