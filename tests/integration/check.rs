@@ -90,7 +90,7 @@ fn green_red_red_red_with_distinct_readable_evidence() {
     );
     assert_eq!(verdict("too-slow"), "error");
     assert!(
-        evidence("over-budget").starts_with("expected latency <= 50ms, got "),
+        evidence("over-budget").starts_with("expected latency <= 50ms (max_latency), got "),
         "{}",
         evidence("over-budget")
     );

@@ -13,6 +13,7 @@ mod dns;
 mod durability;
 mod engine;
 mod errors;
+mod evidence;
 mod exec;
 mod files;
 mod gate;
