@@ -162,7 +162,8 @@ pub struct OutputArgs {
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<ReportSpec>,
 
-    /// Print one line (`candlefish: NOT READY — …`) instead of the board.
+    /// Print one line (`candlefish: NOT READY — …`) instead of the board; with
+    /// --format json (or junit, md, html) that format stays on stdout and the line goes to stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

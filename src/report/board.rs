@@ -435,10 +435,11 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
         String::new()
     };
     let mut out = format!(
-        "{}  {} {leaves} items{waived}\n{} probes in {}: {}\n",
+        "{}  {} {}{waived}\n{} in {}: {}\n",
         counts.join("  "),
         glyphs.dot,
-        s.probes(),
+        crate::report::text::count(leaves, "item"),
+        crate::report::text::count(s.probes(), "probe"),
         format_duration(std::time::Duration::from_millis(report.duration_ms)),
         crate::report::text::probe_counts(s),
     );

@@ -126,8 +126,8 @@ fn header(report: &Report, name: &str, verdict: (&str, &str), out: &mut String) 
     }
     let _ = writeln!(
         out,
-        "<p class=\"meta\">{} probes in {}: {} · started {}</p>\n</header>",
-        s.probes(),
+        "<p class=\"meta\">{} in {}: {} · started {}</p>\n</header>",
+        crate::report::text::count(s.probes(), "probe"),
         millis(report.duration_ms),
         probe_counts(s),
         escape(&when(&report.started_at))

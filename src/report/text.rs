@@ -105,6 +105,15 @@ pub fn probe_counts(s: &Summary) -> String {
     parts.join(", ")
 }
 
+/// `1 item`, `8 items`: a count with its noun, singular for one.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Milliseconds as people read them: `41ms`, `1.2s`.
 pub fn millis(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))

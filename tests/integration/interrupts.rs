@@ -91,9 +91,12 @@ fn the_quiet_line_says_the_run_was_interrupted() {
     let (_run, output) = interrupt_twice(&server, 1, Duration::ZERO, &["-q"]);
     assert_eq!(output.status.code(), Some(130));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        stdout,
-        "candlefish: INTERRUPTED — the run was interrupted, not every probe ran; \
-         1 required item red (stuck); 1 green, 0 yellow, 1 red, 0 white\n"
+    // Whether the quick probe finished before the signal is a race; what the
+    // line must say is not.
+    assert!(
+        stdout.starts_with(
+            "candlefish: INTERRUPTED — the run was interrupted, not every probe ran; "
+        ) && stdout.contains("stuck)"),
+        "{stdout}"
     );
 }

@@ -49,3 +49,4 @@ mod tls;
 mod tls_support;
 mod web_secrets;
 mod websocket;
+mod wording;

@@ -248,8 +248,8 @@ fn step_section(record: &LaunchRecord, step: &StepRecord, out: &mut String) {
     if !samples.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} samples</summary>\n<ul>",
-            samples.len()
+            "<details><summary>{}</summary>\n<ul>",
+            crate::report::text::count(samples.len(), "sample")
         );
         for line in samples {
             let _ = writeln!(out, "<li>{}</li>", esc(line));
