@@ -232,6 +232,7 @@ fn fit(line: &str, width: usize) -> String {
     let options = textwrap::Options::new(width.max(20))
         .subsequent_indent("    ")
         .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = textwrap::wrap(line, &options).join("\n");
     out.push('\n');
@@ -378,8 +379,12 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
     let rest_width = width
         .saturating_sub(unicode_width::UnicodeWidthStr::width(rest))
         .max(8);
+    // Lines break at spaces only: the default Unicode rules would break a URL
+    // after every `/`, and a URL cut in two cannot be copied. A word longer
+    // than the line is still cut, at the edge.
     let options = textwrap::Options::new(first_width)
         .subsequent_indent("")
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(true);
     let mut lines: Vec<String> = Vec::new();
@@ -390,6 +395,7 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         let tail = text[consumed.min(text.len())..].trim_start();
         if !tail.is_empty() {
             let rest_options = textwrap::Options::new(rest_width)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
                 .word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .break_words(true);
             lines.extend(
@@ -519,5 +525,17 @@ mod tests {
         assert!(lines.iter().skip(1).all(|(p, _)| p == "│  "));
         let joined: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
         assert_eq!(joined.join(" "), "one two three four five six");
+    }
+
+    #[test]
+    fn urls_are_never_broken_at_a_slash() {
+        let text =
+            "no answer within 1s (timeout) waiting for http://127.0.0.1:41667/api/v1/reports";
+        let lines = wrap(text, 40, "", "  ");
+        let url = "http://127.0.0.1:41667/api/v1/reports";
+        assert!(
+            lines.iter().any(|(_, t)| t.contains(url)),
+            "the URL stays on one line: {lines:?}"
+        );
     }
 }

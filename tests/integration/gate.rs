@@ -249,3 +249,28 @@ fn a_gate_that_judged_nothing_says_so_everywhere_and_exits_5() {
         .run()
         .code(1);
 }
+
+#[test]
+fn the_headline_leads_with_the_verdict_and_html_keeps_rule_and_result_apart() {
+    let ran = Run::new(&["check", "--no-progress", "--report", "html=board.html"])
+        .with_checklist(&checklist("blocked", "not_started"))
+        .run();
+    ran.code(1);
+    // Not "overall 🟡" over red items: the verdict and what decided it.
+    assert!(
+        ran.stdout
+            .starts_with("Gate policies — NOT READY · 2 required items red\n"),
+        "{}",
+        ran.stdout
+    );
+    let dir = ran.dir.as_ref().expect("temp dir").path();
+    let html = std::fs::read_to_string(dir.join("board.html")).expect("html");
+    assert!(
+        html.contains(
+            "<p class=\"gate\"><span class=\"rule\">Gate: fails when a required item is red.</span> \
+             <span class=\"result\">Result: 2 required items are red: \
+             <a href=\"#b-core-api\"><code>core-api</code></a>, <a href=\"#b-docs\"><code>docs</code></a>.</span></p>"
+        ),
+        "{html}"
+    );
+}
