@@ -44,4 +44,5 @@ mod terminal;
 mod tls;
 mod tls_support;
 mod web_secrets;
+mod web_tls;
 mod websocket;

@@ -135,13 +135,7 @@ impl HttpProbe {
         if complete {
             checks.extend(latency::checks(&sorted, &expect.percentiles()));
         }
-        if self.insecure {
-            checks.push(soft_check(
-                false,
-                "TLS certificates verified",
-                "insecure: true (certificate checks are off)",
-            ));
-        }
+        checks.extend(self.tls.insecure_check());
         let status = exchange.status_line();
         let redirects = match exchange.redirects.len() {
             0 => String::new(),
@@ -174,7 +168,7 @@ impl HttpProbe {
         } else {
             latency_text
         };
-        if self.insecure && worst == Some(Verdict::Fail) {
+        if self.tls.insecure && worst == Some(Verdict::Fail) {
             context.push_str(" — TLS certificate checks are off (insecure: true)");
         }
         Finding::from_checks(checks, &summary, context.trim_start())

@@ -191,10 +191,9 @@ pub async fn send(
         if let Some(body) = &current.body {
             builder = builder.body(body.clone());
         }
-        crate::probe::stage(format!(
-            "waiting for the response headers from {}",
-            super::fields::host_of(current.url.as_str()).unwrap_or_default()
-        ));
+        super::stages::waiting_for_headers(
+            &super::fields::host_of(current.url.as_str()).unwrap_or_default(),
+        );
         let response = builder
             .send()
             .await
