@@ -7,6 +7,7 @@ mod catalogue;
 mod certs;
 mod check;
 mod cli;
+mod compression;
 mod cors;
 mod diff;
 mod dns;

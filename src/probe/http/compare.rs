@@ -147,11 +147,19 @@ impl HttpProbe {
         } else {
             format!("in {}", format_duration(exchange.latency))
         };
-        let summary = if samples > 1 {
+        let mut summary = if samples > 1 {
             format!("{status}{redirects}; {latency_text}")
         } else {
             format!("{status} {latency_text}{redirects}")
         };
+        if let Some((coding, wire)) = exchange.body.encoding
+            && !exchange.body.truncated
+        {
+            summary.push_str(&format!(
+                "; {coding} body, {wire} bytes decoded to {}",
+                exchange.body.seen
+            ));
+        }
         let worst = checks.iter().map(|c| c.verdict).max();
         // When a latency is itself the complaint, it is already in the evidence.
         let latency_failed = checks.iter().any(|c| {

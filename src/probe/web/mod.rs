@@ -6,6 +6,7 @@
 //! ([`error`]) and the configuration types they all accept ([`fields`]).
 
 pub mod client;
+pub mod decode;
 pub mod error;
 pub mod exchange;
 pub mod fields;
