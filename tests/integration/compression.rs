@@ -127,3 +127,34 @@ fn a_compression_bomb_stays_bounded() {
         "{evidence}"
     );
 }
+
+#[test]
+fn a_coding_candlefish_does_not_decode_is_named_when_the_body_matters() {
+    let app = crate::apps::App::start(|_| {
+        crate::apps::Reply::new(200, "(zstd bytes)").header("Content-Encoding", "zstd")
+    });
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist_of(&[
+            (
+                "body",
+                &format!(
+                    r#"http: {{ url: "{}", expect: {{ body_contains: ok }} }}"#,
+                    app.url("/")
+                ),
+            ),
+            ("status", &format!(r#"http: {{ url: "{}" }}"#, app.url("/"))),
+        ]))
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    let (verdict, evidence) = probe_result(&report, "body");
+    assert_eq!(verdict, "error", "{evidence}");
+    assert_eq!(
+        evidence,
+        format!(
+            "the body from {} is zstd-encoded, which Candlefish does not decode (it asks for gzip, deflate, br)",
+            app.addr
+        )
+    );
+    assert_eq!(statuses(&report)["status"], "green", "{report}");
+}

@@ -356,12 +356,18 @@ async fn read_bounded(
         .headers()
         .get(header::CONTENT_ENCODING)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let encoding = Encoding::from_header(coding.as_deref()).map_err(|name| {
-        Failure::Transport(format!(
-            "the body from {place} is {name}-encoded, which Candlefish does not decode (it asks for {})",
-            super::decode::ACCEPT
-        ))
-    })?;
+    // A coding Candlefish cannot decode matters only when the body is read;
+    // otherwise its bytes are counted as they come.
+    let encoding = match Encoding::from_header(coding.as_deref()) {
+        Ok(encoding) => encoding,
+        Err(_) if !keep => None,
+        Err(name) => {
+            return Err(Failure::Transport(format!(
+                "the body from {place} is {name}-encoded, which Candlefish does not decode (it asks for {})",
+                super::decode::ACCEPT
+            )));
+        }
+    };
     let expected = response
         .content_length()
         .map_or_else(String::new, |n| format!(" of {n}"));
