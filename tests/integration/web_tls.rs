@@ -180,6 +180,21 @@ fn ssl_cert_file_replaces_the_system_trust_store() {
             probe_result(&with_env, kind)
         );
     }
+    // The `tls` probe reads the same store.
+    let port = nginx.ssl_port.unwrap_or_default();
+    let tls_probe = vec![(
+        "tls".to_owned(),
+        format!("tls: {{ host: 127.0.0.1, port: {port}, sni: localhost, check_legacy: false }}"),
+    )];
+    let trusted = run(&tls_probe, &[("SSL_CERT_FILE", &ca)]);
+    assert_eq!(statuses(&trusted)["tls"], "green", "{trusted}");
+    let untrusted = run(&tls_probe, &[]);
+    assert!(
+        probe_result(&untrusted, "tls")
+            .1
+            .contains("an unknown issuer"),
+        "{untrusted}"
+    );
     // A directory of PEM files works the same way.
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(&pki.ca, dir.path().join("candlefish-test-ca.pem")).expect("copy");
