@@ -21,14 +21,12 @@
 pub mod api;
 mod judge;
 
-use std::path::PathBuf;
-
 use serde::Deserialize;
 
 use crate::checklist::text::Text;
 use crate::probe::expect::{Part, check};
 use crate::probe::kubernetes::fields::{Enabled, List};
-use crate::probe::web::{ClientOptions, TlsOptions};
+use crate::probe::web::ClientOptions;
 use crate::probe::{Context, Finding, Probe};
 use api::{Answer, App, Machine, Secrets, Target, Volume};
 pub use judge::{MachinesCheck, VolumesCheck};
@@ -52,9 +50,10 @@ pub struct FlyProbe {
     /// `http://_api.internal:4280` inside Fly's private network).
     #[serde(default)]
     pub api: Option<Text>,
-    /// PEM file of the CAs to trust for `api` instead of the system's.
+    /// TLS settings for `api`, as every web probe takes them
+    /// (`tls: { ca_file: … }` for a private endpoint).
     #[serde(default)]
-    pub ca_file: Option<Text>,
+    pub tls: crate::probe::web::TlsBlock,
     /// Machines started, in number and regions, with passing health checks.
     #[serde(default)]
     pub machines: Enabled<MachinesCheck>,
@@ -132,6 +131,7 @@ impl Probe for FlyProbe {
                 crate::probe::web::redact_url(api.trim())
             ));
         }
+        problems.extend(self.tls.problems());
         if self.token.as_ref().is_some_and(|t| t.trim().is_empty()) {
             problems.push("token is empty: write token: ${FLY_API_TOKEN}".to_owned());
         }
@@ -145,13 +145,7 @@ impl Probe for FlyProbe {
             ));
         };
         let options = ClientOptions {
-            tls: TlsOptions {
-                ca_file: self
-                    .ca_file
-                    .as_ref()
-                    .map(|p| ctx.resolve(&PathBuf::from(p.trim()))),
-                ..TlsOptions::default()
-            },
+            tls: self.tls.options(),
             follow_redirects: false,
         };
         let client = match ctx.web_client(&options) {
@@ -165,7 +159,7 @@ impl Probe for FlyProbe {
             client,
         };
         match self.gather(ctx, &target).await {
-            Ok(parts) => Part::finish(parts),
+            Ok(parts) => self.tls.judge(Part::finish(parts)),
             Err(Stop::Error(e)) => Finding::error(e),
             Err(Stop::UnknownApp) => {
                 let observed =

@@ -80,16 +80,16 @@ sections:
     items:
       - id: machines
         title: Machines started in iad and ord, checks passing
-        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', ca_file: {ca}, machines: {{ min: 2, regions: [iad, ord] }} }} }}
+        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', tls: {{ ca_file: {ca} }}, machines: {{ min: 2, regions: [iad, ord] }} }} }}
       - id: image
         title: The release is deployed
-        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', ca_file: {ca}, image: deployment-01JDQ3Z8W4 }} }}
+        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', tls: {{ ca_file: {ca} }}, image: deployment-01JDQ3Z8W4 }} }}
       - id: volumes
         title: Volumes attached
-        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', ca_file: {ca}, volumes: true }} }}
+        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', tls: {{ ca_file: {ca} }}, volumes: true }} }}
       - id: secrets
         title: Secrets set
-        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', ca_file: {ca}, secrets: [DATABASE_URL, JWT_SECRET] }} }}
+        probe: {{ fly: {{ app: {app}, api: '${{fly_api}}', tls: {{ ca_file: {ca} }}, secrets: [DATABASE_URL, JWT_SECRET] }} }}
 "
     )
 }
@@ -260,7 +260,7 @@ fn fly_a_token_in_the_checklist_is_masked_everywhere() {
     // The token is sent, and refused by a server that expects another: the
     // error and the target must still not show it.
     let checklist = format!(
-        "version: 1\nname: Fly\nsections:\n  - id: a\n    title: a\n    probe: {{ fly: {{ app: rtpm-api-candlefish, api: '{}', ca_file: {}, token: '${{MY_FLY_TOKEN}}', secrets: [X] }} }}\n",
+        "version: 1\nname: Fly\nsections:\n  - id: a\n    title: a\n    probe: {{ fly: {{ app: rtpm-api-candlefish, api: '{}', tls: {{ ca_file: {} }}, token: '${{MY_FLY_TOKEN}}', secrets: [X] }} }}\n",
         api.url(),
         ca_file.display()
     );

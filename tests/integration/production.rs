@@ -184,7 +184,7 @@ fn production_checklist_probes_the_cluster_and_the_fly_app() {
     let text = text.replace(
         "app: ${fly_app}\n",
         &format!(
-            "app: ${{fly_app}}\n                api: {}\n                ca_file: {}\n",
+            "app: ${{fly_app}}\n                api: {}\n                tls: {{ ca_file: {} }}\n",
             fly.url(),
             ca_file.display()
         ),
