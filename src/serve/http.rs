@@ -55,14 +55,12 @@ pub async fn serve(listener: TcpListener, hub: Arc<Hub>, shutdown: CancellationT
         };
         let stream = tokio::select! {
             () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of descriptors or a reset before accept: try again shortly.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = stream else {
+            // Out of descriptors or a reset before accept: try again shortly.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
         };
         let hub = Arc::clone(&hub);
         let stop = shutdown.clone();

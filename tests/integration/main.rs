@@ -37,6 +37,8 @@ mod runbook;
 mod runbook_pty;
 mod schema;
 mod security_headers;
+mod serve;
+mod serve_support;
 mod signoff;
 mod support;
 mod tcp;
