@@ -721,8 +721,8 @@ Exit codes: 0 the gate passed, 1 it failed, 2 the reports cannot be merged.";
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The shards' JSON reports (`check --shard K/N --format json`).
-    #[arg(required = true)]
-    pub reports: Vec<PathBuf>,
+    #[arg(required = true, value_name = "REPORT")]
+    pub files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub display: DisplayArgs,

@@ -39,6 +39,7 @@ mod schema;
 mod security_headers;
 mod serve;
 mod serve_support;
+mod shard;
 mod signoff;
 mod support;
 mod tcp;
