@@ -350,3 +350,23 @@ impl Drop for Browser {
         let _ = self.child.wait();
     }
 }
+
+/// The metric names (from `# TYPE` lines) a served checklist with a file
+/// probe exposes: started, scraped once after its first round, stopped.
+pub fn exported_metric_names() -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("candlefish.yaml"),
+        "version: 1\nname: Names\nsections:\n  - id: f\n    title: F\n    probe:\n      file: { path: x }\n",
+    )
+    .expect("write");
+    let serving = Serving::start(dir.path(), &["--interval", "1s"]);
+    let (_, body) = serving.wait_for("/metrics", Duration::from_secs(30), |_, b| {
+        b.contains("candlefish_item_status{")
+    });
+    body.lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
