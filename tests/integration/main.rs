@@ -1,6 +1,7 @@
 //! Candlefish's integration tests: the real binary against servers these tests
 //! start on 127.0.0.1. One test target; one module per area.
 
+mod alerting;
 mod apps;
 mod board;
 mod catalogue;
@@ -41,6 +42,9 @@ mod runbook;
 mod runbook_pty;
 mod schema;
 mod security_headers;
+mod serve;
+mod serve_support;
+mod shard;
 mod signoff;
 mod stamps;
 mod support;
