@@ -16,6 +16,7 @@ pub mod headers;
 pub mod http;
 pub mod nagios;
 pub mod openapi;
+pub mod postgres;
 pub mod rate_limit;
 pub mod reply;
 pub mod resolve;
@@ -150,6 +151,7 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "postgres" => Postgres(Box<postgres::PostgresProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
