@@ -18,6 +18,7 @@ pub mod nagios;
 pub mod openapi;
 pub mod postgres;
 pub mod rate_limit;
+pub mod redis;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
@@ -152,6 +153,7 @@ probe_kinds! {
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
     "postgres" => Postgres(Box<postgres::PostgresProbe>),
+    "redis" => Redis(Box<redis::RedisProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
