@@ -34,6 +34,8 @@ mod production;
 mod pty;
 mod rate_limit;
 mod record_html;
+mod redis;
+mod redis_server;
 mod renderers;
 mod reports;
 mod runbook;
