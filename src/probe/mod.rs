@@ -17,6 +17,7 @@ pub mod http;
 pub mod nagios;
 pub mod openapi;
 pub mod postgres;
+pub mod prometheus;
 pub mod rate_limit;
 pub mod redis;
 pub mod reply;
@@ -154,6 +155,7 @@ probe_kinds! {
     "openapi" => Openapi(openapi::OpenapiProbe),
     "postgres" => Postgres(Box<postgres::PostgresProbe>),
     "redis" => Redis(Box<redis::RedisProbe>),
+    "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.

@@ -31,6 +31,8 @@ mod openapi;
 mod postgres;
 mod postgres_server;
 mod production;
+mod prometheus;
+mod prometheus_server;
 mod pty;
 mod rate_limit;
 mod record_html;
