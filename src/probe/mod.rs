@@ -11,6 +11,7 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod grafana;
 pub mod graphql;
 pub mod headers;
 pub mod http;
@@ -156,6 +157,7 @@ probe_kinds! {
     "postgres" => Postgres(Box<postgres::PostgresProbe>),
     "redis" => Redis(Box<redis::RedisProbe>),
     "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
+    "grafana" => Grafana(Box<grafana::GrafanaProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.

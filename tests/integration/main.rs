@@ -18,6 +18,7 @@ mod exec;
 mod files;
 mod gate;
 mod github;
+mod grafana;
 mod graphql;
 mod hostile;
 mod html;
