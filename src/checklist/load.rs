@@ -737,6 +737,15 @@ fn with_suggestion(diagnostic: Diagnostic, word: &str, expected: &[&str]) -> Dia
             "`{common}` is set on the probe, beside the kind: `probe: {{ http: {{ ... }}, {common}: ... }}`"
         ));
     }
+    // The web probes take their TLS settings in one `tls:` block.
+    if is_kind_settings
+        && expected.contains(&"tls")
+        && ["ca_file", "client_cert", "client_key", "insecure"].contains(&word)
+    {
+        return diagnostic.with_help(format!(
+            "TLS settings go in the probe's `tls:` block: `tls: {{ {word}: ... }}`"
+        ));
+    }
     match did_you_mean(word, expected.iter().copied()) {
         Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
         None if expected.is_empty() => diagnostic,

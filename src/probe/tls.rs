@@ -71,7 +71,8 @@ pub struct TlsProbe {
     #[serde(default)]
     pub sans: Strings,
     /// Offer TLS 1.0/1.1 on a second connection to see whether the server still
-    /// accepts them (default `true`; skipped when `min_version` is 1.0).
+    /// accepts them (default `true`; skipped when `min_version` is 1.0, unless
+    /// the TLS 1.2/1.3 handshake fails, to tell a 1.0/1.1-only server apart).
     #[serde(default = "yes")]
     pub check_legacy: bool,
 }
@@ -266,6 +267,14 @@ impl Probe for TlsProbe {
             Ok(done) => Ok(done),
             Err(Failure::Connect(e)) => return Finding::error(e),
             Err(Failure::Tls(e)) => Err(e),
+        };
+        // A refused TLS 1.2/1.3 handshake may be a server that speaks only
+        // 1.0/1.1, which rustls cannot: ask, so the evidence can say so.
+        let legacy = match legacy {
+            None if handshake.is_err() && self.check_legacy => {
+                Some(legacy::check(&self.host, self.port, sni.as_deref()).await)
+            }
+            other => other,
         };
         let seen = recorder.seen();
         let observed = judge::Observed {

@@ -135,7 +135,25 @@ fn a_failed_handshake_without_a_chain_is_a_failure_with_the_reason() {
     assert_eq!(f.verdict, Verdict::Fail);
     assert_eq!(
         f.evidence,
-        "expected a TLS handshake, got the server refused the handshake (alert ProtocolVersion); expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"
+        "expected TLS 1.2 or newer, got TLS 1.0 at most (the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert ProtocolVersion); Candlefish speaks TLS 1.2 and 1.3 only); expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"
+    );
+    let mut refused = observed;
+    refused.legacy = Some(Legacy::Refused("alert protocol_version".into()));
+    let f = compare(&probe(), &refused);
+    assert_eq!(
+        f.evidence,
+        "expected a TLS handshake, got the server refused the handshake (alert ProtocolVersion)"
+    );
+    let mut legacy_allowed = probe();
+    legacy_allowed.min_version = TlsVersion(0x0301);
+    let mut only_old = seen(leaf(89, Key::Ec(256)), Legacy::Accepted(0x0301));
+    only_old.handshake = Err("the server refused the handshake (alert ProtocolVersion)".into());
+    only_old.leaf = None;
+    let f = compare(&legacy_allowed, &only_old);
+    assert_eq!(f.verdict, Verdict::Error);
+    assert_eq!(
+        f.evidence,
+        "the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert ProtocolVersion); Candlefish speaks TLS 1.2 and 1.3 only, so it cannot inspect the certificate"
     );
 }
 
