@@ -23,7 +23,8 @@ use crate::outcome::Check;
 use crate::probe::expect::{Finding, check, excerpt, soft_check};
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsOptions, prepare, redact_url, send,
+    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsOptions,
+    prepare_with_options as prepare, redact_url, send,
 };
 use crate::probe::{Context, Probe};
 

@@ -27,7 +27,8 @@ use serde_json::Value;
 use crate::checklist::text::Text;
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Limits, RequestHeaders, TlsOptions, prepare, redact_url, send,
+    ClientOptions, Limits, RequestHeaders, TlsOptions, prepare_with_options as prepare, redact_url,
+    send,
 };
 use crate::probe::{Context, Finding, Probe};
 
