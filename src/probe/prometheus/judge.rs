@@ -65,7 +65,11 @@ fn shown(v: f64) -> String {
 /// The threshold as words, and whether a value meets it.
 fn threshold(p: &PrometheusProbe) -> (String, Box<dyn Fn(f64) -> bool>) {
     match (p.below, p.above, p.equals) {
-        (_, _, Some(t)) => (format!("= {t}"), Box::new(move |v| v == t)),
+        // Equal within a part in a billion: sums of decimal samples rarely land exactly.
+        (_, _, Some(t)) => (
+            format!("= {t}"),
+            Box::new(move |v| (v - t).abs() <= 1e-9 * t.abs().max(1.0)),
+        ),
         (Some(b), Some(a), _) => (
             format!("between {a} and {b}"),
             Box::new(move |v| v < b && v > a),
