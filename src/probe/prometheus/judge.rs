@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::outcome::Check;
-use crate::probe::expect::{Finding, check, soft_check};
+use crate::probe::expect::{Finding, check};
 
 use super::{Matching, PrometheusProbe, Seen};
 
@@ -98,13 +98,6 @@ fn badness(p: &PrometheusProbe, v: f64) -> f64 {
 pub fn judge(p: &PrometheusProbe, seen: &Seen) -> Finding {
     let mut checks: Vec<Check> = Vec::new();
     let mut summary: Vec<String> = Vec::new();
-    if seen.insecure {
-        checks.push(soft_check(
-            false,
-            "TLS certificates verified",
-            "insecure: true (certificate checks are off)",
-        ));
-    }
     if let Some(series) = &seen.series {
         let (words, holds) = threshold(p);
         let mut sorted = series.clone();
