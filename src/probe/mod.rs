@@ -12,13 +12,17 @@ pub mod exec;
 pub mod expect;
 pub mod file;
 pub mod fly;
+pub mod grafana;
 pub mod graphql;
 pub mod headers;
 pub mod http;
 pub mod kubernetes;
 pub mod nagios;
 pub mod openapi;
+pub mod postgres;
+pub mod prometheus;
 pub mod rate_limit;
+pub mod redis;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
@@ -154,6 +158,10 @@ probe_kinds! {
     "openapi" => Openapi(openapi::OpenapiProbe),
     "kubernetes" => Kubernetes(Box<kubernetes::KubernetesProbe>),
     "fly" => Fly(Box<fly::FlyProbe>),
+    "postgres" => Postgres(Box<postgres::PostgresProbe>),
+    "redis" => Redis(Box<redis::RedisProbe>),
+    "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
+    "grafana" => Grafana(Box<grafana::GrafanaProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
