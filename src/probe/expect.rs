@@ -105,6 +105,25 @@ impl Finding {
             if at_worst.len() > MAX_LISTED {
                 line.push_str(&format!("; and {} more", at_worst.len() - MAX_LISTED));
             }
+            // A failure keeps its warnings, as in `from_checks`.
+            let warnings: Vec<&str> = if worst == Verdict::Warn {
+                Vec::new()
+            } else {
+                checks
+                    .iter()
+                    .filter(|c| c.verdict == Verdict::Warn)
+                    .map(|c| c.observed.as_str())
+                    .collect()
+            };
+            if !warnings.is_empty() {
+                let n = warnings.len();
+                let shown: Vec<&str> = warnings.iter().take(MAX_LISTED).copied().collect();
+                line.push_str(&format!(
+                    " + {n} warning{}: {}",
+                    if n == 1 { "" } else { "s" },
+                    shown.join("; ")
+                ));
+            }
             line
         };
         Finding {
@@ -332,7 +351,8 @@ mod tests {
                 .starts_with("pod p0: CrashLoopBackOff; pod p1: CrashLoopBackOff;")
         );
         assert!(
-            f.evidence.ends_with("pod p7: CrashLoopBackOff; and 2 more"),
+            f.evidence
+                .ends_with("pod p7: CrashLoopBackOff; and 2 more + 1 warning: 2 warnings"),
             "{}",
             f.evidence
         );
