@@ -29,25 +29,43 @@ impl Finding {
     /// warning (and no failure) makes it warn, otherwise it passes.
     ///
     /// Evidence lists the checks that did not pass as "expected X, got Y",
-    /// followed by `context` (e.g. `in 41ms`); a pass reads `summary`.
+    /// followed by `context` (e.g. `in 41ms`); a pass reads `summary`. When
+    /// the probe fails, the cause comes first and its warnings follow
+    /// (`… + 2 warnings: expected …; expected …`): a failing item never hides
+    /// what else was wrong with it.
     pub fn from_checks(checks: Vec<Check>, summary: &str, context: &str) -> Self {
         let worst = checks
             .iter()
             .map(|c| c.verdict)
             .max_by_key(|v| severity(*v))
             .unwrap_or(Verdict::Pass);
+        let phrases = |verdict: Verdict| -> Vec<String> {
+            checks
+                .iter()
+                .filter(|c| c.verdict == verdict)
+                .map(|c| format!("expected {}, got {}", c.expected, c.observed))
+                .collect()
+        };
         let evidence = if worst == Verdict::Pass {
             summary.to_owned()
         } else {
-            let phrases: Vec<String> = checks
-                .iter()
-                .filter(|c| c.verdict == worst)
-                .map(|c| format!("expected {}, got {}", c.expected, c.observed))
-                .collect();
-            let mut line = phrases.join("; ");
+            let mut line = phrases(worst).join("; ");
             if !context.is_empty() {
                 line.push(' ');
                 line.push_str(context);
+            }
+            let warnings = if worst == Verdict::Warn {
+                Vec::new()
+            } else {
+                phrases(Verdict::Warn)
+            };
+            if !warnings.is_empty() {
+                let n = warnings.len();
+                line.push_str(&format!(
+                    " + {n} warning{}: {}",
+                    if n == 1 { "" } else { "s" },
+                    warnings.join("; ")
+                ));
             }
             line
         };
@@ -187,7 +205,25 @@ mod tests {
             "in 150ms",
         );
         assert_eq!(f.verdict, Verdict::Fail);
-        assert_eq!(f.evidence, "expected status 200, got 503 in 150ms");
+        // The cause first, then what else was wrong.
+        assert_eq!(
+            f.evidence,
+            "expected status 200, got 503 in 150ms + 1 warning: expected latency <= 100ms, got 150ms"
+        );
+        let f = Finding::from_checks(
+            vec![
+                soft_check(false, "no version in Server", "nginx/1.22.1"),
+                check(false, "Strict-Transport-Security", "absent"),
+                soft_check(false, "Referrer-Policy strict", "unsafe-url"),
+            ],
+            "ok",
+            "",
+        );
+        assert_eq!(
+            f.evidence,
+            "expected Strict-Transport-Security, got absent + 2 warnings: \
+             expected no version in Server, got nginx/1.22.1; expected Referrer-Policy strict, got unsafe-url"
+        );
     }
 
     #[test]

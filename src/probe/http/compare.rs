@@ -120,14 +120,15 @@ impl HttpProbe {
         if let Some(max) = expect.max_latency {
             checks.push(check(
                 slowest <= max.0,
-                format!("latency <= {max}"),
+                // Named, so a red (max) and a yellow (warn) read apart.
+                format!("latency <= {max} (max_latency)"),
                 slowest_text.clone(),
             ));
         }
         if let Some(warn) = expect.warn_latency {
             checks.push(soft_check(
                 slowest <= warn.0,
-                format!("latency <= {warn}"),
+                format!("latency <= {warn} (warn_latency)"),
                 slowest_text,
             ));
         }

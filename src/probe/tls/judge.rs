@@ -175,12 +175,13 @@ fn expiry_check(probe: &TlsProbe, leaf: &CertFacts, now: i64) -> Check {
             format!("valid from {}", date(leaf.not_before)),
         );
     }
-    let (verdict, limit) = if left < secs(probe.expiry_fail) {
-        (Verdict::Fail, probe.expiry_fail)
-    } else if left < secs(probe.expiry_warn) {
-        (Verdict::Warn, probe.expiry_warn)
+    let (warn, fail) = (probe.expiry_warn(), probe.expiry_fail());
+    let (verdict, limit) = if left < secs(fail) {
+        (Verdict::Fail, fail)
+    } else if left < secs(warn) {
+        (Verdict::Warn, warn)
     } else {
-        (Verdict::Pass, probe.expiry_warn)
+        (Verdict::Pass, warn)
     };
     Check {
         expected: format!("more than {} before expiry", days(limit)),

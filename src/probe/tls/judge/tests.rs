@@ -15,8 +15,8 @@ fn probe() -> TlsProbe {
         port: 443,
         sni: None,
         ca_file: None,
-        expiry_warn: Dur(Duration::from_secs(30 * DAY as u64)),
-        expiry_fail: Dur(Duration::from_secs(14 * DAY as u64)),
+        expiry_warn: None,
+        expiry_fail: None,
         min_version: TlsVersion::default(),
         key_type: None,
         min_rsa_bits: 2048,
@@ -163,11 +163,26 @@ fn versions_parse_and_thresholds_are_validated() {
     assert_eq!(TlsVersion::parse("1.0"), Ok(TlsVersion(0x0301)));
     assert!(TlsVersion::parse("2").is_err());
     let mut p = probe();
-    p.expiry_warn = Dur(Duration::from_secs(7 * DAY as u64));
+    p.expiry_warn = Some(Dur(Duration::from_secs(7 * DAY as u64)));
+    p.expiry_fail = Some(Dur(Duration::from_secs(14 * DAY as u64)));
     let problems = p.validate(Duration::from_secs(10));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].starts_with("expiry_warn (7 days) must be longer than expiry_fail (14 days)"),
         "{problems:?}"
+    );
+    // One written alone moves the other's default: nothing to contradict.
+    let mut p = probe();
+    p.expiry_fail = Some(Dur(Duration::from_secs(30 * DAY as u64)));
+    assert!(p.validate(Duration::from_secs(10)).is_empty());
+    assert_eq!(p.expiry_warn().0.as_secs(), 60 * DAY as u64);
+    let mut p = probe();
+    p.expiry_warn = Some(Dur(Duration::from_secs(10 * DAY as u64)));
+    assert!(p.validate(Duration::from_secs(10)).is_empty());
+    assert_eq!(p.expiry_fail().0.as_secs(), 5 * DAY as u64);
+    let p = probe();
+    assert_eq!(
+        (p.expiry_warn().0.as_secs(), p.expiry_fail().0.as_secs()),
+        (30 * DAY as u64, 14 * DAY as u64)
     );
 }
