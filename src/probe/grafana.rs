@@ -12,7 +12,6 @@
 //!     datasources: [Prometheus]
 //! ```
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -23,7 +22,7 @@ use crate::outcome::Check;
 use crate::probe::expect::{Finding, check, excerpt, soft_check};
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsOptions,
+    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsBlock,
     prepare_with_options as prepare, redact_url, send,
 };
 use crate::probe::{Context, Probe};
@@ -46,12 +45,10 @@ pub struct GrafanaProbe {
     /// Other request headers; values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// PEM file of the CAs to trust instead of the system's.
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// Accept any certificate (the probe then warns at best).
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: TlsBlock,
     /// Dashboards that must exist.
     #[serde(default)]
     pub dashboards: Dashboards,
@@ -94,14 +91,7 @@ impl GrafanaProbe {
 
     async fn get(&self, ctx: &Context, path: &str) -> Answer {
         let options = ClientOptions {
-            tls: TlsOptions {
-                ca_file: self
-                    .ca_file
-                    .as_ref()
-                    .map(|t| ctx.resolve(&PathBuf::from(t.as_str()))),
-                insecure: self.insecure,
-                ..TlsOptions::default()
-            },
+            tls: self.tls.options_in(ctx),
             follow_redirects: false,
         };
         let url = format!("{}{path}", self.url.trim_end_matches('/'));
@@ -209,19 +199,14 @@ impl Probe for GrafanaProbe {
                 "at most {MAX_NAMES} dashboards and data sources in one probe, not {count}"
             ));
         }
-        if self.insecure && self.ca_file.is_some() {
-            problems.push(
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one"
-                    .into(),
-            );
-        }
+        problems.extend(self.tls.problems());
         problems
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
         let mut checks: Vec<Check> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
-        if self.insecure {
+        if self.tls.insecure {
             checks.push(soft_check(
                 false,
                 "TLS certificates verified",

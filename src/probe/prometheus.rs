@@ -18,7 +18,6 @@
 
 pub mod judge;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -27,7 +26,7 @@ use serde_json::Value;
 use crate::checklist::text::Text;
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Limits, RequestHeaders, TlsOptions, prepare_with_options as prepare, redact_url,
+    ClientOptions, Limits, RequestHeaders, TlsBlock, prepare_with_options as prepare, redact_url,
     send,
 };
 use crate::probe::{Context, Finding, Probe};
@@ -45,12 +44,10 @@ pub struct PrometheusProbe {
     /// Request headers (`Authorization: Bearer ${PROM_TOKEN}`); values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// PEM file of the CAs to trust instead of the system's.
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// Accept any certificate (the probe then warns at best).
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: TlsBlock,
     /// A PromQL instant query.
     #[serde(default)]
     pub query: Option<Text>,
@@ -119,25 +116,11 @@ pub struct Seen {
 }
 
 impl PrometheusProbe {
-    fn options(&self) -> ClientOptions {
-        ClientOptions {
-            tls: TlsOptions {
-                ca_file: self.ca_file.as_ref().map(|t| PathBuf::from(t.as_str())),
-                insecure: self.insecure,
-                ..TlsOptions::default()
-            },
-            follow_redirects: false,
-        }
-    }
-
     /// GETs `path` under the base URL and returns `data` of a successful answer.
     async fn api(&self, ctx: &Context, path_and_query: &str) -> Result<Value, Finding> {
         let options = ClientOptions {
-            tls: TlsOptions {
-                ca_file: self.options().tls.ca_file.map(|p| ctx.resolve(&p)),
-                ..self.options().tls
-            },
-            ..self.options()
+            tls: self.tls.options_in(ctx),
+            follow_redirects: false,
         };
         let url = format!("{}{path_and_query}", self.url.trim_end_matches('/'));
         let (client, request) = prepare(
@@ -189,7 +172,7 @@ impl PrometheusProbe {
 
     async fn gather(&self, ctx: &Context) -> Result<Seen, Finding> {
         let mut seen = Seen {
-            insecure: self.insecure,
+            insecure: self.tls.insecure,
             ..Seen::default()
         };
         if let Some(query) = &self.query {
@@ -318,12 +301,7 @@ impl Probe for PrometheusProbe {
         {
             problems.push(format!("no value is below {b} and above {a}"));
         }
-        if self.insecure && self.ca_file.is_some() {
-            problems.push(
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one"
-                    .into(),
-            );
-        }
+        problems.extend(self.tls.problems());
         problems
     }
 

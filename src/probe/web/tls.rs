@@ -79,6 +79,23 @@ impl TlsBlock {
         }
     }
 
+    /// The options, with relative paths resolved against the checklist's
+    /// directory (as every path a probe reads is).
+    pub fn options_in(&self, ctx: &crate::probe::Context) -> TlsOptions {
+        let mut options = self.options();
+        for path in [
+            &mut options.ca_file,
+            &mut options.client_cert,
+            &mut options.client_key,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *path = ctx.resolve(path);
+        }
+        options
+    }
+
     /// Settings that cannot work together, for `Probe::validate`.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
