@@ -19,11 +19,10 @@ use serde_json::Value;
 
 use crate::checklist::text::Text;
 use crate::outcome::Check;
-use crate::probe::expect::{Finding, check, excerpt, soft_check};
+use crate::probe::expect::{Finding, check, excerpt};
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsBlock,
-    prepare_with_options as prepare, redact_url, send,
+    Exchange, Limits, Method, RequestHeaders, TlsBlock, prepare, redact_url, send,
 };
 use crate::probe::{Context, Probe};
 
@@ -45,8 +44,7 @@ pub struct GrafanaProbe {
     /// Other request headers; values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
-    /// same block on every web probe; default: the system's roots).
+    /// `{ ca_file, client_cert, client_key, insecure }`: the TLS block every web probe takes.
     #[serde(default)]
     pub tls: TlsBlock,
     /// Dashboards that must exist.
@@ -90,14 +88,10 @@ impl GrafanaProbe {
     }
 
     async fn get(&self, ctx: &Context, path: &str) -> Answer {
-        let options = ClientOptions {
-            tls: self.tls.options_in(ctx),
-            follow_redirects: false,
-        };
         let url = format!("{}{path}", self.url.trim_end_matches('/'));
         let (client, request) = match prepare(
             ctx,
-            &options,
+            &self.tls,
             &Method::default(),
             &url,
             &self.headers(),
@@ -204,15 +198,15 @@ impl Probe for GrafanaProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl GrafanaProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let mut checks: Vec<Check> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
-        if self.tls.insecure {
-            checks.push(soft_check(
-                false,
-                "TLS certificates verified",
-                "insecure: true (certificate checks are off)",
-            ));
-        }
         let health = match self.get(ctx, "/api/health").await {
             Answer::Json(_, v) => v,
             Answer::Failed(f) => return f,

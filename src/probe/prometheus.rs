@@ -25,10 +25,7 @@ use serde_json::Value;
 
 use crate::checklist::text::Text;
 use crate::probe::web::fields::{request_secrets, validate_request};
-use crate::probe::web::{
-    ClientOptions, Limits, RequestHeaders, TlsBlock, prepare_with_options as prepare, redact_url,
-    send,
-};
+use crate::probe::web::{Limits, RequestHeaders, TlsBlock, prepare, redact_url, send};
 use crate::probe::{Context, Finding, Probe};
 
 /// The most of one API answer read.
@@ -44,8 +41,7 @@ pub struct PrometheusProbe {
     /// Request headers (`Authorization: Bearer ${PROM_TOKEN}`); values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
-    /// same block on every web probe; default: the system's roots).
+    /// `{ ca_file, client_cert, client_key, insecure }`: the TLS block every web probe takes.
     #[serde(default)]
     pub tls: TlsBlock,
     /// A PromQL instant query.
@@ -111,21 +107,15 @@ pub struct Seen {
     pub rules: Option<Vec<(String, String, String)>>,
     /// Alerts firing: (name, labels).
     pub firing: Option<Vec<(String, String)>>,
-    /// Whether certificate checks were off.
-    pub insecure: bool,
 }
 
 impl PrometheusProbe {
     /// GETs `path` under the base URL and returns `data` of a successful answer.
     async fn api(&self, ctx: &Context, path_and_query: &str) -> Result<Value, Finding> {
-        let options = ClientOptions {
-            tls: self.tls.options_in(ctx),
-            follow_redirects: false,
-        };
         let url = format!("{}{path_and_query}", self.url.trim_end_matches('/'));
         let (client, request) = prepare(
             ctx,
-            &options,
+            &self.tls,
             &crate::probe::web::Method::default(),
             &url,
             &self.headers,
@@ -171,10 +161,7 @@ impl PrometheusProbe {
     }
 
     async fn gather(&self, ctx: &Context) -> Result<Seen, Finding> {
-        let mut seen = Seen {
-            insecure: self.tls.insecure,
-            ..Seen::default()
-        };
+        let mut seen = Seen::default();
         if let Some(query) = &self.query {
             let q: String = form(query.as_str());
             let data = self.api(ctx, &format!("/api/v1/query?query={q}")).await?;
@@ -307,7 +294,7 @@ impl Probe for PrometheusProbe {
 
     async fn run(&self, ctx: &Context) -> Finding {
         match self.gather(ctx).await {
-            Ok(seen) => judge::judge(self, &seen),
+            Ok(seen) => self.tls.judge(judge::judge(self, &seen)),
             Err(finding) => finding,
         }
     }
