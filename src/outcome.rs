@@ -128,6 +128,24 @@ pub struct ProbeOutcome {
     /// It passed only after failing: retries hid a failure.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub flaky: bool,
+    /// The steps of a `flow` probe, in order, up to the one that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepOutcome>,
+}
+
+/// One step of a `flow` probe: what it did, how it ended and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    /// The step's name as written (`log in`).
+    pub name: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// One line: `200 OK in 12ms`, or what went wrong.
+    pub evidence: String,
+    /// Wall time of the step in milliseconds, its retries included.
+    pub duration_ms: u64,
+    /// How many times the step was sent (more than 1 when it `retry`s).
+    pub attempts: u32,
 }
 
 impl ProbeOutcome {
@@ -144,6 +162,7 @@ impl ProbeOutcome {
             duration_ms: 0,
             attempts: 0,
             flaky: false,
+            steps: Vec::new(),
         }
     }
 }

@@ -109,7 +109,10 @@ pub(crate) async fn run(
     let ctx = Arc::new(Context::new(plan.base_dir.clone()));
     let redactor = Arc::new(Redactor::from_plan(plan));
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
-    let mut running: JoinSet<(usize, ProbeOutcome)> = JoinSet::new();
+    let mut running: JoinSet<(usize, ProbeOutcome, Vec<String>)> = JoinSet::new();
+    // Secrets probes learnt while running (a flow's captured tokens): masked
+    // in their own outcome at once, and in every outcome before the run ends.
+    let mut learnt: Vec<String> = Vec::new();
     let cancel = options.cancel.clone().unwrap_or_default();
 
     state.resolve_ready_targets(&tasks, events);
@@ -122,20 +125,26 @@ pub(crate) async fn run(
             let (ctx, redactor) = (Arc::clone(&ctx), Arc::clone(&redactor));
             running.spawn(async move {
                 let run = std::panic::AssertUnwindSafe(attempt(&task.probe, &ctx));
-                let mut outcome =
-                    futures::FutureExt::catch_unwind(run)
-                        .await
-                        .unwrap_or_else(|_| {
-                            ProbeOutcome::bare(
-                                task.probe.kind.name(),
-                                task.probe.kind.target(),
-                                Verdict::Error,
-                                "the probe crashed: this is a bug in Candlefish, please report it"
-                                    .to_owned(),
-                            )
-                        });
-                redactor.outcome(&mut outcome);
-                (t, outcome)
+                let (mut outcome, learnt) = futures::FutureExt::catch_unwind(run)
+                    .await
+                    .unwrap_or_else(|_| {
+                        let crashed = ProbeOutcome::bare(
+                            task.probe.kind.name(),
+                            task.probe.kind.target(),
+                            Verdict::Error,
+                            "the probe crashed: this is a bug in Candlefish, please report it"
+                                .to_owned(),
+                        );
+                        (crashed, Vec::new())
+                    });
+                if learnt.is_empty() {
+                    redactor.outcome(&mut outcome);
+                } else {
+                    redactor
+                        .extended(learnt.iter().cloned())
+                        .outcome(&mut outcome);
+                }
+                (t, outcome, learnt)
             });
         }
         if running.is_empty() {
@@ -146,16 +155,29 @@ pub(crate) async fn run(
             () = cancel.cancelled() => {
                 running.abort_all();
                 while running.join_next().await.is_some() {}
-                return state.finish(&tasks, true);
+                return mask_learnt(state.finish(&tasks, true), learnt);
             }
             joined = running.join_next() => {
-                if let Some(Ok((t, outcome))) = joined {
+                if let Some(Ok((t, outcome, mut secrets))) = joined {
+                    learnt.append(&mut secrets);
                     state.complete(t, outcome, &tasks, events);
                 }
             }
         }
     }
-    state.finish(&tasks, false)
+    mask_learnt(state.finish(&tasks, false), learnt)
+}
+
+/// Masks what probes learnt while running in every outcome of the run: a
+/// token one flow captured may show in another probe's evidence too.
+fn mask_learnt(mut finished: Finished, learnt: Vec<String>) -> Finished {
+    if !learnt.is_empty() {
+        let redactor = Redactor::new(learnt);
+        for outcome in &mut finished.outcomes {
+            redactor.outcome(outcome);
+        }
+    }
+    finished
 }
 
 struct State<'a> {

@@ -11,6 +11,7 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod flow;
 pub mod graphql;
 pub mod headers;
 pub mod http;
@@ -150,6 +151,7 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "flow" => Flow(Box<flow::FlowProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -239,6 +241,10 @@ tokio::task_local! {
     static STAGE: std::sync::Arc<std::sync::Mutex<String>>;
 }
 
+tokio::task_local! {
+    static STAGE_PREFIX: String;
+}
+
 /// Says what the probe is doing now (`waiting for the response headers from
 /// api.example.com:443`), so that a deadline reached mid-way names the stage
 /// that stalled. Outside a probe attempt it does nothing.
@@ -247,8 +253,30 @@ pub fn stage(what: impl Into<String>) {
         let mut current = current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *current = what.into();
+        let what = what.into();
+        *current = match STAGE_PREFIX.try_with(Clone::clone) {
+            Ok(prefix) => format!("{prefix}{what}"),
+            Err(_) => what,
+        };
     });
+}
+
+/// What the probe is doing now, as [`stage`] last said (empty outside an attempt).
+pub(crate) fn current_stage() -> String {
+    STAGE
+        .try_with(|current| {
+            current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `future` with every [`stage`] it reports prefixed (`step 2 "read it
+/// back": `), so that a deadline in one part of a multi-part probe names the part.
+pub(crate) async fn in_part<F: Future>(prefix: String, future: F) -> F::Output {
+    STAGE_PREFIX.scope(prefix, future).await
 }
 
 /// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.

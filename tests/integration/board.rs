@@ -39,6 +39,7 @@ fn probe(verdict: Verdict, evidence: &str, checks: Vec<Check>) -> ProbeOutcome {
         duration_ms: 41,
         attempts: 1,
         flaky: false,
+        steps: Vec::new(),
         name: None,
     }
 }

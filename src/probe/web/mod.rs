@@ -9,7 +9,7 @@ pub mod exchange;
 pub mod fields;
 
 pub use client::{ClientOptions, Clients, TlsOptions};
-pub use exchange::{Body, Exchange, Failure, Limits, Request, send};
+pub use exchange::{Body, Exchange, Failure, Limits, Request, send, send_with_jar};
 pub use fields::{Method, Percent, RequestHeaders, StatusSet, Strings, redact_url};
 
 use crate::probe::{Context, Finding};
