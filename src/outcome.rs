@@ -187,6 +187,8 @@ pub enum Basis {
     Dependency,
     /// Optional or deferred.
     Optional,
+    /// Not green by its due date: red, whatever it would be otherwise.
+    Overdue,
 }
 
 /// One checklist item and its verdict, with its children.
@@ -215,6 +217,16 @@ pub struct ItemReport {
     /// The item's owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// When it must be green by (its own `due`, or its group's when earlier):
+    /// `2026-12-15`, or a moment in RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Days from the run's day to the due day (UTC): 0 due today, negative past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_days: Option<i64>,
+    /// It was not green by its due date, so it is red.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub overdue: bool,
     /// The item's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -508,6 +520,9 @@ pub(crate) mod fixture {
             optional: false,
             declared: None,
             owner: None,
+            due: None,
+            due_in_days: None,
+            overdue: false,
             tags: Vec::new(),
             depends_on: Vec::new(),
             notes: None,

@@ -88,6 +88,15 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         run_blocked: args.run_blocked,
         cancel: Some(cancel.clone()),
         attested,
+        // Due dates are judged on the run's clock: CANDLEFISH_NOW when set
+        // (else each round of --watch reads the wall clock).
+        now: match std::env::var_os(super::store::NOW_VAR) {
+            Some(_) => match super::store::now() {
+                Ok(now) => Some(now),
+                Err(message) => return usage(message),
+            },
+            None => None,
+        },
     };
     let policy = args.gate.policy();
     let output = Output {

@@ -12,6 +12,9 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
         Err(exit) => return exit,
     };
     let plan = &loaded.plan;
+    if let Some(window) = args.due {
+        return super::due::run(plan, window, args.format);
+    }
     match args.format {
         ListFormat::Json => {
             let redactor = crate::engine::redact::Redactor::from_plan(plan);

@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub cancel: Option<CancellationToken>,
     /// Sign-offs and waivers, evaluated by the caller at one instant.
     pub attested: attest::Attestations,
+    /// The run's clock for due dates (`CANDLEFISH_NOW`); `None`: the wall clock.
+    pub now: Option<jiff::Timestamp>,
 }
 
 impl Default for RunOptions {
@@ -54,6 +56,7 @@ impl Default for RunOptions {
             run_blocked: false,
             cancel: None,
             attested: attest::Attestations::new(),
+            now: None,
         }
     }
 }
@@ -103,12 +106,21 @@ pub async fn run(
         });
     }
     let items_of_tasks: Vec<usize> = tasks.iter().map(|t| t.item).collect();
+    // One clock for the whole run: dependencies and the roll-up judge due dates alike.
+    let mut options = options.clone();
+    options.now.get_or_insert(started_at);
+    let options = &options;
     let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
     for (item, outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
         by_item.entry(item).or_default().push(outcome);
     }
-    let items = rollup::build(plan, by_item, &options.attested);
+    let items = rollup::build_at(
+        plan,
+        by_item,
+        &options.attested,
+        options.now.unwrap_or(started_at),
+    );
     let summary = rollup::summarize(&items);
     let status = rollup::roll_up(&items.iter().map(|i| i.status).collect::<Vec<_>>());
     Report {

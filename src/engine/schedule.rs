@@ -184,6 +184,8 @@ struct State<'a> {
     plan: &'a Plan,
     graph: &'a Items<'a>,
     attested: &'a crate::engine::attest::Attestations,
+    /// The run's clock, for due dates.
+    now: jiff::Timestamp,
     concurrency_per_host: usize,
     run_blocked: bool,
     outcomes: Vec<Option<ProbeOutcome>>,
@@ -262,6 +264,7 @@ impl<'a> State<'a> {
             plan,
             graph,
             attested: &options.attested,
+            now: options.now.unwrap_or_else(jiff::Timestamp::now),
             concurrency_per_host: options.per_host.max(1),
             run_blocked: options.run_blocked,
             outcomes: vec![None; tasks.len()],
@@ -374,7 +377,13 @@ impl<'a> State<'a> {
 
     /// Decides a dependency target's status; returns the tasks it blocks (as skipped outcomes).
     fn resolve(&mut self, d: usize, tasks: &[Arc<Task>]) -> Vec<(usize, ProbeOutcome)> {
-        let status = rollup::status_of(self.plan, &self.outcomes_by_item(tasks), self.attested, d);
+        let status = rollup::status_of(
+            self.plan,
+            &self.outcomes_by_item(tasks),
+            self.attested,
+            self.now,
+            d,
+        );
         self.resolved.insert(d, status);
         let mut blocked = Vec::new();
         let id = &self.graph.list[d].id;
