@@ -15,6 +15,8 @@ mod engine;
 mod errors;
 mod exec;
 mod files;
+mod flow_app;
+mod flows;
 mod gate;
 mod github;
 mod graphql;
