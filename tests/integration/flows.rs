@@ -444,3 +444,81 @@ sections:
         "{evidence}"
     );
 }
+
+#[test]
+fn steps_in_their_own_file_serve_several_items_relative_to_the_file_naming_them() {
+    let app = FlowApp::start(Break::Nothing);
+    let ws = Workspace::new(&format!(
+        r#"version: 1
+name: Shared flows
+vars:
+  api: "{api}"
+  ws: "{ws}"
+include: [parts/more.yaml]
+sections:
+  - id: web
+    title: Web
+    items:
+      - id: web-journey
+        title: The journey, from the web team
+        probe: {{ flow: {{ file: flows/journey.yaml }}, timeout: 10s }}
+      - id: mobile-journey
+        title: The same journey, from the mobile team
+        probe: {{ flow: {{ file: flows/journey.yaml }}, timeout: 10s }}
+"#,
+        api = app.url(),
+        ws = app.ws_url()
+    ));
+    let write = |name: &str, text: &str| {
+        let path = ws.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let steps: String = STEPS
+        .lines()
+        .map(|l| l.strip_prefix("            ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write("flows/journey.yaml", &format!("steps:{steps}\n"));
+    write(
+        "parts/more.yaml",
+        "sections:\n  - id: partner\n    title: Partner\n    items:\n      - id: partner-journey\n        title: From an included file\n        probe: { flow: { file: ../flows/journey.yaml }, timeout: 10s }\n",
+    );
+    let ran = ws
+        .command(&["check", "--format", "json"], None)
+        .env("E2E_PASSWORD", PASSWORD)
+        .run();
+    ran.code(0);
+    let report = ran.json();
+    for id in ["web-journey", "mobile-journey", "partner-journey"] {
+        assert_eq!(item(&report, id)["status"], "green", "{id}");
+        assert_eq!(
+            item(&report, id)["probes"][0]["steps"]
+                .as_array()
+                .unwrap()
+                .len(),
+            6
+        );
+    }
+    let logins = app
+        .http
+        .asked()
+        .iter()
+        .filter(|a| a.path == "/login")
+        .count();
+    assert_eq!(
+        logins, 3,
+        "each item runs its own flow, with its own cookies"
+    );
+    // A report may not overwrite a flow file, as it may not overwrite the checklist.
+    let ran = ws
+        .command(&["check", "--report", "md=flows/journey.yaml"], None)
+        .env("E2E_PASSWORD", PASSWORD)
+        .run();
+    ran.code(2);
+    assert!(
+        std::fs::read_to_string(ws.path("flows/journey.yaml"))
+            .unwrap()
+            .starts_with("steps:")
+    );
+}

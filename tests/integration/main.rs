@@ -8,6 +8,7 @@ mod certs;
 mod check;
 mod cli;
 mod cors;
+mod deadlines;
 mod diff;
 mod dns;
 mod durability;
