@@ -95,17 +95,33 @@ pub fn run(plan: &Plan, window: Duration, format: ListFormat) -> Exit {
                 if count == 1 { "" } else { "s" },
                 crate::engine::attest::day(&now.to_string()),
             );
+            let when = |e: &Entry<'_>| {
+                if e.past {
+                    "past due".to_owned()
+                } else {
+                    label(e.days, false)
+                }
+            };
+            let all = groups.iter().flat_map(|(_, e)| e.iter());
+            let widths = all.fold((0, 0, 0), |(d, w, i), e| {
+                (
+                    d.max(e.due.shown.chars().count()),
+                    w.max(when(e).chars().count()),
+                    i.max(e.item.id.chars().count()),
+                )
+            });
             for (owner, entries) in &groups {
                 out.push_str(&format!("\n{}\n", owner.unwrap_or("(no owner)")));
                 for e in entries {
-                    let when = if e.past {
-                        "past due".to_owned()
-                    } else {
-                        label(e.days, false)
-                    };
                     out.push_str(&format!(
-                        "  {:<12} {:<14} {}  {}\n",
-                        e.due.shown, when, e.item.id, e.item.title
+                        "  {:<dw$}  {:<ww$}  {:<iw$}  {}\n",
+                        e.due.shown,
+                        when(e),
+                        e.item.id,
+                        e.item.title,
+                        dw = widths.0,
+                        ww = widths.1,
+                        iw = widths.2,
                     ));
                 }
             }

@@ -179,7 +179,7 @@ fn list_due_groups_what_falls_due_by_owner() {
         ["ada", "bob", "carol", "dave", "platform"],
         "{text}"
     );
-    assert!(text.contains("2026-11-30   past due"), "{text}");
+    assert!(text.contains("2026-11-30  past due  "), "{text}");
     assert!(text.contains("due in 3 days"), "{text}");
     assert!(
         !text.contains("done-late"),

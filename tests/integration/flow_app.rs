@@ -183,7 +183,7 @@ fn reqwest_free_form(body: &str) -> Vec<(String, String)> {
 
 /// The collaboration socket: `join DOC` is answered `joined DOC`, for a
 /// connection whose upgrade carries `Authorization: Bearer TOKEN`.
-fn websocket(token: String, refuse: bool) -> (u16, tokio::runtime::Runtime) {
+pub fn websocket(token: String, refuse: bool) -> (u16, tokio::runtime::Runtime) {
     let runtime = crate::tls_support::runtime();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
