@@ -119,15 +119,14 @@ impl Pass<'_> {
                 .with_help("a flow file's path is relative to the checklist file that names it"),
             ]
         })?;
-        let index = match self.files.get(&canonical) {
-            Some(&index) => index,
-            None => {
-                let source = read(&path).map_err(|m| vec![Diagnostic::error(m, None)])?;
-                let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
-                self.sources.push(source);
-                self.files.insert(canonical, index);
-                index
-            }
+        let index = if let Some(&index) = self.files.get(&canonical) {
+            index
+        } else {
+            let source = read(&path).map_err(|m| vec![Diagnostic::error(m, None)])?;
+            let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+            self.sources.push(source);
+            self.files.insert(canonical, index);
+            index
         };
         let text = &self.sources[index as usize].text;
         let (parsed, scope) = with_scope(self.scope.take().unwrap_or_default(), || {
@@ -168,8 +167,8 @@ impl Pass<'_> {
                         .and_then(|at| self.locate(file, at, &found.written))
                         .or_else(|| Span::from_location(&step.referenced).map(|s| s.in_file(file)));
                     let later = all.iter().find(|(j, n)| *j >= i && *n == found.name);
-                    let d = match later {
-                        Some((j, _)) => Diagnostic::error(
+                    let d = if let Some((j, _)) = later {
+                        Diagnostic::error(
                             format!(
                                 "`{}` is used before it is captured: step {} \"{}\" captures it",
                                 found.written,
@@ -178,19 +177,15 @@ impl Pass<'_> {
                             ),
                             span,
                         )
-                        .with_help("a step can use only what earlier steps captured"),
-                        None => {
-                            let d = Diagnostic::error(
-                                format!("unknown capture `{}`", found.written),
-                                span,
-                            );
-                            match did_you_mean(&found.name, all.iter().map(|(_, n)| *n)) {
-                                Some(best) => d.with_help(format!("did you mean `{{{{{best}}}}}`?")),
-                                None => d.with_help(
-                                    "captures are defined by an earlier step's `capture:`; `${NAME}` is for variables",
-                                ),
-                            }
-                        }
+                        .with_help("a step can use only what earlier steps captured")
+                    } else {
+                        let d =
+                            Diagnostic::error(format!("unknown capture `{}`", found.written), span);
+                        let best = did_you_mean(&found.name, all.iter().map(|(_, n)| *n));
+                        d.with_help(best.map_or_else(
+                            || "captures are defined by an earlier step's `capture:`; `${NAME}` is for variables".to_owned(),
+                            |best| format!("did you mean `{{{{{best}}}}}`?"),
+                        ))
                     };
                     self.problems.push(d.in_file(file));
                 }

@@ -156,10 +156,11 @@ impl Probe for FlowProbe {
             let step = &spanned.value;
             let label = format!("step {} \"{}\"", i + 1, step.name);
             let clock = Instant::now();
-            let mut ran = crate::probe::in_part(
+            // Boxed: a step's future holds a whole HTTP or WebSocket exchange.
+            let mut ran = Box::pin(crate::probe::in_part(
                 format!("{label}: "),
                 step.run(&tls, ctx, &jar, &mut captured),
-            )
+            ))
             .await;
             learnt.append(&mut ran.learnt);
             let verdict = ran.finding.verdict;

@@ -166,7 +166,8 @@ impl FlowStep {
         }
         match (&self.url, &self.websocket) {
             (Some(_), Some(_)) => {
-                problems.push("a step is an HTTP request (url) or a websocket, not both".to_owned())
+                problems
+                    .push("a step is an HTTP request (url) or a websocket, not both".to_owned());
             }
             (None, None) => problems.push("a step needs a url (or a websocket)".to_owned()),
             (None, Some(ws)) => {
@@ -343,16 +344,15 @@ impl FlowStep {
         let Some(limit) = self.timeout else {
             return once.await;
         };
-        match tokio::time::timeout(limit.0, once).await {
-            Ok(done) => done,
-            Err(_) => {
-                let stage = crate::probe::current_stage();
-                let stage = stage.split_once("\": ").map_or(stage.as_str(), |(_, s)| s);
-                (
-                    Finding::error(format!("no answer within {limit} (step timeout) {stage}")),
-                    None,
-                )
-            }
+        if let Ok(done) = tokio::time::timeout(limit.0, once).await {
+            done
+        } else {
+            let stage = crate::probe::current_stage();
+            let stage = stage.split_once("\": ").map_or(stage.as_str(), |(_, s)| s);
+            (
+                Finding::error(format!("no answer within {limit} (step timeout) {stage}")),
+                None,
+            )
         }
     }
 
@@ -364,7 +364,7 @@ impl FlowStep {
         captured: &Captured,
     ) -> (Finding, Option<crate::probe::web::Exchange>) {
         if let Some(ws) = &self.websocket {
-            return (self.socket(ws, jar, captured).run(ctx).await, None);
+            return (Self::socket(ws, jar, captured).run(ctx).await, None);
         }
         match self.http(tls, captured, false) {
             Ok(http) => {
@@ -378,7 +378,6 @@ impl FlowStep {
     /// The WebSocket to open: captures filled in, the flow's cookies for its
     /// origin sent with the upgrade.
     fn socket(
-        &self,
         ws: &WebsocketProbe,
         jar: &reqwest::cookie::Jar,
         captured: &Captured,
