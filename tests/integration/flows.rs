@@ -522,3 +522,73 @@ sections:
             .starts_with("steps:")
     );
 }
+
+#[test]
+fn cookies_follow_a_login_that_redirects_and_never_go_to_another_site() {
+    // Another site: another host name (cookies, as browsers keep them, are
+    // per host, not per port).
+    let other = App::start(|_| Reply::new(200, "elsewhere"));
+    let landing = format!("http://localhost:{}/landing", other.addr.port());
+    let app = App::start(move |asked| {
+        let has_session = asked
+            .headers
+            .get("cookie")
+            .is_some_and(|c| c.contains("sid=s3ss10n-cookie-value"));
+        match asked.path.as_str() {
+            "/session" => Reply::new(303, "")
+                .header("Location", "/home")
+                .header("Set-Cookie", "sid=s3ss10n-cookie-value; Path=/; HttpOnly"),
+            "/home" if has_session => Reply::new(200, "welcome back"),
+            "/home" => Reply::new(401, "who are you"),
+            "/away" => Reply::new(302, "").header("Location", &landing),
+            _ => Reply::new(404, ""),
+        }
+    });
+    let text = format!(
+        r#"version: 1
+name: Sessions
+sections:
+  - id: web
+    title: Web
+    items:
+      - id: session
+        title: A session cookie carries the user through
+        probe:
+          flow:
+            steps:
+              - name: sign in
+                method: POST
+                url: "{base}/session"
+                form: {{ user: ada }}
+                expect: {{ body_contains: welcome back }}
+                capture: {{ sid: {{ cookie: sid }} }}
+              - name: leave for another site
+                url: "{base}/away"
+                expect: {{ body_contains: elsewhere }}
+"#,
+        base = app.url("")
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&text)
+        .run();
+    ran.code(0);
+    let report = ran.json();
+    crate::schema::assert_valid(&report);
+    let home = app
+        .asked()
+        .into_iter()
+        .find(|a| a.path == "/home")
+        .expect("redirected home");
+    assert_eq!(home.method, "GET", "a 303 after a POST is a GET");
+    let elsewhere = other.asked();
+    assert_eq!(elsewhere.len(), 1);
+    assert!(
+        !elsewhere[0].headers.contains_key("cookie"),
+        "the session cookie stays with its site: {:?}",
+        elsewhere[0].headers
+    );
+    assert!(
+        !ran.stdout.contains("s3ss10n-cookie-value"),
+        "a captured cookie is a secret"
+    );
+}
