@@ -154,11 +154,10 @@ impl Probe for FlowProbe {
         let mut worst = Verdict::Pass;
         for (i, spanned) in self.steps.iter().enumerate() {
             let step = &spanned.value;
-            let label = format!("step {} \"{}\"", i + 1, step.name);
             let clock = Instant::now();
             // Boxed: a step's future holds a whole HTTP or WebSocket exchange.
             let mut ran = Box::pin(crate::probe::in_part(
-                format!("{label}: "),
+                stage_prefix(i, &step.name, &steps),
                 step.run(&tls, ctx, &jar, &mut captured),
             ))
             .await;
@@ -192,6 +191,32 @@ impl Probe for FlowProbe {
             secrets: learnt,
         }
     }
+}
+
+/// What a deadline reached during step `index` says before the stage:
+/// `step 2 "profile" (after step 1 "log in": pass in 41ms): `. Only verdicts
+/// and times of earlier steps: evidence there could hold a captured secret,
+/// and a probe stopped by its deadline hands none back for masking.
+fn stage_prefix(index: usize, name: &str, before: &[StepOutcome]) -> String {
+    let mut prefix = format!("step {} \"{name}\"", index + 1);
+    if !before.is_empty() {
+        let earlier: Vec<String> = before
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "step {} \"{}\": {} in {}",
+                    i + 1,
+                    s.name,
+                    s.verdict.word(),
+                    format_duration(std::time::Duration::from_millis(s.duration_ms))
+                )
+            })
+            .collect();
+        prefix.push_str(&format!(" (after {})", earlier.join(", ")));
+    }
+    prefix.push_str(": ");
+    prefix
 }
 
 /// `step 3 "open document": expected status 200, got 403 Forbidden in 3ms;

@@ -261,16 +261,23 @@ pub fn stage(what: impl Into<String>) {
     });
 }
 
-/// What the probe is doing now, as [`stage`] last said (empty outside an attempt).
+/// What the probe is doing now, as [`stage`] last said (empty outside an
+/// attempt), without the prefix of the part it runs in.
 pub(crate) fn current_stage() -> String {
-    STAGE
+    let stage = STAGE
         .try_with(|current| {
             current
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match STAGE_PREFIX.try_with(Clone::clone) {
+        Ok(prefix) => stage
+            .strip_prefix(prefix.as_str())
+            .map_or(stage.clone(), str::to_owned),
+        Err(_) => stage,
+    }
 }
 
 /// Runs `future` with every [`stage`] it reports prefixed (`step 2 "read it

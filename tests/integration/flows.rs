@@ -202,7 +202,13 @@ fn a_server_that_stalls_at_step_2_ends_the_flow_within_its_timeout_naming_step_2
     assert_eq!(probe["verdict"], "error");
     let evidence = probe["evidence"].as_str().unwrap();
     assert!(
-        evidence.starts_with("no answer within 2s (timeout) step 2 \"who am i\": waiting for the response headers from 127.0.0.1:"),
+        evidence.starts_with(
+            "no answer within 2s (timeout) step 2 \"who am i\" (after step 1 \"log in\": pass in "
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("ms): waiting for the response headers from 127.0.0.1:"),
         "{evidence}"
     );
 }

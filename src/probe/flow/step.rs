@@ -348,7 +348,6 @@ impl FlowStep {
             done
         } else {
             let stage = crate::probe::current_stage();
-            let stage = stage.split_once("\": ").map_or(stage.as_str(), |(_, s)| s);
             (
                 Finding::error(format!("no answer within {limit} (step timeout) {stage}")),
                 None,
