@@ -202,6 +202,21 @@ fn list_due_groups_what_falls_due_by_owner() {
         !text.contains("done-late"),
         "declared done: nothing to chase"
     );
+    // The plain tree shows a date where it is set, not on every item under it.
+    let tree = ws.run(&["list"], Some(NOW)).stdout;
+    let line = |id: &str| {
+        tree.lines()
+            .find(|l| l.split_whitespace().any(|w| w == id))
+            .unwrap_or_else(|| panic!("{id} in {tree}"))
+            .to_owned()
+    };
+    assert!(line("security").ends_with("due 2026-11-28]"), "{tree}");
+    assert!(!line("sec-scan").contains("due"), "{tree}");
+    assert!(
+        !line("sec-later").contains("due"),
+        "its own later date is overridden by the group's: {tree}"
+    );
+    assert!(line("late").ends_with("due 2026-11-30]"), "{tree}");
     // Three days ahead only: what is due within them, and what is past.
     let ran = ws.run(&["list", "--due", "1d", "--format", "json"], Some(NOW));
     let json = ran.json();
