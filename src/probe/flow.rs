@@ -26,6 +26,8 @@
 //! before it. Captured values are secrets unless a capture says `secret: false`.
 
 pub mod capture;
+mod request;
+mod run;
 pub mod step;
 pub mod template;
 

@@ -1,7 +1,8 @@
-//! One step of a flow: an HTTP request judged exactly as an `http` probe
-//! judges one (the same request fields, exchange and expectations), or a
-//! WebSocket opened as a `websocket` probe opens one — with `{{captures}}`
-//! filled in, the flow's cookies sent, and values captured for later steps.
+//! One step of a flow as written — an HTTP request judged exactly as an
+//! `http` probe judges one (the same request fields, exchange and
+//! expectations), or a WebSocket opened as a `websocket` probe opens one —
+//! with its secrets and the problems validation reports. Sending it is in
+//! `request.rs`, running it (retries, its deadline, captures) in `run.rs`.
 
 use std::time::Duration;
 
@@ -10,15 +11,14 @@ use serde::Deserialize;
 
 use crate::checklist::scalar::{Dur, format_duration};
 use crate::checklist::text::Text;
-use crate::outcome::Verdict;
+use crate::probe::Probe;
 use crate::probe::expect::Finding;
 use crate::probe::flow::capture::Capture;
 use crate::probe::flow::template::{self, Captured, Json};
-use crate::probe::http::{HttpExpect, HttpProbe};
+use crate::probe::http::HttpExpect;
 use crate::probe::web::fields::ByteSize;
 use crate::probe::web::{Method, RequestHeaders};
 use crate::probe::websocket::WebsocketProbe;
-use crate::probe::{Context, Probe};
 
 /// The most times one step is sent while it `retry`s.
 pub const MAX_STEP_ATTEMPTS: u32 = 50;
@@ -206,246 +206,5 @@ impl FlowStep {
             }
         }
         problems
-    }
-
-    /// The `http` probe this step sends, with captures filled in (or, with
-    /// `sample`, replaced by `x`, to check the shape before anything runs).
-    fn http(&self, tls: &Tls, captured: &Captured, sample: bool) -> Result<HttpProbe, String> {
-        let fill = |t: &Text| {
-            if sample {
-                template::sample(t)
-            } else {
-                template::render(t, captured)
-            }
-        };
-        let url = self.url.as_ref().map(fill).unwrap_or_default();
-        let url = if self.query.is_empty() {
-            url
-        } else {
-            let mut parsed = reqwest::Url::parse(&url).map_err(|e| {
-                format!(
-                    "url `{}` is not a valid URL: {e}",
-                    crate::probe::web::redact_url(&url)
-                )
-            })?;
-            let mut secret = url.env_parts().to_vec();
-            for (name, value) in &self.query {
-                let value = fill(value);
-                secret.extend(value.env_parts().iter().cloned());
-                parsed.query_pairs_mut().append_pair(name, &value);
-            }
-            Text::with_secret_parts(parsed.to_string(), secret)
-        };
-        let mut headers: RequestHeaders = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), fill(v)))
-            .collect();
-        let has_type = headers
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case("content-type"));
-        let mut content_type = |value: &str| {
-            if !has_type {
-                headers.insert("Content-Type".to_owned(), Text::literal(value));
-            }
-        };
-        let body = if let Some(json) = &self.json {
-            content_type("application/json");
-            let (value, secrets) = if sample {
-                (serde_json::Value::Null, Vec::new())
-            } else {
-                json.render(captured)
-            };
-            Some(Text::with_secret_parts(value.to_string(), secrets))
-        } else if self.form.is_empty() {
-            self.body.as_ref().map(fill)
-        } else {
-            content_type("application/x-www-form-urlencoded");
-            let mut encoded = reqwest::Url::parse("http://form.invalid/").expect("a fixed URL");
-            let mut secrets = Vec::new();
-            for (name, value) in &self.form {
-                let value = fill(value);
-                if value.from_env() {
-                    secrets.push(value.as_str().to_owned());
-                    secrets.extend(value.env_parts().iter().cloned());
-                }
-                encoded.query_pairs_mut().append_pair(name, &value);
-            }
-            Some(Text::with_secret_parts(
-                encoded.query().unwrap_or_default(),
-                secrets,
-            ))
-        };
-        Ok(HttpProbe {
-            url,
-            method: self.method.clone(),
-            headers,
-            body,
-            follow_redirects: self.follow_redirects,
-            max_redirects: None,
-            ca_file: tls.ca_file.clone(),
-            client_cert: tls.client_cert.clone(),
-            client_key: tls.client_key.clone(),
-            insecure: tls.insecure,
-            samples: None,
-            max_body: self.max_body,
-            expect: self.expect.clone(),
-        })
-    }
-
-    /// Runs the step (again while it `retry`s), then takes its captures.
-    pub async fn run(
-        &self,
-        tls: &Tls,
-        ctx: &Context,
-        jar: &reqwest::cookie::Jar,
-        captured: &mut Captured,
-    ) -> Ran {
-        let (attempts, interval) = match self.retry {
-            Some(r) => (
-                r.attempts.clamp(1, MAX_STEP_ATTEMPTS),
-                r.interval.map_or(Duration::from_secs(1), |i| i.0),
-            ),
-            None => (1, Duration::ZERO),
-        };
-        let mut tried = 0;
-        loop {
-            tried += 1;
-            let (finding, exchange) = self.bounded(tls, ctx, jar, captured).await;
-            let passed = matches!(finding.verdict, Verdict::Pass | Verdict::Warn);
-            if passed || tried >= attempts {
-                let mut ran = Ran {
-                    finding,
-                    attempts: tried,
-                    learnt: Vec::new(),
-                };
-                if passed && let Some(exchange) = exchange {
-                    self.capture(&exchange, jar, captured, &mut ran);
-                }
-                if tried > 1 {
-                    ran.finding.evidence =
-                        format!("{} (attempt {tried} of {attempts})", ran.finding.evidence);
-                }
-                return ran;
-            }
-            tokio::time::sleep(interval.min(Duration::from_secs(30))).await;
-        }
-    }
-
-    /// One attempt, under the step's own deadline when it has one.
-    async fn bounded(
-        &self,
-        tls: &Tls,
-        ctx: &Context,
-        jar: &reqwest::cookie::Jar,
-        captured: &Captured,
-    ) -> (Finding, Option<crate::probe::web::Exchange>) {
-        let once = self.once(tls, ctx, jar, captured);
-        let Some(limit) = self.timeout else {
-            return once.await;
-        };
-        if let Ok(done) = tokio::time::timeout(limit.0, once).await {
-            done
-        } else {
-            let stage = crate::probe::current_stage();
-            (
-                Finding::error(format!("no answer within {limit} (step timeout) {stage}")),
-                None,
-            )
-        }
-    }
-
-    async fn once(
-        &self,
-        tls: &Tls,
-        ctx: &Context,
-        jar: &reqwest::cookie::Jar,
-        captured: &Captured,
-    ) -> (Finding, Option<crate::probe::web::Exchange>) {
-        if let Some(ws) = &self.websocket {
-            return (Self::socket(ws, jar, captured).run(ctx).await, None);
-        }
-        match self.http(tls, captured, false) {
-            Ok(http) => {
-                http.exchange_once(ctx, Some(jar), !self.capture.is_empty())
-                    .await
-            }
-            Err(e) => (Finding::error(e), None),
-        }
-    }
-
-    /// The WebSocket to open: captures filled in, the flow's cookies for its
-    /// origin sent with the upgrade.
-    fn socket(
-        ws: &WebsocketProbe,
-        jar: &reqwest::cookie::Jar,
-        captured: &Captured,
-    ) -> WebsocketProbe {
-        use reqwest::cookie::CookieStore as _;
-        let mut socket = ws.clone();
-        socket.url = template::render(&ws.url, captured);
-        socket.send = ws.send.as_ref().map(|s| template::render(s, captured));
-        socket.headers = ws
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), template::render(v, captured)))
-            .collect();
-        let http_url = socket
-            .url
-            .replacen("wss://", "https://", 1)
-            .replacen("ws://", "http://", 1);
-        if let Ok(url) = reqwest::Url::parse(&http_url)
-            && let Some(cookies) = jar.cookies(&url)
-            && !socket
-                .headers
-                .keys()
-                .any(|k| k.eq_ignore_ascii_case("cookie"))
-        {
-            let value = String::from_utf8_lossy(cookies.as_bytes()).into_owned();
-            socket.headers.insert(
-                "Cookie".to_owned(),
-                Text::with_secret_parts(value.clone(), vec![value]),
-            );
-        }
-        socket
-    }
-
-    fn capture(
-        &self,
-        exchange: &crate::probe::web::Exchange,
-        jar: &reqwest::cookie::Jar,
-        captured: &mut Captured,
-        ran: &mut Ran,
-    ) {
-        use reqwest::cookie::CookieStore as _;
-        let cookies = jar
-            .cookies(&exchange.url)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let mut missing = Vec::new();
-        for (name, rule) in &self.capture {
-            match rule.take(name, exchange, cookies.as_deref()) {
-                Ok(text) => {
-                    if rule.secret {
-                        ran.learnt.push(text.clone());
-                    }
-                    captured.insert(
-                        name.clone(),
-                        template::Value {
-                            text,
-                            secret: rule.secret,
-                        },
-                    );
-                }
-                Err(check) => missing.push(check),
-            }
-        }
-        if !missing.is_empty() {
-            let context = format!("in {}", format_duration(exchange.latency));
-            let mut checks = std::mem::take(&mut ran.finding.checks);
-            checks.extend(missing);
-            let learnt = std::mem::take(&mut ran.learnt);
-            ran.finding = Finding::from_checks(checks, "", &context);
-            ran.learnt = learnt;
-        }
     }
 }
