@@ -86,6 +86,38 @@ impl Due {
     }
 }
 
+/// Warns about an item whose own `due` is later than its group's: the group's
+/// date holds for it, so its own can never matter.
+pub(crate) fn check(
+    items: &[crate::checklist::model::Item],
+    group: Option<&Due>,
+    problems: &mut Vec<crate::checklist::Diagnostic>,
+) {
+    for item in items {
+        let own = item.due.as_ref();
+        if let (Some(own), Some(group)) = (own, group)
+            && own.value.deadline > group.deadline
+        {
+            problems.push(
+                crate::checklist::Diagnostic::warning(
+                    format!(
+                        "`{}` is due {}, after its group's {}: the group's date holds",
+                        item.id.value, own.value, group
+                    ),
+                    item.span_of(own),
+                )
+                .with_help("give it a date on or before its group's, or none"),
+            );
+        }
+        let earliest = match (own.map(|d| &d.value), group) {
+            (Some(own), Some(group)) if group.deadline < own.deadline => Some(group),
+            (Some(own), _) => Some(own),
+            (None, group) => group,
+        };
+        check(&item.items, earliest, problems);
+    }
+}
+
 /// `due today`, `due tomorrow`, `due in 3 days`, `overdue`.
 pub fn label(days_left: i64, overdue: bool) -> String {
     match days_left {

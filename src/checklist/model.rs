@@ -132,7 +132,7 @@ pub struct Item {
     /// not green is red "overdue", whatever its declared status. A group's
     /// holds for everything in it.
     #[serde(default)]
-    pub due: Option<crate::checklist::due::Due>,
+    pub due: Option<Spanned<crate::checklist::due::Due>>,
     /// Free-form tags, selectable with `--only tag:NAME`.
     #[serde(default)]
     pub tags: Vec<String>,

@@ -103,6 +103,7 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
     for item in &items {
         check_item(item, rules, &mut problems);
     }
+    super::due::check(&checklist.sections, None, &mut problems);
     let runbook = checklist
         .runbook
         .as_ref()
@@ -535,9 +536,9 @@ struct Inherited {
 fn plan_item(item: &Item, parent: &Inherited, default_timeout: Duration) -> PlanItem {
     let declared = item.status.as_ref().map(|s| s.value);
     let owner = item.owner.clone().or_else(|| parent.owner.clone());
-    let due = match (&item.due, &parent.due) {
+    let due = match (&item.due.as_ref().map(|d| &d.value), &parent.due) {
         (Some(own), Some(theirs)) if theirs.deadline < own.deadline => Some(theirs.clone()),
-        (Some(own), _) => Some(own.clone()),
+        (Some(own), _) => Some((*own).clone()),
         (None, theirs) => theirs.clone(),
     };
     let inherited = Inherited {

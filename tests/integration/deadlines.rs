@@ -122,6 +122,17 @@ fn past_due_items_turn_red_whatever_their_status_and_fail_the_gate() {
         ["late", "mobile", "nice-to-have", "sec-scan", "sec-later"]
     );
 
+    // An item's own later date cannot matter: validation says so.
+    let validated = ws.run(&["validate", "candlefish.yaml"], Some(NOW));
+    validated.code(0);
+    assert!(
+        validated
+            .stderr
+            .contains("warning: `sec-later` is due 2026-12-20, after its group's 2026-11-28: the group's date holds"),
+        "{}",
+        validated.stderr
+    );
+
     // A month earlier nothing is overdue: the clock decides.
     let ran = ws.run(&["check", "--format", "json"], Some("2026-11-01T10:00:00Z"));
     ran.code(0);
