@@ -264,7 +264,7 @@ impl<'a> State<'a> {
             plan,
             graph,
             attested: &options.attested,
-            now: options.now.unwrap_or_else(jiff::Timestamp::now),
+            now: options.started_at.unwrap_or_else(jiff::Timestamp::now),
             concurrency_per_host: options.per_host.max(1),
             run_blocked: options.run_blocked,
             outcomes: vec![None; tasks.len()],

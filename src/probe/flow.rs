@@ -57,18 +57,10 @@ pub struct FlowProbe {
     /// file that names it.
     #[serde(default)]
     pub file: Option<Spanned<String>>,
-    /// A PEM file of CAs every step trusts instead of the system's.
+    /// TLS for every step: `{ ca_file, client_cert, client_key, insecure }`,
+    /// as every web probe takes it.
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// A PEM client certificate for mutual TLS (needs `client_key`).
-    #[serde(default)]
-    pub client_cert: Option<Text>,
-    /// The key of `client_cert`.
-    #[serde(default)]
-    pub client_key: Option<Text>,
-    /// Accept any certificate (default `false`); the flow then warns at best.
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: crate::probe::web::TlsBlock,
     /// Which of the checklist's files the steps were written in (set by the loader).
     #[serde(skip)]
     pub steps_file: Option<u32>,
@@ -84,12 +76,7 @@ pub struct FlowFile {
 
 impl FlowProbe {
     fn tls(&self) -> step::Tls {
-        step::Tls {
-            ca_file: self.ca_file.clone(),
-            client_cert: self.client_cert.clone(),
-            client_key: self.client_key.clone(),
-            insecure: self.insecure,
-        }
+        self.tls.clone()
     }
 
     fn first_url(&self) -> Option<&Text> {

@@ -261,9 +261,10 @@ pub fn stage(what: impl Into<String>) {
     });
 }
 
-/// What the probe is doing now, as [`stage`] last said (empty outside an
-/// attempt), without the prefix of the part it runs in.
-pub(crate) fn current_stage() -> String {
+/// The stage said last in this probe attempt; `None` outside one. Within a
+/// part of a probe ([`in_part`]) the part's prefix is left out: this is what
+/// the exchange itself said.
+pub fn current_stage() -> Option<String> {
     let stage = STAGE
         .try_with(|current| {
             current
@@ -271,13 +272,13 @@ pub(crate) fn current_stage() -> String {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone()
         })
-        .unwrap_or_default();
-    match STAGE_PREFIX.try_with(Clone::clone) {
+        .ok()?;
+    Some(match STAGE_PREFIX.try_with(Clone::clone) {
         Ok(prefix) => stage
             .strip_prefix(prefix.as_str())
             .map_or(stage.clone(), str::to_owned),
         Err(_) => stage,
-    }
+    })
 }
 
 /// Runs `future` with every [`stage`] it reports prefixed (`step 2 "read it

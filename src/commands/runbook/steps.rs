@@ -110,7 +110,7 @@ impl Driver {
         let options = RunOptions {
             cancel: Some(self.cx.cancel.clone()),
             attested,
-            now: Some(self.now()),
+            started_at: Some(self.cx.clock.now()),
             ..RunOptions::default()
         };
         let report = run_engine(plan, &options, None).await;

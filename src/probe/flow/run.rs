@@ -65,7 +65,7 @@ impl FlowStep {
         if let Ok(done) = tokio::time::timeout(limit.0, once).await {
             done
         } else {
-            let stage = crate::probe::current_stage();
+            let stage = crate::probe::current_stage().unwrap_or_default();
             (
                 Finding::error(format!("no answer within {limit} (step timeout) {stage}")),
                 None,

@@ -88,18 +88,8 @@ pub struct Retry {
     pub interval: Option<Dur>,
 }
 
-/// The TLS settings every step of a flow shares.
-#[derive(Debug, Clone, Default)]
-pub struct Tls {
-    /// A PEM file of CAs to trust instead of the system's.
-    pub ca_file: Option<Text>,
-    /// A client certificate for mutual TLS.
-    pub client_cert: Option<Text>,
-    /// Its key.
-    pub client_key: Option<Text>,
-    /// Accept any certificate (a flow then warns at best).
-    pub insecure: bool,
-}
+/// The TLS settings every step of a flow shares: the `tls:` block of every web probe.
+pub type Tls = crate::probe::web::TlsBlock;
 
 /// How one step went.
 pub struct Ran {
