@@ -406,6 +406,22 @@ fn probe_entry(probe: &ProbeOutcome, out: &mut String) {
         },
         evidence = escape(&probe.evidence),
     );
+    if !probe.steps.is_empty() {
+        // A flow's steps, in order, each with its verdict and time.
+        out.push_str("<ol class=\"steps\">");
+        for step in &probe.steps {
+            let _ = write!(
+                out,
+                "<li class=\"v-{v}\">{mark} {name} <span class=\"time\">{time}</span> — {evidence}</li>",
+                v = step.verdict.word(),
+                mark = verdict_mark(step.verdict),
+                name = escape(&step.name),
+                time = millis(step.duration_ms),
+                evidence = escape(&step.evidence),
+            );
+        }
+        out.push_str("</ol>");
+    }
     if !probe.checks.is_empty() {
         out.push_str(
             "<table class=\"checks\"><thead><tr><th></th><th>expected</th><th>observed</th></tr></thead><tbody>",

@@ -289,6 +289,11 @@ fn a_token_the_server_echoes_back_is_masked_in_every_output() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
             .unwrap();
     let probe = &item(&json, "journey")["probes"][0];
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        html.contains("<ol class=\"steps\"><li class=\"v-pass\">✓ log in <span class=\"time\">"),
+        "the HTML lists the steps"
+    );
     let evidence = probe["evidence"].as_str().unwrap();
     assert!(
         evidence.starts_with(
