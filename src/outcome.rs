@@ -559,6 +559,25 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The top-level sections.
     pub items: Vec<ItemReport>,
+    /// Set when this run was one part of a sharded run (`check --shard K/N`);
+    /// `candlefish merge` combines the parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+}
+
+/// Which part of a sharded run a report holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// This part, from 1.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+    /// Ids of the items this part judged (each is judged by exactly one part;
+    /// the groups holding them are rolled up again by `merge`).
+    pub owned: Vec<String>,
+    /// Every item id of the whole checklist, depth first: the same in every
+    /// part of one run, and the order `merge` restores.
+    pub order: Vec<String>,
 }
 
 impl Report {
@@ -613,6 +632,7 @@ pub(crate) mod fixture {
             interrupted: false,
             warnings: Vec::new(),
             items,
+            shard: None,
         }
     }
 }

@@ -76,6 +76,13 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             Err(message) => return usage(message),
         }
     };
+    let (plan, shard) = match args.shard {
+        Some(part) => {
+            let (plan, info) = crate::engine::shard::part(&plan, part.index, part.count);
+            (plan, Some(info))
+        }
+        None => (plan, None),
+    };
     // Read the baseline before anything runs: a bad one is a usage error.
     let baseline = match &args.baseline {
         Some(path) => match super::diff::read_report(path) {
@@ -109,7 +116,8 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         };
         return watch::run(round, interval, &cancel).await;
     }
-    let report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
+    let mut report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
+    report.shard = shard;
     if let Err(exit) = deliver(&report, &output, &args.display, |r| {
         render(r, &args.display, term, None);
     }) {

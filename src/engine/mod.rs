@@ -10,11 +10,13 @@ pub mod attempt;
 pub mod attest;
 pub mod gate;
 pub mod graph;
+pub mod merge;
 pub mod plan;
 pub mod redact;
 pub mod rollup;
 mod schedule;
 pub mod select;
+pub mod shard;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -142,5 +144,6 @@ pub async fn run(
         interrupted: finished.interrupted,
         warnings: Vec::new(),
         items,
+        shard: None,
     }
 }

@@ -176,6 +176,7 @@ pub fn fixed_report() -> Report {
         interrupted: false,
         warnings: Vec::new(),
         items: vec![api, people, mobile],
+        shard: None,
     }
 }
 

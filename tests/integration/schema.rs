@@ -2,7 +2,7 @@
 
 use crate::support::{Run, root};
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let text =
         std::fs::read_to_string(root().join("docs/report.schema.json")).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");

@@ -55,7 +55,20 @@ pub fn prepare(
         tls: tls.options(),
         follow_redirects: false,
     };
-    let client = ctx.web_client(&options).map_err(Finding::error)?;
+    prepare_with_options(ctx, &options, method, url, headers, body)
+}
+
+/// [`prepare`] for a probe that builds its own [`ClientOptions`] (the
+/// `prometheus` and `grafana` probes, whose TLS settings are their own fields).
+pub fn prepare_with_options(
+    ctx: &Context,
+    options: &ClientOptions,
+    method: &Method,
+    url: &str,
+    headers: &RequestHeaders,
+    body: Option<&crate::checklist::text::Text>,
+) -> Result<(reqwest::Client, Request), Finding> {
+    let client = ctx.web_client(options).map_err(Finding::error)?;
     let request = Request::build(method.0.clone(), url, headers, body).map_err(Finding::error)?;
     Ok((client, request))
 }
