@@ -68,7 +68,7 @@ impl FlowStep {
             self.body.as_ref().map(fill)
         } else {
             content_type("application/x-www-form-urlencoded");
-            let mut encoded = reqwest::Url::parse("http://form.invalid/").expect("a fixed URL");
+            let mut encoded = form_urlencoded::Serializer::new(String::new());
             let mut secrets = Vec::new();
             for (name, value) in &self.form {
                 let value = fill(value);
@@ -76,12 +76,9 @@ impl FlowStep {
                     secrets.push(value.as_str().to_owned());
                     secrets.extend(value.env_parts().iter().cloned());
                 }
-                encoded.query_pairs_mut().append_pair(name, &value);
+                encoded.append_pair(name, &value);
             }
-            Some(Text::with_secret_parts(
-                encoded.query().unwrap_or_default(),
-                secrets,
-            ))
+            Some(Text::with_secret_parts(encoded.finish(), secrets))
         };
         Ok(HttpProbe {
             url,
