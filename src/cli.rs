@@ -372,6 +372,11 @@ pub struct ListArgs {
     #[arg(long)]
     pub ascii: bool,
 
+    /// Only what falls due within DURATION (`14d`), and what is past due,
+    /// grouped by owner: `candlefish list --due 14d`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub due: Option<std::time::Duration>,
+
     #[command(flatten)]
     pub load: LoadArgs,
 }

@@ -128,6 +128,24 @@ pub struct ProbeOutcome {
     /// It passed only after failing: retries hid a failure.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub flaky: bool,
+    /// The steps of a `flow` probe, in order, up to the one that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepOutcome>,
+}
+
+/// One step of a `flow` probe: what it did, how it ended and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    /// The step's name as written (`log in`).
+    pub name: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// One line: `200 OK in 12ms`, or what went wrong.
+    pub evidence: String,
+    /// Wall time of the step in milliseconds, its retries included.
+    pub duration_ms: u64,
+    /// How many times the step was sent (more than 1 when it `retry`s).
+    pub attempts: u32,
 }
 
 impl ProbeOutcome {
@@ -144,6 +162,7 @@ impl ProbeOutcome {
             duration_ms: 0,
             attempts: 0,
             flaky: false,
+            steps: Vec::new(),
         }
     }
 }
@@ -168,6 +187,8 @@ pub enum Basis {
     Dependency,
     /// Optional or deferred.
     Optional,
+    /// Not green by its due date: red, whatever it would be otherwise.
+    Overdue,
 }
 
 /// One checklist item and its verdict, with its children.
@@ -196,6 +217,16 @@ pub struct ItemReport {
     /// The item's owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// When it must be green by (its own `due`, or its group's when earlier):
+    /// `2026-12-15`, or a moment in RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Days from the run's day to the due day (UTC): 0 due today, negative past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_days: Option<i64>,
+    /// It was not green by its due date, so it is red.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub overdue: bool,
     /// The item's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -573,6 +604,9 @@ pub(crate) mod fixture {
             optional: false,
             declared: None,
             owner: None,
+            due: None,
+            due_in_days: None,
+            overdue: false,
             tags: Vec::new(),
             depends_on: Vec::new(),
             notes: None,

@@ -149,7 +149,12 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
     });
     let mut checklist = parsed?;
     if checklist.include.is_empty() {
-        return Ok(checklist);
+        let (_, problems) = crate::checklist::flows::resolve(&mut checklist, sources, scope);
+        return if problems.is_empty() {
+            Ok(checklist)
+        } else {
+            Err(problems)
+        };
     }
     let mut includer = Includer {
         sources,
@@ -166,10 +171,15 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
     let entries = std::mem::take(&mut checklist.include);
     includer.include(0, &entries, &mut checklist.sections);
     checklist.include = entries;
-    if includer.problems.is_empty() {
+    if !includer.problems.is_empty() {
+        return Err(includer.problems);
+    }
+    let scope = includer.scope.take().unwrap_or_default();
+    let (_, problems) = crate::checklist::flows::resolve(&mut checklist, sources, scope);
+    if problems.is_empty() {
         Ok(checklist)
     } else {
-        Err(includer.problems)
+        Err(problems)
     }
 }
 
@@ -329,7 +339,7 @@ fn expand(base: &Path, entry: &str) -> Result<Vec<PathBuf>, String> {
 /// `path` without `.` components and with `dir/..` pairs folded, so that
 /// `parts/../common.yaml` reads `common.yaml` in diagnostics. Purely lexical:
 /// a leading `..` stays.
-fn tidy(path: &Path) -> PathBuf {
+pub(crate) fn tidy(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component<'_>> = Vec::new();
     for component in path.components() {

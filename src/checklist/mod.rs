@@ -3,6 +3,8 @@
 //! person reads when something is wrong ([`diagnostic`]).
 
 pub mod diagnostic;
+pub mod due;
+pub mod flows;
 pub mod load;
 pub mod model;
 pub mod runbook;

@@ -173,6 +173,11 @@ pub struct Item {
     /// Who is responsible.
     #[serde(default)]
     pub owner: Option<String>,
+    /// The date (or moment) by which it must be green; past it, an item that is
+    /// not green is red "overdue", whatever its declared status. A group's
+    /// holds for everything in it.
+    #[serde(default)]
+    pub due: Option<Spanned<crate::checklist::due::Due>>,
     /// Free-form tags, selectable with `--only tag:NAME`.
     #[serde(default)]
     pub tags: Vec<String>,

@@ -211,6 +211,15 @@ impl Text {
         }
     }
 
+    /// A value built at run time (a template filled in): `parts` are the
+    /// pieces of it that are secret, as if they came from the environment.
+    pub fn with_secret_parts(value: impl Into<String>, parts: Vec<String>) -> Self {
+        Text {
+            value: value.into(),
+            env_parts: parts,
+        }
+    }
+
     /// The resolved string.
     pub fn as_str(&self) -> &str {
         &self.value

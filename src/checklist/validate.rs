@@ -103,6 +103,7 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
     for item in &items {
         check_item(item, rules, &mut problems);
     }
+    super::due::check(&checklist.sections, None, &mut problems);
     let runbook = checklist
         .runbook
         .as_ref()
@@ -133,7 +134,7 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
         items: checklist
             .sections
             .iter()
-            .map(|s| plan_item(s, Inherited::default(), default_timeout))
+            .map(|s| plan_item(s, &Inherited::default(), default_timeout))
             .collect(),
     });
     Validated {
@@ -542,17 +543,29 @@ fn persistence(options: &ProbeOptions) -> Persistence {
 }
 
 /// What an item takes from its ancestors.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Inherited {
     optional: bool,
     deferred: bool,
+    /// The nearest owner.
+    owner: Option<String>,
+    /// The earliest due date of the groups around it.
+    due: Option<crate::checklist::due::Due>,
 }
 
-fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanItem {
+fn plan_item(item: &Item, parent: &Inherited, default_timeout: Duration) -> PlanItem {
     let declared = item.status.as_ref().map(|s| s.value);
+    let owner = item.owner.clone().or_else(|| parent.owner.clone());
+    let due = match (&item.due.as_ref().map(|d| &d.value), &parent.due) {
+        (Some(own), Some(theirs)) if theirs.deadline < own.deadline => Some(theirs.clone()),
+        (Some(own), _) => Some((*own).clone()),
+        (None, theirs) => theirs.clone(),
+    };
     let inherited = Inherited {
         optional: parent.optional || item.optional,
         deferred: parent.deferred || declared == Some(Declared::Deferred),
+        owner: owner.clone(),
+        due: due.clone(),
     };
     let optional = inherited.optional;
     PlanItem {
@@ -564,6 +577,7 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         optional,
         deferred: inherited.deferred,
         depends_on: item.depends_on.iter().map(|d| d.value.clone()).collect(),
+        due: due.map(|due| crate::engine::plan::Deadline { due, owner }),
         declared,
         manual: item.manual.clone(),
         notes: item.notes.clone(),
@@ -575,7 +589,7 @@ fn plan_item(item: &Item, parent: Inherited, default_timeout: Duration) -> PlanI
         items: item
             .items
             .iter()
-            .map(|child| plan_item(child, inherited, default_timeout))
+            .map(|child| plan_item(child, &inherited, default_timeout))
             .collect(),
     }
 }

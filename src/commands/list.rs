@@ -13,6 +13,9 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
         Err(exit) => return exit,
     };
     let plan = &loaded.plan;
+    if let Some(window) = args.due {
+        return super::due::run(plan, window, args.format);
+    }
     match args.format {
         ListFormat::Json => {
             let redactor = crate::engine::redact::Redactor::from_plan(plan);
@@ -42,7 +45,7 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
                 count(plan.probe_count(), "probe")
             );
             for item in &plan.items {
-                tree(item, "", None, args.ascii, &paint, &mut out);
+                tree(item, "", None, args.ascii, &paint, &mut out, None);
             }
             if let Some(runbook) = &loaded.runbook {
                 runbook_tree(runbook, args.ascii, &paint, &mut out);
@@ -111,6 +114,7 @@ fn tree(
     ascii: bool,
     paint: &dyn Fn(&str, &str) -> String,
     out: &mut String,
+    parent_due: Option<&crate::checklist::due::Due>,
 ) {
     let (branch, end, pipe) = if ascii {
         ("|- ", "`- ", "|  ")
@@ -138,6 +142,12 @@ fn tree(
     if let Some(declared) = item.declared {
         marks.push(paint("33", declared.word()));
     }
+    // A due date shows where it is set, not again on every item under it.
+    if let Some(deadline) = &item.due
+        && parent_due != Some(&deadline.due)
+    {
+        marks.push(paint("33", &format!("due {}", deadline.due)));
+    }
     let marks = if marks.is_empty() {
         String::new()
     } else {
@@ -151,7 +161,8 @@ fn tree(
     ));
     let count = item.items.len();
     for (i, child) in item.items.iter().enumerate() {
-        tree(child, &cont, Some(i + 1 == count), ascii, paint, out);
+        let due = item.due.as_ref().map(|d| &d.due);
+        tree(child, &cont, Some(i + 1 == count), ascii, paint, out, due);
     }
 }
 
@@ -164,6 +175,7 @@ fn item_json(item: &PlanItem, redactor: &crate::engine::redact::Redactor) -> Val
         "manual": item.manual.is_some(),
         "declared": item.declared.map(Declared::word),
         "owner": item.owner,
+        "due": item.due.as_ref().map(|d| d.due.shown.clone()),
         "tags": item.tags,
         "depends_on": item.depends_on,
         "probes": item.probes.iter().map(|p| json!({

@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod diff;
+mod due;
 mod graph;
 mod history;
 mod import;

@@ -41,15 +41,18 @@ fn passed(verdict: Verdict) -> bool {
     matches!(verdict, Verdict::Pass | Verdict::Warn)
 }
 
-/// Runs `probe` to its final outcome.
-pub async fn attempt(probe: &PlanProbe, ctx: &Context) -> ProbeOutcome {
+/// Runs `probe` to its final outcome, with the secrets its attempts learnt
+/// while running (a flow's captured tokens) for the engine to mask.
+pub async fn attempt(probe: &PlanProbe, ctx: &Context) -> (ProbeOutcome, Vec<String>) {
     let started_at = jiff::Timestamp::now();
     let clock = Instant::now();
     let mut attempts = 0u32;
     let mut first_failure: Option<String> = None;
+    let mut learnt: Vec<String> = Vec::new();
     let finding = loop {
         attempts += 1;
-        let finding = once(probe, ctx).await;
+        let mut finding = once(probe, ctx).await;
+        learnt.append(&mut finding.secrets);
         if passed(finding.verdict) {
             break finding;
         }
@@ -96,7 +99,7 @@ pub async fn attempt(probe: &PlanProbe, ctx: &Context) -> ProbeOutcome {
         }
         _ => {}
     }
-    ProbeOutcome {
+    let outcome = ProbeOutcome {
         kind: probe.kind.name().to_owned(),
         name: probe.name.clone(),
         target: probe.kind.target(),
@@ -107,7 +110,9 @@ pub async fn attempt(probe: &PlanProbe, ctx: &Context) -> ProbeOutcome {
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         attempts,
         flaky,
-    }
+        steps: finding.steps,
+    };
+    (outcome, learnt)
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ impl GatePolicy {
                     GateScope::All => true,
                     GateScope::Critical => critical,
                 };
-                if in_scope && !item.optional {
+                if in_scope && (!item.optional || item.overdue) {
                     out.push(item);
                 }
             }

@@ -113,6 +113,10 @@ pub async fn run(
         });
     }
     let items_of_tasks: Vec<usize> = tasks.iter().map(|t| t.item).collect();
+    // One clock for the whole run: dependencies and the roll-up judge due dates alike.
+    let mut options = options.clone();
+    options.started_at = Some(started_at);
+    let options = &options;
     let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
     for (item, mut outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
@@ -125,7 +129,7 @@ pub async fn run(
         }
         by_item.entry(item).or_default().push(outcome);
     }
-    let items = rollup::build(plan, by_item, &options.attested);
+    let items = rollup::build_at(plan, by_item, &options.attested, started_at);
     let summary = rollup::summarize(&items);
     let status = rollup::roll_up(&items.iter().map(|i| i.status).collect::<Vec<_>>());
     Report {

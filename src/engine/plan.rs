@@ -96,6 +96,9 @@ pub struct PlanItem {
     pub deferred: bool,
     /// Ids that must be green first.
     pub depends_on: Vec<String>,
+    /// When it must be green by: its own `due`, or an enclosing group's when
+    /// that is earlier, with the owner who answers for it.
+    pub due: Option<Deadline>,
     /// Declared status.
     pub declared: Option<Declared>,
     /// How a person signs it off, when one must.
@@ -119,6 +122,15 @@ impl PlanItem {
         }
         out
     }
+}
+
+/// When an item must be green by, and who answers for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// The due date or moment.
+    pub due: crate::checklist::due::Due,
+    /// The item's owner, else the nearest enclosing group's.
+    pub owner: Option<String>,
 }
 
 /// One probe of an item, with its deadline resolved.
@@ -177,6 +189,7 @@ impl PlanItem {
             optional: false,
             deferred: false,
             depends_on: Vec::new(),
+            due: None,
             declared: None,
             manual: None,
             notes: None,

@@ -90,6 +90,16 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// This redactor with `more` secrets: those a probe learnt while running.
+    #[must_use]
+    pub fn extended(&self, more: impl IntoIterator<Item = String>) -> Redactor {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(Redactor::new(more).secrets);
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
     /// `text` with every secret masked — also the start of one that an
     /// excerpt cut short (`ghp_R4nd0m…`).
     pub fn apply(&self, text: &str) -> String {
@@ -138,6 +148,10 @@ impl Redactor {
         for check in &mut outcome.checks {
             check.expected = self.apply(&check.expected);
             check.observed = self.apply(&check.observed);
+        }
+        for step in &mut outcome.steps {
+            step.name = self.apply(&step.name);
+            step.evidence = self.apply(&step.evidence);
         }
     }
 }

@@ -91,6 +91,8 @@ struct Verdict3 {
 
 struct Arena<'a> {
     attested: &'a Attestations,
+    /// The run's clock, for due dates.
+    now: jiff::Timestamp,
     items: Vec<&'a PlanItem>,
     children: Vec<Vec<usize>>,
     outcomes: Vec<Vec<ProbeOutcome>>,
@@ -104,9 +106,11 @@ impl<'a> Arena<'a> {
         plan: &'a Plan,
         mut outcomes: HashMap<usize, Vec<ProbeOutcome>>,
         attested: &'a Attestations,
+        now: jiff::Timestamp,
     ) -> Self {
         let mut arena = Arena {
             attested,
+            now,
             items: Vec::new(),
             children: Vec::new(),
             outcomes: Vec::new(),
@@ -191,6 +195,17 @@ impl<'a> Arena<'a> {
                 status: Status::White,
                 basis: Basis::Optional,
                 reason: format!("optional; {}", v.reason),
+            };
+        }
+        // Past its due date, anything but green is red — deferred included.
+        if let Some(deadline) = &item.due
+            && v.status != Status::Green
+            && deadline.due.passed(self.now)
+        {
+            v = Verdict3 {
+                status: Status::Red,
+                basis: Basis::Overdue,
+                reason: overdue_reason(deadline, &v.reason),
             };
         }
         self.visiting[index] = false;
@@ -290,6 +305,9 @@ impl<'a> Arena<'a> {
             optional: item.optional,
             declared: item.declared.map(|d| d.word().to_owned()),
             owner: item.owner.clone(),
+            due: item.due.as_ref().map(|d| d.due.shown.clone()),
+            due_in_days: item.due.as_ref().map(|d| d.due.days_left(self.now)),
+            overdue: v.basis == Basis::Overdue,
             tags: item.tags.clone(),
             depends_on: item.depends_on.clone(),
             notes: item.notes.clone(),
@@ -308,6 +326,20 @@ impl<'a> Arena<'a> {
             items: children.into_iter().map(|c| self.report(c)).collect(),
         }
     }
+}
+
+/// "overdue since 2026-12-15, owner ada; declared in progress".
+fn overdue_reason(deadline: &crate::engine::plan::Deadline, was: &str) -> String {
+    let owner = deadline
+        .owner
+        .as_deref()
+        .map_or_else(|| ", no owner".to_owned(), |o| format!(", owner {o}"));
+    let mut reason = format!("overdue since {}{owner}", deadline.due.shown);
+    if !was.is_empty() {
+        reason.push_str("; ");
+        reason.push_str(was);
+    }
+    reason
 }
 
 /// The most of a cause chain an evidence line carries.
@@ -334,9 +366,10 @@ pub fn status_of(
     plan: &Plan,
     outcomes: &HashMap<usize, Vec<ProbeOutcome>>,
     attested: &Attestations,
+    now: jiff::Timestamp,
     index: usize,
 ) -> Status {
-    Arena::new(plan, outcomes.clone(), attested)
+    Arena::new(plan, outcomes.clone(), attested, now)
         .verdict(index)
         .status
 }
@@ -377,14 +410,26 @@ fn group_reason(children: &[Status], status: Status) -> String {
 }
 
 /// Builds the item tree of a report. `outcomes` maps the pre-order index of an
-/// item in the plan to its probe outcomes; `attested` holds sign-offs and waivers.
+/// item in the plan to its probe outcomes; `attested` holds sign-offs and
+/// waivers; due dates are judged on the wall clock (see [`build_at`]).
 #[allow(clippy::implicit_hasher)]
 pub fn build(
     plan: &Plan,
     outcomes: HashMap<usize, Vec<ProbeOutcome>>,
     attested: &Attestations,
 ) -> Vec<ItemReport> {
-    let mut arena = Arena::new(plan, outcomes, attested);
+    build_at(plan, outcomes, attested, jiff::Timestamp::now())
+}
+
+/// [`build`], with due dates judged at `now` (the run's clock).
+#[allow(clippy::implicit_hasher)]
+pub fn build_at(
+    plan: &Plan,
+    outcomes: HashMap<usize, Vec<ProbeOutcome>>,
+    attested: &Attestations,
+    now: jiff::Timestamp,
+) -> Vec<ItemReport> {
+    let mut arena = Arena::new(plan, outcomes, attested, now);
     let mut roots = Vec::new();
     let mut next = 0;
     for item in &plan.items {

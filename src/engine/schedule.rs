@@ -109,7 +109,10 @@ pub(crate) async fn run(
     let ctx = Arc::new(Context::new(plan.base_dir.clone()));
     let redactor = Arc::new(Redactor::from_plan(plan));
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
-    let mut running: JoinSet<(usize, ProbeOutcome)> = JoinSet::new();
+    let mut running: JoinSet<(usize, ProbeOutcome, Vec<String>)> = JoinSet::new();
+    // Secrets probes learnt while running (a flow's captured tokens): masked
+    // in their own outcome at once, and in every outcome before the run ends.
+    let mut learnt: Vec<String> = Vec::new();
     let cancel = options.cancel.clone().unwrap_or_default();
 
     state.resolve_ready_targets(&tasks, events);
@@ -122,20 +125,26 @@ pub(crate) async fn run(
             let (ctx, redactor) = (Arc::clone(&ctx), Arc::clone(&redactor));
             running.spawn(async move {
                 let run = std::panic::AssertUnwindSafe(attempt(&task.probe, &ctx));
-                let mut outcome =
-                    futures::FutureExt::catch_unwind(run)
-                        .await
-                        .unwrap_or_else(|_| {
-                            ProbeOutcome::bare(
-                                task.probe.kind.name(),
-                                task.probe.kind.target(),
-                                Verdict::Error,
-                                "the probe crashed: this is a bug in Candlefish, please report it"
-                                    .to_owned(),
-                            )
-                        });
-                redactor.outcome(&mut outcome);
-                (t, outcome)
+                let (mut outcome, learnt) = futures::FutureExt::catch_unwind(run)
+                    .await
+                    .unwrap_or_else(|_| {
+                        let crashed = ProbeOutcome::bare(
+                            task.probe.kind.name(),
+                            task.probe.kind.target(),
+                            Verdict::Error,
+                            "the probe crashed: this is a bug in Candlefish, please report it"
+                                .to_owned(),
+                        );
+                        (crashed, Vec::new())
+                    });
+                if learnt.is_empty() {
+                    redactor.outcome(&mut outcome);
+                } else {
+                    redactor
+                        .extended(learnt.iter().cloned())
+                        .outcome(&mut outcome);
+                }
+                (t, outcome, learnt)
             });
         }
         if running.is_empty() {
@@ -146,22 +155,37 @@ pub(crate) async fn run(
             () = cancel.cancelled() => {
                 running.abort_all();
                 while running.join_next().await.is_some() {}
-                return state.finish(&tasks, true);
+                return mask_learnt(state.finish(&tasks, true), learnt);
             }
             joined = running.join_next() => {
-                if let Some(Ok((t, outcome))) = joined {
+                if let Some(Ok((t, outcome, mut secrets))) = joined {
+                    learnt.append(&mut secrets);
                     state.complete(t, outcome, &tasks, events);
                 }
             }
         }
     }
-    state.finish(&tasks, false)
+    mask_learnt(state.finish(&tasks, false), learnt)
+}
+
+/// Masks what probes learnt while running in every outcome of the run: a
+/// token one flow captured may show in another probe's evidence too.
+fn mask_learnt(mut finished: Finished, learnt: Vec<String>) -> Finished {
+    if !learnt.is_empty() {
+        let redactor = Redactor::new(learnt);
+        for outcome in &mut finished.outcomes {
+            redactor.outcome(outcome);
+        }
+    }
+    finished
 }
 
 struct State<'a> {
     plan: &'a Plan,
     graph: &'a Items<'a>,
     attested: &'a crate::engine::attest::Attestations,
+    /// The run's clock, for due dates.
+    now: jiff::Timestamp,
     concurrency_per_host: usize,
     run_blocked: bool,
     outcomes: Vec<Option<ProbeOutcome>>,
@@ -240,6 +264,7 @@ impl<'a> State<'a> {
             plan,
             graph,
             attested: &options.attested,
+            now: options.started_at.unwrap_or_else(jiff::Timestamp::now),
             concurrency_per_host: options.per_host.max(1),
             run_blocked: options.run_blocked,
             outcomes: vec![None; tasks.len()],
@@ -352,7 +377,13 @@ impl<'a> State<'a> {
 
     /// Decides a dependency target's status; returns the tasks it blocks (as skipped outcomes).
     fn resolve(&mut self, d: usize, tasks: &[Arc<Task>]) -> Vec<(usize, ProbeOutcome)> {
-        let status = rollup::status_of(self.plan, &self.outcomes_by_item(tasks), self.attested, d);
+        let status = rollup::status_of(
+            self.plan,
+            &self.outcomes_by_item(tasks),
+            self.attested,
+            self.now,
+            d,
+        );
         self.resolved.insert(d, status);
         let mut blocked = Vec::new();
         let id = &self.graph.list[d].id;

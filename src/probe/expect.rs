@@ -13,6 +13,12 @@ pub struct Finding {
     pub evidence: String,
     /// Every expectation compared.
     pub checks: Vec<Check>,
+    /// The steps of a multi-step probe (`flow`), in order; empty for others.
+    pub steps: Vec<crate::outcome::StepOutcome>,
+    /// Values learnt while running that must never be shown (a session token a
+    /// flow captured): the engine masks them in every outcome of the run, as it
+    /// does the secrets a probe declares before it runs.
+    pub secrets: Vec<String>,
 }
 
 impl Finding {
@@ -22,6 +28,8 @@ impl Finding {
             verdict: Verdict::Error,
             evidence: evidence.into(),
             checks: Vec::new(),
+            steps: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -73,6 +81,8 @@ impl Finding {
             verdict: worst,
             evidence,
             checks,
+            steps: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }
@@ -130,6 +140,8 @@ impl Finding {
             verdict: worst,
             evidence,
             checks,
+            steps: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }

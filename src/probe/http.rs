@@ -323,6 +323,51 @@ impl Probe for HttpProbe {
     }
 }
 
+impl HttpProbe {
+    /// One request, judged as the probe judges it, with the exchange it
+    /// judged (for a flow's captures): the body kept when `keep_body`, cookies
+    /// from and into `jar`. No samples.
+    pub(crate) async fn exchange_once(
+        &self,
+        ctx: &Context,
+        jar: Option<&reqwest::cookie::Jar>,
+        keep_body: bool,
+    ) -> (Finding, Option<crate::probe::web::Exchange>) {
+        let prepared = prepare(
+            ctx,
+            &self.tls,
+            &self.method,
+            &self.url,
+            &self.headers,
+            self.body.as_ref(),
+        );
+        let (client, request) = match prepared {
+            Ok(prepared) => prepared,
+            Err(finding) => return (finding, None),
+        };
+        let limits = Limits {
+            redirects: self
+                .follow_redirects
+                .then(|| self.max_redirects.unwrap_or(MAX_REDIRECTS)),
+            body: self.max_body(),
+            keep_body: keep_body || self.expect.needs_body(),
+        };
+        match crate::probe::web::send_with_jar(&client, request, limits, jar).await {
+            Ok(exchange) => {
+                let checks = self.content_checks(&exchange);
+                let finding = self.judge(&exchange, checks, 1, &[exchange.latency]);
+                (finding, Some(exchange))
+            }
+            Err(failure) => (failure.finding(), None),
+        }
+    }
+
+    /// Problems with the request and expectations, for a flow's steps.
+    pub(crate) fn problems(&self, timeout: Duration) -> Vec<String> {
+        self.validate(timeout)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod flow;
 pub mod fly;
 pub mod grafana;
 pub mod graphql;
@@ -158,6 +159,7 @@ probe_kinds! {
     "openapi" => Openapi(openapi::OpenapiProbe),
     "kubernetes" => Kubernetes(Box<kubernetes::KubernetesProbe>),
     "fly" => Fly(Box<fly::FlyProbe>),
+    "flow" => Flow(Box<flow::FlowProbe>),
     "postgres" => Postgres(Box<postgres::PostgresProbe>),
     "redis" => Redis(Box<redis::RedisProbe>),
     "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
@@ -251,6 +253,10 @@ tokio::task_local! {
     static STAGE: std::sync::Arc<std::sync::Mutex<String>>;
 }
 
+tokio::task_local! {
+    static STAGE_PREFIX: String;
+}
+
 /// Says what the probe is doing now (`waiting for the response headers from
 /// api.example.com:443`), so that a deadline reached mid-way names the stage
 /// that stalled. Outside a probe attempt it does nothing.
@@ -259,20 +265,38 @@ pub fn stage(what: impl Into<String>) {
         let mut current = current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *current = what.into();
+        let what = what.into();
+        *current = match STAGE_PREFIX.try_with(Clone::clone) {
+            Ok(prefix) => format!("{prefix}{what}"),
+            Err(_) => what,
+        };
     });
 }
 
-/// The stage said last in this probe attempt; `None` outside one.
+/// The stage said last in this probe attempt; `None` outside one. Within a
+/// part of a probe ([`in_part`]) the part's prefix is left out: this is what
+/// the exchange itself said.
 pub fn current_stage() -> Option<String> {
-    STAGE
+    let stage = STAGE
         .try_with(|current| {
             current
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone()
         })
-        .ok()
+        .ok()?;
+    Some(match STAGE_PREFIX.try_with(Clone::clone) {
+        Ok(prefix) => stage
+            .strip_prefix(prefix.as_str())
+            .map_or(stage.clone(), str::to_owned),
+        Err(_) => stage,
+    })
+}
+
+/// Runs `future` with every [`stage`] it reports prefixed (`step 2 "read it
+/// back": `), so that a deadline in one part of a multi-part probe names the part.
+pub(crate) async fn in_part<F: Future>(prefix: String, future: F) -> F::Output {
+    STAGE_PREFIX.scope(prefix, future).await
 }
 
 /// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.

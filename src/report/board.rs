@@ -278,6 +278,9 @@ fn tree_rows(
     if item.waived() {
         title.push_str(glyphs.waived);
     }
+    if let Some(due) = crate::report::text::due_note(item) {
+        title.push_str(&format!(" {} {due}", glyphs.dot));
+    }
     // Lines under a group's title continue the tree down to its children.
     let under = if item.items.is_empty() {
         cont.clone()

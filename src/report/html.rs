@@ -75,6 +75,7 @@ pub fn render(report: &Report) -> String {
     header(report, &name, verdict, &mut out);
     filters(report, &mut out);
     out.push_str("<main>\n");
+    due_soon(report, &mut out);
     critical_path(report, &mut out);
     out.push_str("<section id=\"board\">\n<h2>Board</h2>\n<ul class=\"items tree\">\n");
     for item in &report.items {
@@ -208,6 +209,41 @@ fn critical_path(report: &Report, out: &mut String) {
     out.push_str("</ul>\n</section>\n");
 }
 
+/// Items overdue or falling due within two weeks, overdue first.
+fn due_soon(report: &Report, out: &mut String) {
+    let items = crate::report::text::due_soon(report, crate::report::markdown::DUE_SOON_DAYS);
+    if items.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"due\">\n<h2>⏰ Due soon / overdue</h2>\n<ul class=\"items flat\">\n",
+    );
+    for item in items {
+        let _ = write!(
+            out,
+            "<li class=\"item s-{status} {has}\" data-status=\"{status}\">",
+            status = item.status.word(),
+            has = has_classes(item),
+        );
+        row(item, &format!("#b-{}", item.id), out);
+        // An overdue item's reason names the owner who answers for it.
+        let when = if item.overdue {
+            item.reason.split(';').next().unwrap_or_default().to_owned()
+        } else {
+            crate::report::text::due_note(item).unwrap_or_default()
+        };
+        let owner = item
+            .owner
+            .as_deref()
+            .filter(|_| !item.overdue)
+            .map(|o| format!(" · owner {}", escape(o)))
+            .unwrap_or_default();
+        let _ = write!(out, "<p class=\"due\">{}{owner}</p>", escape(&when));
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 fn row(item: &ItemReport, link: &str, out: &mut String) {
     let _ = write!(
         out,
@@ -269,6 +305,12 @@ fn board_item(item: &ItemReport, out: &mut String) {
     }
     if let Some(owner) = &item.owner {
         facts.push(format!("owner {}", escape(owner)));
+    }
+    if let Some(due) = &item.due {
+        let note = crate::report::text::due_note(item)
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        facts.push(format!("due {}{}", escape(due), escape(&note)));
     }
     if !item.depends_on.is_empty() {
         let deps: Vec<String> = item
@@ -364,6 +406,22 @@ fn probe_entry(probe: &ProbeOutcome, out: &mut String) {
         },
         evidence = escape(&probe.evidence),
     );
+    if !probe.steps.is_empty() {
+        // A flow's steps, in order, each with its verdict and time.
+        out.push_str("<ol class=\"steps\">");
+        for step in &probe.steps {
+            let _ = write!(
+                out,
+                "<li class=\"v-{v}\">{mark} {name} <span class=\"time\">{time}</span> — {evidence}</li>",
+                v = step.verdict.word(),
+                mark = verdict_mark(step.verdict),
+                name = escape(&step.name),
+                time = millis(step.duration_ms),
+                evidence = escape(&step.evidence),
+            );
+        }
+        out.push_str("</ol>");
+    }
     if !probe.checks.is_empty() {
         out.push_str(
             "<table class=\"checks\"><thead><tr><th></th><th>expected</th><th>observed</th></tr></thead><tbody>",

@@ -146,6 +146,7 @@ fn results(
                     Basis::Nothing => "nothing",
                     Basis::Dependency => "dependency",
                     Basis::Optional => "optional",
+                    Basis::Overdue => "overdue",
                 };
                 let message = format!("{}: {}", item.status.word(), item.reason);
                 out.push((
@@ -204,6 +205,7 @@ fn basis_word(basis: Basis) -> &'static str {
         Basis::Nothing => "nothing verifies it",
         Basis::Dependency => "dependency",
         Basis::Optional => "optional",
+        Basis::Overdue => "overdue",
     }
 }
 

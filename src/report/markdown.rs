@@ -60,9 +60,46 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     out.push_str(&format!("> {}\n\n", verdict(report)));
+    out.push_str(&due_section(report));
     out.push_str(&body(report));
     out.push_str(&notes_section(report));
     out.push_str(&footer(report));
+    out
+}
+
+/// How far ahead the "due soon" section of the Markdown and HTML reports looks.
+pub const DUE_SOON_DAYS: i64 = 14;
+
+/// `> **Candlefish: due soon / overdue**` and a line per item that is overdue
+/// or falls due within [`DUE_SOON_DAYS`] days. A quote that starts with
+/// `Candlefish:` is board output: `import` leaves it out, as it does the verdict.
+fn due_section(report: &Report) -> String {
+    let items = crate::report::text::due_soon(report, DUE_SOON_DAYS);
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("> **Candlefish: due soon / overdue**\n>\n");
+    for item in items {
+        // An overdue item's reason names the owner who answers for it.
+        let when = if item.overdue {
+            item.reason.split(';').next().unwrap_or_default().to_owned()
+        } else {
+            crate::report::text::due_note(item).unwrap_or_default()
+        };
+        let owner = item
+            .owner
+            .as_deref()
+            .filter(|_| !item.overdue)
+            .map(|o| format!(", owner {}", escape_inline(o)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "> - {} `{}` {} — {when}{owner}\n",
+            item.status.glyph(),
+            item.id,
+            escape_inline(&item.title)
+        ));
+    }
+    out.push('\n');
     out
 }
 
@@ -263,10 +300,18 @@ fn evidence(item: &ItemReport) -> Vec<String> {
         && !item.reason.is_empty()
         && matches!(
             item.basis,
-            Basis::Dependency | Basis::Manual | Basis::Nothing
+            Basis::Dependency | Basis::Manual | Basis::Nothing | Basis::Overdue
         );
     if reason_counts {
         lines.push(item.reason.clone());
+    } else if item.overdue {
+        lines.push(format!(
+            "overdue since {}",
+            item.due.as_deref().unwrap_or("?")
+        ));
+    }
+    if let Some(due) = crate::report::text::due_note(item) {
+        lines.push(format!("{due} ({})", item.due.as_deref().unwrap_or("?")));
     }
     lines.extend(crate::report::text::attestation_lines(item));
     if let Some(declared) = item.declared.as_deref()

@@ -284,3 +284,26 @@ fn list(ids: &[String]) -> String {
 pub fn status_label(status: Status) -> String {
     format!("{} {}", status.glyph(), status.word())
 }
+
+/// `due in 3 days` (`due today`, `due tomorrow`) for an item with a due date
+/// that is not green and not yet overdue; `None` otherwise.
+pub fn due_note(item: &ItemReport) -> Option<String> {
+    let days = item.due_in_days?;
+    (item.status != Status::Green && !item.overdue)
+        .then(|| crate::checklist::due::label(days, false))
+}
+
+/// Items not green that are overdue, or fall due within `days` days, soonest
+/// first (overdue ones before all others): the "due soon / overdue" list.
+pub fn due_soon(report: &Report, days: i64) -> Vec<&ItemReport> {
+    let mut found: Vec<&ItemReport> = report
+        .all_items()
+        .into_iter()
+        .filter(|i| i.items.is_empty())
+        .filter(|i| {
+            i.overdue || (i.status != Status::Green && i.due_in_days.is_some_and(|d| d <= days))
+        })
+        .collect();
+    found.sort_by_key(|i| (!i.overdue, i.due_in_days));
+    found
+}

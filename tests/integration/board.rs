@@ -18,6 +18,9 @@ fn leaf(id: &str, title: &str, status: Status, basis: Basis, reason: &str) -> It
         optional: false,
         declared: None,
         owner: None,
+        due: None,
+        due_in_days: None,
+        overdue: false,
         tags: Vec::new(),
         depends_on: Vec::new(),
         notes: None,
@@ -40,6 +43,7 @@ fn probe(verdict: Verdict, evidence: &str, checks: Vec<Check>) -> ProbeOutcome {
         duration_ms: 41,
         attempts: 1,
         flaky: false,
+        steps: Vec::new(),
         name: None,
     }
 }

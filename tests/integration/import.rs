@@ -32,7 +32,7 @@ fn import_seed(dir: &Path) -> String {
 }
 
 /// (title, declared word) of every item `candlefish list` shows.
-fn listed(file: &Path) -> Vec<(String, String, String, bool)> {
+pub(crate) fn listed(file: &Path) -> Vec<(String, String, String, bool)> {
     let ran = Run::new(&["list", file.to_str().expect("utf-8"), "--format", "json"]).run();
     ran.code(0);
     fn walk(items: &serde_json::Value, out: &mut Vec<(String, String, String, bool)>) {

@@ -233,6 +233,154 @@ fn production_checklist_probes_the_cluster_and_the_fly_app() {
     assert!(cluster.seen().iter().all(|s| s.method == "GET"));
 }
 
+/// The production web app's API as the T-0 user-flow probe expects it: a
+/// login answering a token, documents created and read back with it, and the
+/// collaboration socket that takes only that token.
+fn production_app(token: &'static str) -> crate::apps::App {
+    let docs = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    crate::apps::App::start(move |asked| {
+        use crate::apps::Reply;
+        let authorized = asked.headers.get("authorization").map(String::as_str)
+            == Some(&format!("Bearer {token}"));
+        let body: serde_json::Value = serde_json::from_str(&asked.body).unwrap_or_default();
+        match (asked.method.as_str(), asked.path.as_str()) {
+            ("POST", "/api/auth/login") if body["password"] == "launch-day-pw" => {
+                Reply::json(200, format!(r#"{{"token":"{token}"}}"#))
+            }
+            ("POST", "/api/auth/login") => Reply::json(401, "{}"),
+            ("POST", "/api/documents") if authorized => {
+                let mut docs = docs.lock().unwrap();
+                docs.push(body["title"].as_str().unwrap_or_default().to_owned());
+                Reply::json(201, format!(r#"{{"id":"d{}"}}"#, docs.len()))
+            }
+            ("GET", path) if authorized && path.starts_with("/api/documents/d") => {
+                let n: usize = path["/api/documents/d".len()..].parse().unwrap_or(0);
+                match docs.lock().unwrap().get(n.wrapping_sub(1)) {
+                    Some(title) => Reply::json(200, format!(r#"{{"title":"{title}"}}"#)),
+                    None => Reply::json(404, "{}"),
+                }
+            }
+            _ => Reply::json(404, "{}"),
+        }
+    })
+}
+
+#[test]
+fn production_user_flows_are_probed_and_still_signed_off() {
+    const TOKEN: &str = "prod-token-5f2a9c71e0";
+    let app = production_app(TOKEN);
+    let (ws_port, _ws) = crate::flow_app::websocket(TOKEN.to_owned(), false);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.jsonl");
+    let check = |password: &str| {
+        Run::new(&[
+            "check",
+            "checklists/production.yaml",
+            "--only",
+            "t0-user-flows",
+            "--state",
+            state.to_str().unwrap(),
+            "--var",
+            &format!("app_api={}", app.url("/api")),
+            "--var",
+            &format!("ws_url=ws://127.0.0.1:{ws_port}/collab"),
+            "--format",
+            "json",
+        ])
+        .env("E2E_USER", "launch@candlefish.ai")
+        .env("E2E_PASSWORD", password)
+        .run()
+    };
+    let ran = check("launch-day-pw");
+    let report = ran.json();
+    let flows = crate::support::item(&report, "t0-user-flows");
+    let probe = &flows["probes"][0];
+    assert_eq!(probe["kind"], "flow");
+    assert_eq!(probe["verdict"], "pass", "{probe:#}");
+    let steps: Vec<&str> = probe["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "log in",
+            "create a document",
+            "read it back",
+            "open the collaboration socket"
+        ]
+    );
+    // What the probe cannot see still needs a person.
+    assert_eq!(flows["status"], "red");
+    assert_eq!(flows["basis"], "manual");
+    assert!(!ran.stdout.contains(TOKEN));
+    Run::new(&[
+        "sign",
+        "t0-user-flows",
+        "-c",
+        "checklists/production.yaml",
+        "--state",
+        state.to_str().unwrap(),
+        "--by",
+        "Ada",
+        "--evidence",
+        "walked the editor on a phone",
+    ])
+    .run()
+    .code(0);
+    let ran = check("launch-day-pw");
+    let signed = crate::support::item(&ran.json(), "t0-user-flows").clone();
+    assert_eq!(signed["status"], "green", "{signed:#}");
+    // A wrong password: the sign-off does not hide the failing login.
+    let ran = check("wrong");
+    let flows = crate::support::item(&ran.json(), "t0-user-flows").clone();
+    assert_eq!(flows["status"], "red");
+    assert!(
+        flows["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("step 1 \"log in\": expected status 200, got 401 Unauthorized"),
+        "{flows:#}"
+    );
+}
+
+#[test]
+fn production_deferrals_have_dates_and_turn_red_when_they_pass() {
+    let run = |now: &str| {
+        Run::new(&[
+            "check",
+            "checklists/production.yaml",
+            "--only",
+            "mobile-apps",
+            "--only",
+            "tracing",
+            "--format",
+            "json",
+        ])
+        .env("CANDLEFISH_NOW", now)
+        .run()
+        .json()
+    };
+    let before = run("2026-12-01T15:00:00Z");
+    for id in ["mobile-apps", "tracing"] {
+        let item = crate::support::item(&before, id);
+        assert_eq!(item["status"], "white", "{id}");
+        assert!(item["due"].is_string(), "{id} has a due date");
+    }
+    let after = run("2027-06-01T00:00:00Z");
+    for id in ["mobile-apps", "tracing", "otel-xray", "mobile-prod-builds"] {
+        let item = crate::support::item(&after, id);
+        assert_eq!(item["status"], "red", "{id}");
+        assert_eq!(item["overdue"], true, "{id}");
+    }
+    assert_eq!(
+        after["gate"]["passed"], false,
+        "an overdue deferral fails the gate"
+    );
+}
+
 /// The seed's PostgreSQL, Redis and monitoring items ask the servers themselves.
 #[test]
 fn production_checklist_probes_databases_and_monitoring() {

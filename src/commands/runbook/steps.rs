@@ -90,6 +90,7 @@ impl Driver {
                 optional: false,
                 deferred: false,
                 depends_on: Vec::new(),
+                due: None,
                 declared: None,
                 manual: None,
                 notes: step.notes.clone(),
@@ -183,7 +184,8 @@ impl Driver {
                 if overrides.contains_key(&item.id) {
                     break;
                 }
-                let items = rollup::build(&plan, outcomes.clone(), &self.attested(&plan)?);
+                let items =
+                    rollup::build_at(&plan, outcomes.clone(), &self.attested(&plan)?, self.now());
                 let Some(now) = items
                     .iter()
                     .flat_map(ItemReport::walk)
@@ -204,7 +206,7 @@ impl Driver {
                 }
             }
         }
-        let mut items = rollup::build(&plan, outcomes, &self.attested(&plan)?);
+        let mut items = rollup::build_at(&plan, outcomes, &self.attested(&plan)?, self.now());
         for (id, o) in &overrides {
             let (status, reason) = match o {
                 Override::Fail(r) => (Status::Red, r),

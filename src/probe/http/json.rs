@@ -74,6 +74,17 @@ impl JsonPathExpr {
     }
 }
 
+impl JsonPathExpr {
+    /// The first value the query selects in `document`, if any.
+    pub fn first(&self, document: &Value) -> Option<Value> {
+        self.path
+            .query(document)
+            .all()
+            .first()
+            .map(|v| (*v).clone())
+    }
+}
+
 impl fmt::Debug for JsonPathExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)

@@ -186,11 +186,35 @@ pub async fn send(
     request: Request,
     limits: Limits,
 ) -> Result<Exchange, Failure> {
+    send_with_jar(client, request, limits, None).await
+}
+
+/// [`send`], with a cookie jar: every response of the chain (redirects
+/// included) stores its cookies in it, and every request carries the jar's
+/// cookies for its URL, so that a cookie set by a login that redirects is
+/// sent to where it redirects — and to no other site.
+pub async fn send_with_jar(
+    client: &reqwest::Client,
+    request: Request,
+    limits: Limits,
+    jar: Option<&reqwest::cookie::Jar>,
+) -> Result<Exchange, Failure> {
+    use reqwest::cookie::CookieStore as _;
     let started = Instant::now();
     let mut current = request;
     let mut redirects: Vec<Url> = Vec::new();
     loop {
         let mut headers = current.headers.clone();
+        if let Some(mut cookies) = jar.and_then(|jar| jar.cookies(&current.url)) {
+            if let Some(written) = headers.get(header::COOKIE) {
+                let joined = [written.as_bytes(), b"; ", cookies.as_bytes()].concat();
+                if let Ok(value) = header::HeaderValue::from_bytes(&joined) {
+                    cookies = value;
+                }
+            }
+            cookies.set_sensitive(true);
+            headers.insert(header::COOKIE, cookies);
+        }
         if !headers.contains_key(header::ACCEPT_ENCODING) {
             headers.insert(
                 header::ACCEPT_ENCODING,
@@ -211,6 +235,12 @@ pub async fn send(
             .await
             .map_err(|e| Failure::Transport(describe_error(&e, &current.url)))?;
         let status = response.status();
+        if let Some(jar) = jar {
+            jar.set_cookies(
+                &mut response.headers().get_all(header::SET_COOKIE).iter(),
+                &current.url,
+            );
+        }
         if let Some(max) = limits.redirects
             && is_redirect(status)
             && let Some(next) = location(&response, &current.url)?

@@ -14,7 +14,7 @@ pub mod stages;
 pub mod tls;
 
 pub use client::{ClientOptions, Clients};
-pub use exchange::{Body, Exchange, Failure, Limits, Request, send};
+pub use exchange::{Body, Exchange, Failure, Limits, Request, send, send_with_jar};
 pub use fields::{Method, Percent, RequestHeaders, StatusSet, Strings, redact_url};
 pub use tls::{TlsBlock, TlsOptions};
 
