@@ -12,7 +12,6 @@
 //!     datasources: [Prometheus]
 //! ```
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -20,11 +19,10 @@ use serde_json::Value;
 
 use crate::checklist::text::Text;
 use crate::outcome::Check;
-use crate::probe::expect::{Finding, check, excerpt, soft_check};
+use crate::probe::expect::{Finding, check, excerpt};
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{
-    ClientOptions, Exchange, Limits, Method, RequestHeaders, TlsOptions,
-    prepare_with_options as prepare, redact_url, send,
+    Exchange, Limits, Method, RequestHeaders, TlsBlock, prepare, redact_url, send,
 };
 use crate::probe::{Context, Probe};
 
@@ -46,12 +44,9 @@ pub struct GrafanaProbe {
     /// Other request headers; values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// PEM file of the CAs to trust instead of the system's.
+    /// `{ ca_file, client_cert, client_key, insecure }`: the TLS block every web probe takes.
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// Accept any certificate (the probe then warns at best).
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: TlsBlock,
     /// Dashboards that must exist.
     #[serde(default)]
     pub dashboards: Dashboards,
@@ -93,21 +88,10 @@ impl GrafanaProbe {
     }
 
     async fn get(&self, ctx: &Context, path: &str) -> Answer {
-        let options = ClientOptions {
-            tls: TlsOptions {
-                ca_file: self
-                    .ca_file
-                    .as_ref()
-                    .map(|t| ctx.resolve(&PathBuf::from(t.as_str()))),
-                insecure: self.insecure,
-                ..TlsOptions::default()
-            },
-            follow_redirects: false,
-        };
         let url = format!("{}{path}", self.url.trim_end_matches('/'));
         let (client, request) = match prepare(
             ctx,
-            &options,
+            &self.tls,
             &Method::default(),
             &url,
             &self.headers(),
@@ -209,25 +193,20 @@ impl Probe for GrafanaProbe {
                 "at most {MAX_NAMES} dashboards and data sources in one probe, not {count}"
             ));
         }
-        if self.insecure && self.ca_file.is_some() {
-            problems.push(
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one"
-                    .into(),
-            );
-        }
+        problems.extend(self.tls.problems());
         problems
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl GrafanaProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let mut checks: Vec<Check> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
-        if self.insecure {
-            checks.push(soft_check(
-                false,
-                "TLS certificates verified",
-                "insecure: true (certificate checks are off)",
-            ));
-        }
         let health = match self.get(ctx, "/api/health").await {
             Answer::Json(_, v) => v,
             Answer::Failed(f) => return f,

@@ -18,7 +18,6 @@
 
 pub mod judge;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -26,10 +25,7 @@ use serde_json::Value;
 
 use crate::checklist::text::Text;
 use crate::probe::web::fields::{request_secrets, validate_request};
-use crate::probe::web::{
-    ClientOptions, Limits, RequestHeaders, TlsOptions, prepare_with_options as prepare, redact_url,
-    send,
-};
+use crate::probe::web::{Limits, RequestHeaders, TlsBlock, prepare, redact_url, send};
 use crate::probe::{Context, Finding, Probe};
 
 /// The most of one API answer read.
@@ -45,12 +41,9 @@ pub struct PrometheusProbe {
     /// Request headers (`Authorization: Bearer ${PROM_TOKEN}`); values from the environment are secret.
     #[serde(default)]
     pub headers: RequestHeaders,
-    /// PEM file of the CAs to trust instead of the system's.
+    /// `{ ca_file, client_cert, client_key, insecure }`: the TLS block every web probe takes.
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// Accept any certificate (the probe then warns at best).
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: TlsBlock,
     /// A PromQL instant query.
     #[serde(default)]
     pub query: Option<Text>,
@@ -114,35 +107,15 @@ pub struct Seen {
     pub rules: Option<Vec<(String, String, String)>>,
     /// Alerts firing: (name, labels).
     pub firing: Option<Vec<(String, String)>>,
-    /// Whether certificate checks were off.
-    pub insecure: bool,
 }
 
 impl PrometheusProbe {
-    fn options(&self) -> ClientOptions {
-        ClientOptions {
-            tls: TlsOptions {
-                ca_file: self.ca_file.as_ref().map(|t| PathBuf::from(t.as_str())),
-                insecure: self.insecure,
-                ..TlsOptions::default()
-            },
-            follow_redirects: false,
-        }
-    }
-
     /// GETs `path` under the base URL and returns `data` of a successful answer.
     async fn api(&self, ctx: &Context, path_and_query: &str) -> Result<Value, Finding> {
-        let options = ClientOptions {
-            tls: TlsOptions {
-                ca_file: self.options().tls.ca_file.map(|p| ctx.resolve(&p)),
-                ..self.options().tls
-            },
-            ..self.options()
-        };
         let url = format!("{}{path_and_query}", self.url.trim_end_matches('/'));
         let (client, request) = prepare(
             ctx,
-            &options,
+            &self.tls,
             &crate::probe::web::Method::default(),
             &url,
             &self.headers,
@@ -188,10 +161,7 @@ impl PrometheusProbe {
     }
 
     async fn gather(&self, ctx: &Context) -> Result<Seen, Finding> {
-        let mut seen = Seen {
-            insecure: self.insecure,
-            ..Seen::default()
-        };
+        let mut seen = Seen::default();
         if let Some(query) = &self.query {
             let q: String = form(query.as_str());
             let data = self.api(ctx, &format!("/api/v1/query?query={q}")).await?;
@@ -318,18 +288,13 @@ impl Probe for PrometheusProbe {
         {
             problems.push(format!("no value is below {b} and above {a}"));
         }
-        if self.insecure && self.ca_file.is_some() {
-            problems.push(
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one"
-                    .into(),
-            );
-        }
+        problems.extend(self.tls.problems());
         problems
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
         match self.gather(ctx).await {
-            Ok(seen) => judge::judge(self, &seen),
+            Ok(seen) => self.tls.judge(judge::judge(self, &seen)),
             Err(finding) => finding,
         }
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::outcome::Check;
-use crate::probe::expect::{Finding, check, soft_check};
+use crate::probe::expect::{Finding, check};
 
 use super::{Matching, PrometheusProbe, Seen};
 
@@ -65,7 +65,11 @@ fn shown(v: f64) -> String {
 /// The threshold as words, and whether a value meets it.
 fn threshold(p: &PrometheusProbe) -> (String, Box<dyn Fn(f64) -> bool>) {
     match (p.below, p.above, p.equals) {
-        (_, _, Some(t)) => (format!("= {t}"), Box::new(move |v| v == t)),
+        // Equal within a part in a billion: sums of decimal samples rarely land exactly.
+        (_, _, Some(t)) => (
+            format!("= {t}"),
+            Box::new(move |v| (v - t).abs() <= 1e-9 * t.abs().max(1.0)),
+        ),
         (Some(b), Some(a), _) => (
             format!("between {a} and {b}"),
             Box::new(move |v| v < b && v > a),
@@ -94,13 +98,6 @@ fn badness(p: &PrometheusProbe, v: f64) -> f64 {
 pub fn judge(p: &PrometheusProbe, seen: &Seen) -> Finding {
     let mut checks: Vec<Check> = Vec::new();
     let mut summary: Vec<String> = Vec::new();
-    if seen.insecure {
-        checks.push(soft_check(
-            false,
-            "TLS certificates verified",
-            "insecure: true (certificate checks are off)",
-        ));
-    }
     if let Some(series) = &seen.series {
         let (words, holds) = threshold(p);
         let mut sorted = series.clone();
