@@ -9,6 +9,7 @@ mod certs;
 mod check;
 mod cli;
 mod cors;
+mod deploy;
 mod diff;
 mod dns;
 mod durability;
