@@ -536,3 +536,31 @@ fn the_live_board_updates_after_a_round_without_a_reload() {
     browser.eval("location.hash = 'status=red'; true");
     browser.wait_until(&format!("{flag}.hidden === true"), WAIT);
 }
+
+#[test]
+fn the_production_checklist_is_served_and_its_metrics_pass_promtool() {
+    let serving = Serving::start(
+        &crate::support::root(),
+        &[
+            "checklists/production.yaml",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+        ],
+    );
+    let (_, body) = serving.wait_for("/metrics", Duration::from_secs(90), |_, b| {
+        b.contains("item=\"rtpm-api-health\"")
+    });
+    let (clean, lint) = promtool_check_metrics(&body);
+    assert!(clean, "{lint}");
+    let (_, report) = serving.get("/api/v1/report");
+    let report: serde_json::Value = serde_json::from_str(&report).expect("json");
+    let items = crate::support::statuses(&report).len();
+    let series = body
+        .lines()
+        .filter(|l| l.starts_with("candlefish_item_status{"))
+        .count();
+    assert!(items > 200, "{items}");
+    assert_eq!(series, 4 * items, "a series per colour per item");
+}
