@@ -564,3 +564,48 @@ fn the_production_checklist_is_served_and_its_metrics_pass_promtool() {
     assert!(items > 200, "{items}");
     assert_eq!(series, 4 * items, "a series per colour per item");
 }
+
+#[test]
+fn event_streams_are_capped_and_metrics_stay_reachable() {
+    use std::io::{Read as _, Write as _};
+    let ws = Workspace::new(FLAG_ONLY);
+    let serving = Serving::start(ws.dir.path(), &["--interval", "200ms"]);
+    let open = || {
+        let mut stream = std::net::TcpStream::connect(serving.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream
+            .write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
+            .expect("send");
+        let mut head = [0u8; 512];
+        let n = stream.read(&mut head).expect("read");
+        (stream, String::from_utf8_lossy(&head[..n]).into_owned())
+    };
+    let mut streams = Vec::new();
+    for _ in 0..64 {
+        let (stream, head) = open();
+        assert!(
+            head.starts_with("HTTP/1.1 200") && head.contains("text/event-stream"),
+            "{head}"
+        );
+        streams.push(stream);
+    }
+    let (_, refused) = open();
+    assert!(
+        refused.starts_with("HTTP/1.1 503") && refused.contains("64 event streams"),
+        "{refused}"
+    );
+    assert_eq!(serving.get("/metrics").0, 200, "scrapes still get through");
+    // Closed streams give their places back (noticed at the next event).
+    streams.truncate(60);
+    let start = std::time::Instant::now();
+    loop {
+        let (_, head) = open();
+        if head.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "no place came free: {head}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
