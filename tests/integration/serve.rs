@@ -609,3 +609,44 @@ fn event_streams_are_capped_and_metrics_stay_reachable() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn a_tls_probe_gives_the_certificate_expiry_as_a_metric() {
+    use crate::tls_support::{TestCa, TlsServer, Validity};
+    let ca = TestCa::new("Candlefish Test CA");
+    let ws = Workspace::new("version: 1\nname: placeholder\nsections: []\n");
+    let ca_file = ca.write(ws.dir.path(), "ca.pem");
+    let server = TlsServer::start(&ca.leaf(&["localhost"], Validity::expiring_in(10)));
+    std::fs::write(
+        ws.path("candlefish.yaml"),
+        format!(
+            "version: 1\nname: TLS\nsections:\n  - id: cert\n    title: Certificate\n    probe:\n      tls: {{ host: 127.0.0.1, port: {}, sni: localhost, ca_file: '{}' }}\n",
+            server.addr.port(),
+            ca_file.display()
+        ),
+    )
+    .expect("write");
+    let serving = Serving::start(ws.dir.path(), &["--interval", "1s"]);
+    let series =
+        "candlefish_tls_certificate_expiry_timestamp_seconds{checklist=\"TLS\",item=\"cert\"}";
+    let (_, body) = serving.wait_for("/metrics", WAIT, |_, b| metric(b, series).is_some());
+    // The test CA's certificates end at midnight UTC, `days` from today.
+    let expiry = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(10))
+        .expect("date");
+    let expected = jiff::tz::TimeZone::UTC
+        .to_timestamp(expiry.to_datetime(jiff::civil::Time::midnight()))
+        .expect("timestamp")
+        .as_second() as f64;
+    assert_eq!(metric(&body, series), Some(expected), "{body}");
+    assert_eq!(
+        metric(
+            &body,
+            "candlefish_item_status{checklist=\"TLS\",section=\"cert\",item=\"cert\",critical=\"false\",status=\"red\"}"
+        ),
+        Some(1.0),
+        "10 days left fails the default 14-day limit"
+    );
+}
