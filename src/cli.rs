@@ -29,6 +29,7 @@ Examples:
 Exit codes:
   0  the gate passed      1  the gate failed (diff: something regressed)
   2  usage or checklist error (nothing ran)      130  interrupted
+  5  the gate judged nothing (no item in its scope; --allow-empty-gate accepts it)
   sign and unsign: 0 once the record is on disk, 2 when nothing was recorded";
 
 /// Production-readiness checklists with automated probes and a status board.
@@ -170,7 +171,8 @@ pub struct OutputArgs {
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<ReportSpec>,
 
-    /// Print one line (`candlefish: NOT READY — …`) instead of the board.
+    /// Print one line (`candlefish: NOT READY — …`) instead of the board; with
+    /// --format json (or junit, md, html) that format stays on stdout and the line goes to stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -299,6 +301,11 @@ pub struct GateArgs {
     /// not count; waived items are shown either way).
     #[arg(long)]
     pub allow_waivers: bool,
+
+    /// Let a gate that judged nothing pass (no item in its scope, e.g. `--gate critical`
+    /// with nothing critical). Without it such a run exits 5.
+    #[arg(long)]
+    pub allow_empty_gate: bool,
 }
 
 impl GateArgs {
@@ -308,6 +315,7 @@ impl GateArgs {
             scope: self.scope,
             fail_on: self.fail_on,
             allow_waivers: self.allow_waivers,
+            allow_empty: self.allow_empty_gate,
         }
     }
 }

@@ -37,6 +37,9 @@ pub enum Exit {
     Failed = 1,
     /// Usage or checklist error: nothing ran.
     Usage = 2,
+    /// The gate judged nothing (no item in its scope) and `--allow-empty-gate`
+    /// was not given.
+    NothingJudged = 5,
     /// Interrupted (Ctrl-C).
     Interrupted = 130,
 }

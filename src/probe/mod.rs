@@ -251,6 +251,18 @@ pub fn stage(what: impl Into<String>) {
     });
 }
 
+/// The stage said last in this probe attempt; `None` outside one.
+pub fn current_stage() -> Option<String> {
+    STAGE
+        .try_with(|current| {
+            current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+        .ok()
+}
+
 /// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.
 pub(crate) async fn staged<F: Future>(
     stage: std::sync::Arc<std::sync::Mutex<String>>,

@@ -57,6 +57,15 @@ fn record_validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
+/// Panics with every violation when `record` does not match the launch record's schema.
+pub fn assert_record_valid(record: &serde_json::Value) {
+    let errors: Vec<String> = record_validator()
+        .iter_errors(record)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
 #[test]
 fn the_launch_record_matches_its_documented_schema() {
     use crate::runbook::{T0, checklist, runbook};
