@@ -255,5 +255,6 @@ fn policy_of(report: &Report) -> Option<GatePolicy> {
             FailOn::Yellow
         },
         allow_waivers: gate.waivers_count,
+        allow_empty: gate.allow_empty,
     })
 }
