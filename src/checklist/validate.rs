@@ -257,16 +257,20 @@ fn cycle_text(cycle: &[(&str, bool)]) -> String {
     const HEAD: usize = 4;
     const TAIL: usize = 3;
     let link = |(name, dep): &(&str, bool)| format!("{name}{}", if *dep { " → " } else { " ⊃ " });
-    let mut text = String::new();
-    if cycle.len() <= HEAD + TAIL + 1 {
-        cycle.iter().for_each(|l| text.push_str(&link(l)));
+    let shown: Vec<&(&str, bool)> = if cycle.len() <= HEAD + TAIL + 1 {
+        cycle.iter().collect()
     } else {
-        cycle[..HEAD].iter().for_each(|l| text.push_str(&link(l)));
-        let left_out = cycle.len() - HEAD - TAIL;
-        text.push_str(&format!("… ({left_out} more items) … "));
-        cycle[cycle.len() - TAIL..]
+        cycle[..HEAD]
             .iter()
-            .for_each(|l| text.push_str(&link(l)));
+            .chain(&cycle[cycle.len() - TAIL..])
+            .collect()
+    };
+    let mut text = String::new();
+    for (n, l) in shown.iter().enumerate() {
+        if n == HEAD && cycle.len() > HEAD + TAIL + 1 {
+            text.push_str(&format!("… ({} more items) … ", cycle.len() - HEAD - TAIL));
+        }
+        text.push_str(&link(l));
     }
     text.push_str(cycle[0].0);
     text

@@ -174,3 +174,44 @@ fn the_launch_record_tells_the_whole_story_once() {
     );
     assert_eq!(json["phases"][0]["steps"][0]["by"], "Bob");
 }
+
+#[test]
+fn a_phase_whose_gate_judges_nothing_is_no_go_unless_accepted() {
+    let ws = Workspace::new(
+        "version: 1\nname: Nothing critical\nsections:\n  - { id: a, title: A, status: done }\n\
+         runbook:\n  phases:\n    - id: launch\n      title: Launch\n      at: T-0\n      steps:\n\
+         \x20       - { id: a, run: [a] }\n",
+    );
+    let ran = runbook(
+        &ws,
+        &["--by", "CI", "--non-interactive", "--gate", "critical"],
+        "2026-12-01T15:00:00Z",
+    );
+    ran.code(1);
+    assert!(
+        ran.stdout
+            .contains("T-0 NO-GO — no item to judge: nothing is critical"),
+        "{}",
+        ran.stdout
+    );
+    let accepted = runbook(
+        &ws,
+        &[
+            "--by",
+            "CI",
+            "--non-interactive",
+            "--gate",
+            "critical",
+            "--allow-empty-gate",
+            "--redo",
+            "a",
+        ],
+        "2026-12-01T15:05:00Z",
+    );
+    accepted.code(0);
+    assert!(
+        accepted.stdout.contains("T-0 GO — no item to judge"),
+        "{}",
+        accepted.stdout
+    );
+}

@@ -139,7 +139,7 @@ impl Runner {
             run_blocked: false,
             cancel: Some(cancel.child_token()),
             attested,
-            started_at: super::super::store::fixed_now(),
+            started_at: crate::commands::store::fixed_now(),
         };
         let mut report = crate::engine::run(&self.plan, &options, None).await;
         if cancel.is_cancelled() {
