@@ -651,7 +651,7 @@ Exit 2: a checklist does not validate at start, or the address cannot be bound."
 /// `candlefish serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The checklists to run (each at least once a round).
+    /// The checklists to run, each on its own schedule.
     #[arg(default_value = "candlefish.yaml")]
     pub files: Vec<PathBuf>,
 

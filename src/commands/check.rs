@@ -169,7 +169,7 @@ pub fn exit_for(report: &Report) -> Exit {
 /// At most as many probes in flight as file descriptors allow: the soft limit is
 /// raised to the hard one, and a margin is kept for everything else. Says so
 /// when that limits a run of `probes` probes.
-fn fd_budget(wanted: usize, probes: usize) -> usize {
+pub(super) fn fd_budget(wanted: usize, probes: usize) -> usize {
     const RESERVED: u64 = 64;
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => {

@@ -12,8 +12,8 @@
 //!
 //! Bounded whatever a client does: request heads up to 16 KiB, read within
 //! 10 s; request bodies are never read; at most [`MAX_CONNECTIONS`]
-//! connections at once (more wait in the kernel's backlog); only `GET` and
-//! `HEAD`. An event stream holds a change counter, not a queue, so a reader
+//! connections at once (more wait in the kernel's backlog), of which at most
+//! [`MAX_STREAMS`] event streams (more get 503); only `GET` and `HEAD`. An event stream holds a change counter, not a queue, so a reader
 //! that stops reading costs nothing. On shutdown the listener closes, event
 //! streams end and open connections get [`DRAIN`] to finish.
 
@@ -34,6 +34,9 @@ use super::{Hub, live, metrics};
 
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 256;
+/// Event streams open at once: a stream holds its connection, so streams get a
+/// share of the connections and `/metrics` always has the rest.
+pub const MAX_STREAMS: usize = 64;
 /// How long open connections get to finish after shutdown starts.
 pub const DRAIN: Duration = Duration::from_secs(5);
 /// How often an idle event stream carries a comment.
@@ -44,6 +47,7 @@ type Body = BoxBody<Bytes, Infallible>;
 /// Serves `hub` on `listener` until `shutdown` is cancelled, then drains.
 pub async fn serve(listener: TcpListener, hub: Arc<Hub>, shutdown: CancellationToken) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let streams = Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let permit = tokio::select! {
@@ -64,10 +68,12 @@ pub async fn serve(listener: TcpListener, hub: Arc<Hub>, shutdown: CancellationT
         };
         let hub = Arc::clone(&hub);
         let stop = shutdown.clone();
+        let streams = Arc::clone(&streams);
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let hub = Arc::clone(&hub);
             let stop = stop.clone();
-            async move { Ok::<_, Infallible>(route(&request, &hub, &stop)) }
+            let streams = Arc::clone(&streams);
+            async move { Ok::<_, Infallible>(route(&request, &hub, &stop, &streams)) }
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
@@ -84,7 +90,12 @@ pub async fn serve(listener: TcpListener, hub: Arc<Hub>, shutdown: CancellationT
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
 }
 
-fn route(request: &Request<Incoming>, hub: &Arc<Hub>, stop: &CancellationToken) -> Response<Body> {
+fn route(
+    request: &Request<Incoming>,
+    hub: &Arc<Hub>,
+    stop: &CancellationToken,
+    streams: &Arc<tokio::sync::Semaphore>,
+) -> Response<Body> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
         response
@@ -116,7 +127,13 @@ fn route(request: &Request<Incoming>, hub: &Arc<Hub>, stop: &CancellationToken) 
             }
         }
         "/api/v1/history" => history(hub, &query),
-        "/api/v1/events" => events(hub, stop.clone()),
+        "/api/v1/events" => match Arc::clone(streams).try_acquire_owned() {
+            Ok(permit) => events(hub, stop.clone(), permit),
+            Err(_) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("{MAX_STREAMS} event streams are open already\n"),
+            ),
+        },
         _ => text(
             StatusCode::NOT_FOUND,
             "not found; try /, /metrics, /healthz, /readyz, /api/v1/report, /api/v1/history\n",
@@ -216,13 +233,19 @@ fn history(hub: &Hub, query: &Query) -> Response<Body> {
 
 /// `run` events after each round, a comment every [`HEARTBEAT`] so proxies
 /// keep the stream open; the stream ends at shutdown.
-fn events(hub: &Hub, stop: CancellationToken) -> Response<Body> {
+fn events(
+    hub: &Hub,
+    stop: CancellationToken,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response<Body> {
     let mut rx = hub.subscribe();
     rx.mark_unchanged();
-    let stream = futures::stream::unfold((rx, stop, true), |(mut rx, stop, first)| async move {
+    // The permit lives in the stream's state: it is returned when the stream ends.
+    let state = (rx, stop, true, permit);
+    let stream = futures::stream::unfold(state, |(mut rx, stop, first, permit)| async move {
         if first {
             let hello = Bytes::from_static(b"retry: 2000\n: connected\n\n");
-            return Some((Ok(Frame::data(hello)), (rx, stop, false)));
+            return Some((Ok(Frame::data(hello)), (rx, stop, false, permit)));
         }
         let frame = tokio::select! {
             () = stop.cancelled() => return None,
@@ -235,7 +258,10 @@ fn events(hub: &Hub, stop: CancellationToken) -> Response<Body> {
             },
             () = tokio::time::sleep(HEARTBEAT) => Bytes::from_static(b": keep-alive\n\n"),
         };
-        Some((Ok::<_, Infallible>(Frame::data(frame)), (rx, stop, false)))
+        Some((
+            Ok::<_, Infallible>(Frame::data(frame)),
+            (rx, stop, false, permit),
+        ))
     });
     let mut response = Response::new(StreamBody::new(stream).boxed());
     let headers = response.headers_mut();

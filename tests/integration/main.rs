@@ -12,6 +12,7 @@ mod compression;
 mod cors;
 mod daemon;
 mod deadlines;
+mod deploy;
 mod diff;
 mod dns;
 mod durability;

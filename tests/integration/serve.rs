@@ -536,3 +536,117 @@ fn the_live_board_updates_after_a_round_without_a_reload() {
     browser.eval("location.hash = 'status=red'; true");
     browser.wait_until(&format!("{flag}.hidden === true"), WAIT);
 }
+
+#[test]
+fn the_production_checklist_is_served_and_its_metrics_pass_promtool() {
+    let serving = Serving::start(
+        &crate::support::root(),
+        &[
+            "checklists/production.yaml",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+        ],
+    );
+    let (_, body) = serving.wait_for("/metrics", Duration::from_secs(90), |_, b| {
+        b.contains("item=\"rtpm-api-health\"")
+    });
+    let (clean, lint) = promtool_check_metrics(&body);
+    assert!(clean, "{lint}");
+    let (_, report) = serving.get("/api/v1/report");
+    let report: serde_json::Value = serde_json::from_str(&report).expect("json");
+    let items = crate::support::statuses(&report).len();
+    let series = body
+        .lines()
+        .filter(|l| l.starts_with("candlefish_item_status{"))
+        .count();
+    assert!(items > 200, "{items}");
+    assert_eq!(series, 4 * items, "a series per colour per item");
+}
+
+#[test]
+fn event_streams_are_capped_and_metrics_stay_reachable() {
+    use std::io::{Read as _, Write as _};
+    let ws = Workspace::new(FLAG_ONLY);
+    let serving = Serving::start(ws.dir.path(), &["--interval", "200ms"]);
+    let open = || {
+        let mut stream = std::net::TcpStream::connect(serving.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream
+            .write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
+            .expect("send");
+        let mut head = [0u8; 512];
+        let n = stream.read(&mut head).expect("read");
+        (stream, String::from_utf8_lossy(&head[..n]).into_owned())
+    };
+    let mut streams = Vec::new();
+    for _ in 0..64 {
+        let (stream, head) = open();
+        assert!(
+            head.starts_with("HTTP/1.1 200") && head.contains("text/event-stream"),
+            "{head}"
+        );
+        streams.push(stream);
+    }
+    let (_, refused) = open();
+    assert!(
+        refused.starts_with("HTTP/1.1 503") && refused.contains("64 event streams"),
+        "{refused}"
+    );
+    assert_eq!(serving.get("/metrics").0, 200, "scrapes still get through");
+    // Closed streams give their places back (noticed at the next event).
+    streams.truncate(60);
+    let start = std::time::Instant::now();
+    loop {
+        let (_, head) = open();
+        if head.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "no place came free: {head}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_tls_probe_gives_the_certificate_expiry_as_a_metric() {
+    use crate::tls_support::{TestCa, TlsServer, Validity};
+    let ca = TestCa::new("Candlefish Test CA");
+    let ws = Workspace::new("version: 1\nname: placeholder\nsections: []\n");
+    let ca_file = ca.write(ws.dir.path(), "ca.pem");
+    let server = TlsServer::start(&ca.leaf(&["localhost"], Validity::expiring_in(10)));
+    std::fs::write(
+        ws.path("candlefish.yaml"),
+        format!(
+            "version: 1\nname: TLS\nsections:\n  - id: cert\n    title: Certificate\n    probe:\n      tls: {{ host: 127.0.0.1, port: {}, sni: localhost, ca_file: '{}' }}\n",
+            server.addr.port(),
+            ca_file.display()
+        ),
+    )
+    .expect("write");
+    let serving = Serving::start(ws.dir.path(), &["--interval", "1s"]);
+    let series =
+        "candlefish_tls_certificate_expiry_timestamp_seconds{checklist=\"TLS\",item=\"cert\"}";
+    let (_, body) = serving.wait_for("/metrics", WAIT, |_, b| metric(b, series).is_some());
+    // The test CA's certificates end at midnight UTC, `days` from today.
+    let expiry = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(10))
+        .expect("date");
+    let expected = jiff::tz::TimeZone::UTC
+        .to_timestamp(expiry.to_datetime(jiff::civil::Time::midnight()))
+        .expect("timestamp")
+        .as_second() as f64;
+    assert_eq!(metric(&body, series), Some(expected), "{body}");
+    assert_eq!(
+        metric(
+            &body,
+            "candlefish_item_status{checklist=\"TLS\",section=\"cert\",item=\"cert\",critical=\"false\",status=\"red\"}"
+        ),
+        Some(1.0),
+        "10 days left fails the default 14-day limit"
+    );
+}

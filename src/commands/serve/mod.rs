@@ -48,6 +48,7 @@ pub async fn run(args: ServeArgs, term: Terminal) -> Exit {
             ));
         }
         names.push((name.clone(), file.display().to_string()));
+        let concurrency = super::check::fd_budget(args.concurrency, loaded.plan.probe_count());
         runners.push(round::Runner {
             index,
             name,
@@ -55,7 +56,7 @@ pub async fn run(args: ServeArgs, term: Terminal) -> Exit {
             options: options.clone(),
             store: store_path(file, args.state.as_deref()),
             plan: loaded.plan,
-            concurrency: args.concurrency,
+            concurrency,
             per_host: args.per_host,
             policy: args.gate.policy(),
             interval: args.interval,
