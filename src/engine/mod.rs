@@ -104,9 +104,15 @@ pub async fn run(
     }
     let items_of_tasks: Vec<usize> = tasks.iter().map(|t| t.item).collect();
     let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
+    // Outcomes live until the report is written: keep them at their size
+    // (most items have one probe; a vector grown by `push` holds four).
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
-    for (item, outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+    for (item, mut outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+        outcome.checks.shrink_to_fit();
         by_item.entry(item).or_default().push(outcome);
+    }
+    for outcomes in by_item.values_mut() {
+        outcomes.shrink_to_fit();
     }
     let items = rollup::build(plan, by_item, &options.attested);
     let summary = rollup::summarize(&items);
