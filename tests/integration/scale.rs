@@ -70,19 +70,20 @@ fn one_anchor_shared_by_every_item_is_not_a_bomb() {
 
 #[test]
 fn a_billion_laughs_is_refused_at_the_alias() {
-    // Under a key the checklist does not have: the first pass (`vars:` only)
-    // skips it, and skipping replays the aliases too.
-    let mut yaml = String::from("version: 1\nname: Laughs\nx-shared:\n  l0: &l0 lol\n");
+    // Nine levels of ten aliases each, in a JSON expectation (which takes any
+    // value): 10^9 strings if expanded.
+    let mut levels = vec!["&l0 lol".to_owned()];
     for level in 1..=9 {
         let prev = format!("*l{}", level - 1);
-        writeln!(
-            yaml,
-            "  l{level}: &l{level} [{}]",
-            vec![prev; 10].join(", ")
-        )
-        .expect("write to a string");
+        levels.push(format!("&l{level} [{}]", vec![prev; 10].join(", ")));
     }
-    yaml.push_str("sections:\n  - id: s\n    title: S\n    tags: *l9\n");
+    levels.push("*l9".to_owned());
+    let yaml = format!(
+        "version: 1\nname: Laughs\nsections:\n  - id: s\n    title: S\n    probe:\n      http:\n        \
+         url: http://127.0.0.1:9/\n        expect:\n          json:\n            - path: $.x\n              \
+         equals: [{}]\n",
+        levels.join(", ")
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("laughs.yaml"), yaml).expect("write");
     let ran = Run::new(&["validate", "laughs.yaml"])
@@ -97,8 +98,8 @@ fn a_billion_laughs_is_refused_at_the_alias() {
         ran.stderr
     );
     assert!(
-        ran.stderr.contains("laughs.yaml:"),
-        "points at the file: {}",
+        ran.stderr.contains("laughs.yaml:12:"),
+        "points at the line: {}",
         ran.stderr
     );
 }
