@@ -11,12 +11,16 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod grafana;
 pub mod graphql;
 pub mod headers;
 pub mod http;
 pub mod nagios;
 pub mod openapi;
+pub mod postgres;
+pub mod prometheus;
 pub mod rate_limit;
+pub mod redis;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
@@ -150,6 +154,10 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "postgres" => Postgres(Box<postgres::PostgresProbe>),
+    "redis" => Redis(Box<redis::RedisProbe>),
+    "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
+    "grafana" => Grafana(Box<grafana::GrafanaProbe>),
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -249,6 +257,18 @@ pub fn stage(what: impl Into<String>) {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *current = what.into();
     });
+}
+
+/// The stage said last in this probe attempt; `None` outside one.
+pub fn current_stage() -> Option<String> {
+    STAGE
+        .try_with(|current| {
+            current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+        .ok()
 }
 
 /// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.

@@ -78,36 +78,17 @@ pub fn body(report: &Report) -> String {
 /// `**Candlefish: NOT READY** — …`: the run's verdict in one line.
 fn verdict(report: &Report) -> String {
     let s = &report.summary;
-    let word = match &report.gate {
-        Some(gate) if gate.passed => "READY",
-        Some(_) => "NOT READY",
-        None => "CHECKED",
-    };
+    let word = report
+        .gate
+        .as_ref()
+        .map_or_else(|| "CHECKED".to_owned(), crate::report::text::gate_headline);
     let mut parts = vec![format!("**Candlefish: {word}**")];
     if let Some(gate) = &report.gate {
-        if !gate.passed && !gate.failing.is_empty() {
-            let n = gate.failing.len();
-            let shown: Vec<String> = gate
-                .failing
-                .iter()
-                .take(8)
-                .map(|id| format!("`{id}`"))
-                .collect();
-            let more = if n > shown.len() {
-                format!(" and {} more", n - shown.len())
-            } else {
-                String::new()
-            };
-            parts.push(format!(
-                "{n} {} {} {}: {}{more}",
-                gate.counted(),
-                if n == 1 { "item is" } else { "items are" },
-                gate.blocking,
-                shown.join(", ")
-            ));
-        } else {
-            parts.push(format!("gate: {}", gate.policy));
-        }
+        parts.push(format!("gate: {}", crate::report::text::gate_rule(gate)));
+        parts.push(format!(
+            "result: {}",
+            crate::report::text::gate_result(gate, |id| format!("`{id}`"))
+        ));
     }
     parts.push(format!(
         "overall {} · {} 🟢 {} 🟡 {} 🔴 {} ⚪",
@@ -379,8 +360,13 @@ fn needs_quote(notes: &str) -> bool {
     false
 }
 
+/// The seed's notes section, with only the lists the checklist has: no
+/// empty `- ` bullets, and no section at all when it has none.
 fn notes_section(report: &Report) -> String {
     let notes = &report.checklist.notes;
+    if notes.is_empty() {
+        return String::new();
+    }
     let mut out = format!("## {NOTES_HEADING}\n\n");
     for (title, entries) in [
         ("Blockers", &notes.blockers),
@@ -388,10 +374,10 @@ fn notes_section(report: &Report) -> String {
         ("Dependencies", &notes.dependencies),
         ("Risk Items", &notes.risks),
     ] {
-        out.push_str(&format!("### {title}\n"));
         if entries.is_empty() {
-            out.push_str("- \n");
+            continue;
         }
+        out.push_str(&format!("### {title}\n"));
         for entry in entries {
             out.push_str(&format!("- {}\n", escape_inline(entry)));
         }
@@ -400,16 +386,28 @@ fn notes_section(report: &Report) -> String {
     out
 }
 
+/// The seed's footer with what the checklist says; a line it has no value
+/// for is left out (never a `[Date]` placeholder), and so is an empty footer.
 fn footer(report: &Report) -> String {
     let info = &report.checklist;
-    format!(
-        "---\n\n**Last Updated**: {}\n**Next Review**: {}\n**Owner**: {}\n",
-        info.last_reviewed.as_deref().unwrap_or("[Date]"),
-        info.next_review.as_deref().unwrap_or("[Date]"),
-        info.owner
-            .as_deref()
-            .map_or("[Name]".to_owned(), escape_inline),
-    )
+    let lines: Vec<String> = [
+        (
+            "Last Updated",
+            info.last_reviewed.as_deref().map(escape_inline),
+        ),
+        (
+            "Next Review",
+            info.next_review.as_deref().map(escape_inline),
+        ),
+        ("Owner", info.owner.as_deref().map(escape_inline)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| format!("**{label}**: {v}\n")))
+    .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("---\n\n{}", lines.concat())
 }
 
 /// Escapes what Markdown would read as formatting in running text.
