@@ -33,8 +33,8 @@ fn a_generated_checklist_of_50000_items_validates() {
         .run();
     ran.code(0);
     assert!(
-        ran.stdout.contains("50001 items, 50000 probes"),
-        "the section and its 50,000 items: {}",
+        ran.stdout.contains("50000 items") && ran.stdout.contains("50000 probes"),
+        "every item and probe: {}",
         ran.stdout
     );
 }
