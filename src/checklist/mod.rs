@@ -135,7 +135,10 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
     };
     let mut sources = vec![source];
     let checklist = match load::parse(&mut sources, scope) {
-        Ok(checklist) => checklist,
+        Ok(mut checklist) => {
+            checklist.inherit_defaults();
+            checklist
+        }
         Err(diagnostics) => {
             return Err(LoadError::Invalid {
                 sources,

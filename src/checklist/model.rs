@@ -78,6 +78,47 @@ impl Checklist {
     }
 }
 
+impl Checklist {
+    /// Hands `defaults:` that belong to probe kinds (`defaults.kubernetes`)
+    /// to every probe of those kinds, in items and runbook steps alike.
+    pub fn inherit_defaults(&mut self) {
+        let Some(kubernetes) = self.defaults.kubernetes.clone() else {
+            return;
+        };
+        let mut specs: Vec<&mut ProbeSpec> = Vec::new();
+        fn walk<'a>(item: &'a mut Item, out: &mut Vec<&'a mut ProbeSpec>) {
+            out.extend(
+                item.probe
+                    .iter_mut()
+                    .chain(item.probes.iter_mut())
+                    .map(|p| &mut p.value),
+            );
+            for child in &mut item.items {
+                walk(child, out);
+            }
+        }
+        for section in &mut self.sections {
+            walk(section, &mut specs);
+        }
+        if let Some(runbook) = &mut self.runbook {
+            for step in runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+                specs.extend(
+                    step.probe
+                        .iter_mut()
+                        .chain(step.probes.iter_mut())
+                        .map(|p| &mut p.value),
+                );
+                specs.extend(step.watch.iter_mut().map(|w| &mut w.value.probe.value));
+            }
+        }
+        for spec in specs {
+            if let crate::probe::ProbeKind::Kubernetes(probe) = &mut spec.kind {
+                probe.inherit(&kubernetes);
+            }
+        }
+    }
+}
+
 /// A file named by `include:`: more sections for the checklist that includes it.
 /// It shares the checklist's `vars:` and cannot define its own.
 #[derive(Debug, Deserialize)]
@@ -97,6 +138,10 @@ pub struct Defaults {
     /// The deadline of one probe attempt (default 10s).
     #[serde(default)]
     pub timeout: Option<Spanned<Dur>>,
+    /// Where `kubernetes` probes look unless they say otherwise: `kubeconfig`,
+    /// `context`, `namespace`.
+    #[serde(default)]
+    pub kubernetes: Option<crate::probe::kubernetes::KubernetesDefaults>,
 }
 
 /// The checklist's notes section.

@@ -77,6 +77,99 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// Like [`Finding::from_checks`] for checks whose observations name the
+    /// object and what is wrong with it (`deployment/api: 1/3 ready`): a pass
+    /// reads `summary`, anything else lists the observations of the checks at
+    /// the worst verdict (at most [`MAX_LISTED`], then how many more).
+    pub fn from_observations(checks: Vec<Check>, summary: &str) -> Self {
+        let worst = checks
+            .iter()
+            .map(|c| c.verdict)
+            .max_by_key(|v| severity(*v))
+            .unwrap_or(Verdict::Pass);
+        let evidence = if worst == Verdict::Pass {
+            summary.to_owned()
+        } else {
+            let at_worst: Vec<&str> = checks
+                .iter()
+                .filter(|c| c.verdict == worst)
+                .map(|c| c.observed.as_str())
+                .collect();
+            let mut line = at_worst
+                .iter()
+                .take(MAX_LISTED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("; ");
+            if at_worst.len() > MAX_LISTED {
+                line.push_str(&format!("; and {} more", at_worst.len() - MAX_LISTED));
+            }
+            // A failure keeps its warnings, as in `from_checks`.
+            let warnings: Vec<&str> = if worst == Verdict::Warn {
+                Vec::new()
+            } else {
+                checks
+                    .iter()
+                    .filter(|c| c.verdict == Verdict::Warn)
+                    .map(|c| c.observed.as_str())
+                    .collect()
+            };
+            if !warnings.is_empty() {
+                let n = warnings.len();
+                let shown: Vec<&str> = warnings.iter().take(MAX_LISTED).copied().collect();
+                line.push_str(&format!(
+                    " + {n} warning{}: {}",
+                    if n == 1 { "" } else { "s" },
+                    shown.join("; ")
+                ));
+            }
+            line
+        };
+        Finding {
+            verdict: worst,
+            evidence,
+            checks,
+        }
+    }
+}
+
+/// What one part of a probe found (one of a `kubernetes` probe's checks, say):
+/// its comparisons, and the line a pass reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The comparisons; observations name the object (`deployment/api: 3/3 ready`).
+    pub checks: Vec<Check>,
+    /// What a pass reads.
+    pub summary: String,
+}
+
+impl Part {
+    /// A part of one check.
+    pub fn one(check: Check, summary: String) -> Part {
+        Part {
+            checks: vec![check],
+            summary,
+        }
+    }
+
+    /// The finding of several parts: on a pass their summaries, otherwise
+    /// what did not hold ([`Finding::from_observations`]).
+    pub fn finish(parts: Vec<Part>) -> Finding {
+        let summary = parts
+            .iter()
+            .map(|p| p.summary.as_str())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let checks = parts.into_iter().flat_map(|p| p.checks).collect();
+        Finding::from_observations(checks, &summary)
+    }
+}
+
+/// The most observations [`Finding::from_observations`] lists in evidence.
+pub const MAX_LISTED: usize = 8;
+
 fn severity(v: Verdict) -> u8 {
     match v {
         Verdict::Pass | Verdict::Skipped => 0,
@@ -242,6 +335,32 @@ mod tests {
         let f = Finding::from_checks(vec![check(true, "a", "a")], "200 OK in 3ms", "in 3ms");
         assert_eq!(f.verdict, Verdict::Pass);
         assert_eq!(f.evidence, "200 OK in 3ms");
+    }
+
+    #[test]
+    fn observations_list_what_is_wrong_and_count_the_rest() {
+        let mut checks = vec![check(true, "a", "deployment/a: 3/3 ready")];
+        for i in 0..10 {
+            checks.push(check(false, "ready", format!("pod p{i}: CrashLoopBackOff")));
+        }
+        checks.push(soft_check(false, "quiet", "2 warnings"));
+        let f = Finding::from_observations(checks, "all fine");
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert!(
+            f.evidence
+                .starts_with("pod p0: CrashLoopBackOff; pod p1: CrashLoopBackOff;")
+        );
+        assert!(
+            f.evidence
+                .ends_with("pod p7: CrashLoopBackOff; and 2 more + 1 warning: 2 warnings"),
+            "{}",
+            f.evidence
+        );
+        let ok = Finding::from_observations(vec![check(true, "a", "b")], "all fine");
+        assert_eq!(
+            (ok.verdict, ok.evidence.as_str()),
+            (Verdict::Pass, "all fine")
+        );
     }
 
     #[test]

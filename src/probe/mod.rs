@@ -11,10 +11,12 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod fly;
 pub mod grafana;
 pub mod graphql;
 pub mod headers;
 pub mod http;
+pub mod kubernetes;
 pub mod nagios;
 pub mod openapi;
 pub mod postgres;
@@ -154,6 +156,8 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "kubernetes" => Kubernetes(Box<kubernetes::KubernetesProbe>),
+    "fly" => Fly(Box<fly::FlyProbe>),
     "postgres" => Postgres(Box<postgres::PostgresProbe>),
     "redis" => Redis(Box<redis::RedisProbe>),
     "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
@@ -292,6 +296,8 @@ pub struct Context {
     resolver: resolve::ResolverHandle,
     tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
     dns: dns::Resolvers,
+    kubernetes: kubernetes::Shared,
+    fly: fly::Shared,
 }
 
 impl fmt::Debug for Context {

@@ -348,3 +348,62 @@ impl Probe for PostgresProbe {
         facts::run(self, ctx).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<String> {
+        serde_saphyr::from_str::<PostgresProbe>(yaml)
+            .unwrap()
+            .validate(Duration::from_secs(10))
+    }
+
+    #[test]
+    fn versions_read_as_server_version_num() {
+        assert_eq!(PgVersion::parse("15").unwrap(), PgVersion(150_000));
+        assert_eq!(PgVersion::parse("15.4").unwrap(), PgVersion(150_004));
+        assert_eq!(PgVersion::parse("9.6").unwrap(), PgVersion(90_600));
+        assert_eq!(PgVersion::parse("9.6.3").unwrap(), PgVersion(90_603));
+        assert_eq!(PgVersion(150_004).to_string(), "15.4");
+        assert!(PgVersion::parse("fifteen").is_err());
+        assert!(PgVersion::parse("0").is_err());
+    }
+
+    #[test]
+    fn settings_that_cannot_work_are_refused() {
+        assert_eq!(
+            problems(
+                "{ url: 'postgres://u:pw@h/d', migrations: { dir: m }, rls: { tenant_column: t }, read_only: {} }"
+            ),
+            [
+                "migrations: give a tool (golang-migrate, flyway, rails, diesel, sqlx), or a table and column",
+                "rls: give tables, or a schema (with tenant_column), one of them",
+                "rls: tenant_column picks tables of a schema: add schema",
+                "read_only: name tables (INSERT, UPDATE, DELETE tried) or schemas (CREATE TABLE tried)",
+            ]
+        );
+        assert_eq!(
+            problems(
+                "{ url: 'postgres://u:pw@h/d', statement_timeout: 20s, replication: { role: replica, min_replicas: 1 } }"
+            ),
+            [
+                "statement_timeout 20s must be above 0 and within the probe's timeout (10s)",
+                "replication: min_replicas counts a primary's replicas; a replica has none",
+            ]
+        );
+        assert!(
+            problems("{ url: 'postgres://u:pw@h/d', migrations: { tool: sqlx, dir: m } }")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_target_never_shows_the_password() {
+        let p: PostgresProbe =
+            serde_saphyr::from_str("{ url: 'postgres://app:hunter22@db.example.com/shop' }")
+                .unwrap();
+        assert_eq!(p.target(), "postgres app@db.example.com:5432/shop");
+        assert!(p.secrets().contains(&"hunter22".to_owned()));
+    }
+}

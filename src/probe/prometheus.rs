@@ -299,3 +299,43 @@ impl Probe for PrometheusProbe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<String> {
+        serde_saphyr::from_str::<PrometheusProbe>(yaml)
+            .unwrap()
+            .validate(Duration::from_secs(10))
+    }
+
+    #[test]
+    fn thresholds_go_with_a_query() {
+        assert_eq!(
+            problems("{ url: 'http://p' }"),
+            ["prometheus: give a query (with below, above or equals), targets, rules or alerts"]
+        );
+        assert_eq!(
+            problems("{ url: 'http://p', query: up }"),
+            ["a query needs a threshold: below, above or equals"]
+        );
+        assert_eq!(
+            problems("{ url: 'http://p', targets: api, below: 1 }"),
+            ["below, above, equals, match and allow_empty judge a query: add query"]
+        );
+        assert_eq!(
+            problems("{ url: 'http://p', query: up, below: 1, above: 2 }"),
+            ["no value is below 1 and above 2"]
+        );
+        assert!(problems("{ url: 'http://p', query: up, below: 2, above: 1 }").is_empty());
+    }
+
+    #[test]
+    fn queries_are_encoded_for_the_url() {
+        assert_eq!(
+            form("sum(rate(x{code=~\"5..\"}[5m]))"),
+            "sum%28rate%28x%7Bcode%3D%7E%225..%22%7D%5B5m%5D%29%29"
+        );
+    }
+}

@@ -479,6 +479,18 @@ fn postgres_replica_lag_grows_while_replay_is_paused() {
     ));
     assert_eq!(v, "fail", "{e}");
     assert!(e.starts_with("expected replay lag <= 1s, got "), "{e}");
+    // The primary sees it too: replay_lag grows while the replica reports no progress.
+    primary.wait_for(
+        "SELECT coalesce(extract(epoch FROM replay_lag), 0) > 1.5 FROM pg_stat_replication",
+        "t",
+        Duration::from_secs(30),
+    );
+    let primary_url = primary.url("app", APP_PASSWORD, "postgres", "");
+    let (v, e) = probe(&format!(
+        "url: '{primary_url}', sslmode: disable, replication: {{ min_replicas: 1, max_lag: 1s }}"
+    ));
+    assert_eq!(v, "fail", "{e}");
+    assert!(e.starts_with("expected replay lag <= 1s, got "), "{e}");
     replica.sql("SELECT pg_wal_replay_resume()");
     replica.wait_for("SELECT count(*) FROM t", "2", Duration::from_secs(30));
     let (v, e) = probe(&format!(

@@ -143,6 +143,96 @@ fn production_checklist_marks_what_people_verify_as_manual() {
     );
 }
 
+/// The seed's Kubernetes and Fly.io items carry `kubernetes` and `fly` probes
+/// that run against the cluster and the app (served-shapes APIs here).
+#[test]
+fn production_checklist_probes_the_cluster_and_the_fly_app() {
+    use crate::kube_objects::{node, service, slice};
+    let ca = crate::tls_support::TestCa::new("Kube Test CA");
+    let cluster = crate::kube_api::KubeApi::start(&ca, crate::kubernetes::TOKEN);
+    crate::kubernetes::namespace(&cluster, "candlefish-prod", false);
+    cluster.add(&service("candlefish-prod", "websocket-service"));
+    cluster.add(&slice("candlefish-prod", "websocket-service", &[true]));
+    cluster.add(&node("ip-10-0-1-12"));
+    cluster.add(&node("ip-10-0-2-31"));
+    let fly = crate::fly_api::FlyApi::start(&ca, "fo1_ProdChecklist_5tq");
+    fly.add_app(
+        "rtpm-api-candlefish",
+        crate::fly_api::FlyApp {
+            machines: vec![crate::fly_api::machine(
+                "148ed193b95489",
+                "iad",
+                "started",
+                "deployment-01JDQ3Z8W4",
+                "passing",
+            )],
+            volumes: vec![crate::fly_api::volume(
+                "vol_148ed193b95489",
+                "iad",
+                Some("148ed193b95489"),
+            )],
+            secrets: vec!["DATABASE_URL", "JWT_SECRET"],
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = crate::kubernetes::kubeconfig(dir.path(), &ca, &cluster);
+    // The Fly probe's API and CA come from the environment through a copy of
+    // the checklist whose fly probes point at the test server.
+    let text =
+        std::fs::read_to_string(crate::support::root().join("checklists/production.yaml")).unwrap();
+    let ca_file = ca.write(dir.path(), "fly-ca.pem");
+    let text = text.replace(
+        "app: ${fly_app}\n",
+        &format!(
+            "app: ${{fly_app}}\n                api: {}\n                tls: {{ ca_file: {} }}\n",
+            fly.url(),
+            ca_file.display()
+        ),
+    );
+    std::fs::write(dir.path().join("production.yaml"), text).unwrap();
+    let ran = Run::new(&[
+        "check",
+        "production.yaml",
+        "--only",
+        "tf-eks",
+        "--only",
+        "qc-service-health",
+        "--only",
+        "rtpm-api",
+        "--format",
+        "json",
+    ])
+    .in_dir(dir.path())
+    .env("KUBECONFIG", kubeconfig.to_str().unwrap())
+    .env("FLY_API_TOKEN", "fo1_ProdChecklist_5tq")
+    .env("HOME", "/nonexistent")
+    .run();
+    let report = ran.json();
+    let probe = |id: &str, kind: &str| {
+        crate::support::item(&report, id)["probes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .unwrap_or_else(|| panic!("{id} has no {kind} probe"))
+            .clone()
+    };
+    assert_eq!(probe("tf-eks", "kubernetes")["evidence"], "2/2 nodes Ready");
+    let services = probe("qc-service-health", "kubernetes");
+    assert_eq!(services["verdict"], "pass", "{services}");
+    assert_eq!(
+        services["evidence"],
+        "5/5 pods ready (namespace candlefish-prod); service/graphql-api: 3 ready endpoints; service/websocket-service: 1 ready endpoint"
+    );
+    let app = probe("rtpm-api", "fly");
+    assert_eq!(app["verdict"], "pass", "{app}");
+    assert_eq!(
+        app["evidence"],
+        "app rtpm-api-candlefish (deployed); 1 machine started (iad); 1/1 volumes attached; secrets set: DATABASE_URL, JWT_SECRET"
+    );
+    assert!(cluster.seen().iter().all(|s| s.method == "GET"));
+}
+
 /// The seed's PostgreSQL, Redis and monitoring items ask the servers themselves.
 #[test]
 fn production_checklist_probes_databases_and_monitoring() {

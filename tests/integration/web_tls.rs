@@ -1,6 +1,8 @@
 //! The one `tls:` block every web probe takes, against a real nginx serving
-//! HTTPS with a certificate from a private CA: each of `http`, `cors`,
-//! `headers`, `rate_limit`, `graphql` and `openapi` is trusted with
+//! HTTPS with a certificate from a private CA (and, for `prometheus` and
+//! `grafana`, the documented shapes of their APIs as static answers): each of
+//! `http`, `cors`, `headers`, `rate_limit`, `graphql`, `openapi`,
+//! `prometheus` and `grafana` is trusted with
 //! `tls: { ca_file }`, refused without it (the error says how to fix it),
 //! presents a client certificate, warns with `insecure`; and `SSL_CERT_FILE`
 //! replaces the system's trust store for all of them.
@@ -44,6 +46,8 @@ location /page {{
 location /limited {{ limit_req zone=tls_api burst=2 nodelay; limit_req_status 429; try_files /page.txt =404; }}
 location /graphql {{ default_type application/json; return 200 '{{"data":{{"__typename":"Query"}}}}'; }}
 location = /openapi.json {{ default_type application/json; }}
+location = /api/v1/query {{ default_type application/json; return 200 '{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{"job":"api"}},"value":[1764666000,"1"]}}]}}}}'; }}
+location = /api/health {{ default_type application/json; return 200 '{{"database":"ok","version":"10.4.0"}}'; }}
 "#,
                 ca = pki.ca.display()
             ),
@@ -90,6 +94,17 @@ fn every_kind(nginx: &Nginx, tls: &str) -> Vec<(String, String)> {
         (
             "openapi".into(),
             format!(r#"openapi: {{ url: "{}"{tls} }}"#, url("/openapi.json")),
+        ),
+        (
+            "prometheus".into(),
+            format!(
+                r#"prometheus: {{ url: "{}", query: up, above: 0{tls} }}"#,
+                url("")
+            ),
+        ),
+        (
+            "grafana".into(),
+            format!(r#"grafana: {{ url: "{}"{tls} }}"#, url("")),
         ),
     ]
 }

@@ -31,7 +31,7 @@ pub async fn fetch(
 ) -> Result<Exchange, Finding> {
     let client = ctx
         .web_client(&ClientOptions {
-            tls: tls.options(),
+            tls: tls.options_in(ctx),
             follow_redirects: false,
         })
         .map_err(Finding::error)?;
@@ -52,14 +52,14 @@ pub fn prepare(
     body: Option<&crate::checklist::text::Text>,
 ) -> Result<(reqwest::Client, Request), Finding> {
     let options = ClientOptions {
-        tls: tls.options(),
+        tls: tls.options_in(ctx),
         follow_redirects: false,
     };
     prepare_with_options(ctx, &options, method, url, headers, body)
 }
 
-/// [`prepare`] for a probe that builds its own [`ClientOptions`] (the
-/// `prometheus` and `grafana` probes, whose TLS settings are their own fields).
+/// [`prepare`] for a probe that builds its own [`ClientOptions`] (from its
+/// `tls` block, with a redirect policy of its own).
 pub fn prepare_with_options(
     ctx: &Context,
     options: &ClientOptions,

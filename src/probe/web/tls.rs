@@ -79,6 +79,23 @@ impl TlsBlock {
         }
     }
 
+    /// The options, with relative paths resolved against the checklist's
+    /// directory (as every path a probe reads is).
+    pub fn options_in(&self, ctx: &crate::probe::Context) -> TlsOptions {
+        let mut options = self.options();
+        for path in [
+            &mut options.ca_file,
+            &mut options.client_cert,
+            &mut options.client_key,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *path = ctx.resolve(path);
+        }
+        options
+    }
+
     /// Settings that cannot work together, for `Probe::validate`.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -108,13 +125,15 @@ impl TlsBlock {
         })
     }
 
-    /// `finding` with the insecure check added: a pass becomes a warning.
+    /// `finding` with the insecure check added: a pass becomes a warning, its
+    /// summary kept after the warning.
     pub fn judge(&self, finding: crate::probe::Finding) -> crate::probe::Finding {
         match self.insecure_check() {
             Some(warning) if finding.verdict == crate::outcome::Verdict::Pass => {
                 let mut checks = finding.checks;
                 checks.push(warning);
-                crate::probe::Finding::from_checks(checks, &finding.evidence, "")
+                let context = format!("({})", finding.evidence);
+                crate::probe::Finding::from_checks(checks, &finding.evidence, &context)
             }
             _ => finding,
         }
@@ -318,6 +337,22 @@ mod tests {
         );
         assert!(block("{ ca_file: ca.pem }").problems().is_empty());
         assert!(serde_saphyr::from_str::<TlsBlock>("{ cafile: x }").is_err());
+    }
+
+    #[test]
+    fn insecure_turns_a_pass_into_a_warning_that_keeps_the_summary() {
+        let pass = crate::probe::Finding::from_checks(
+            vec![crate::probe::expect::check(true, "a", "a")],
+            "200 OK",
+            "",
+        );
+        let judged = block("{ insecure: true }").judge(pass.clone());
+        assert_eq!(judged.verdict, crate::outcome::Verdict::Warn);
+        assert_eq!(
+            judged.evidence,
+            "expected TLS certificates verified, got insecure: true (certificate checks are off) (200 OK)"
+        );
+        assert_eq!(block("{}").judge(pass.clone()), pass);
     }
 
     #[test]
