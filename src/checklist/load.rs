@@ -47,7 +47,7 @@ struct VarsOnly {
 }
 
 fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! { with_snippet: false }
+    crate::checklist::yaml_budget::options()
 }
 
 /// Parses the checklist `sources[0]` with `scope` (the environment and
@@ -585,6 +585,9 @@ pub fn read(path: &std::path::Path) -> Result<Source, String> {
 /// Turns a YAML or shape error into a diagnostic with a hint.
 pub fn diagnostic_from(error: &YamlError) -> Diagnostic {
     let span = error.location().and_then(|l| Span::from_location(&l));
+    if let Some(diagnostic) = crate::checklist::yaml_budget::diagnostic(error, span) {
+        return diagnostic;
+    }
     match error.without_snippet() {
         YamlError::SerdeUnknownField {
             field, expected, ..

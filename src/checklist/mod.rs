@@ -11,6 +11,7 @@ pub mod runbook;
 pub mod scalar;
 pub mod text;
 pub mod validate;
+pub mod yaml_budget;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -118,6 +118,9 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
     }
     let mut report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
     report.shard = shard;
+    // The report holds all that is left to write: the plan goes now, before
+    // the board or a report file is rendered beside it.
+    drop((plan, run_options));
     if let Err(exit) = deliver(&report, &output, &args.display, |r| {
         render(r, &args.display, term, None);
     }) {

@@ -118,8 +118,11 @@ pub async fn run(
     options.started_at = Some(started_at);
     let options = &options;
     let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
+    // Outcomes live until the report is written: keep them at their size
+    // (most items have one probe; a vector grown by `push` holds four).
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
     for (item, mut outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+        outcome.checks.shrink_to_fit();
         if !shift.is_zero()
             && let Some(at) = outcome.started_at.as_deref()
             && let Ok(at) = at.parse::<jiff::Timestamp>()
@@ -128,6 +131,9 @@ pub async fn run(
             outcome.started_at = Some(moved.to_string());
         }
         by_item.entry(item).or_default().push(outcome);
+    }
+    for outcomes in by_item.values_mut() {
+        outcomes.shrink_to_fit();
     }
     let items = rollup::build_at(plan, by_item, &options.attested, started_at);
     let summary = rollup::summarize(&items);

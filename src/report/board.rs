@@ -7,6 +7,7 @@
 //! wrap inside the tree, ids are never truncated.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
@@ -48,11 +49,96 @@ pub fn statuses(report: &Report) -> HashMap<String, Status> {
         .collect()
 }
 
-/// A rule under the header and one at the bottom; no other lines.
-fn board_style(rule: char) -> TableStyle {
-    TableStyle::new()
-        .header_separator(LineStyle::none().fill(rule).junction(rule))
-        .bottom_border(LineStyle::none().fill(rule).junction(rule))
+/// A rule under the header and one at the bottom; no other lines. `bottom`:
+/// the part of the table that ends the board.
+fn board_style(rule: char, bottom: bool) -> TableStyle {
+    let style = TableStyle::new().header_separator(LineStyle::none().fill(rule).junction(rule));
+    if bottom {
+        style.bottom_border(LineStyle::none().fill(rule).junction(rule))
+    } else {
+        style
+    }
+}
+
+/// Rows laid out this many at a time.
+const CHUNK: usize = 256;
+
+/// The board's table, laid out and written a chunk of rows at a time, so that
+/// a checklist of 50,000 items never holds its whole table (several copies of
+/// every cell) in memory. The columns have fixed widths, so each chunk lays
+/// out exactly as it would inside one table.
+struct Rows<'a> {
+    pending: Vec<Vec<String>>,
+    /// The header, until the first chunk takes it.
+    header: Option<Vec<String>>,
+    widths: [usize; 3],
+    rule: char,
+    chunk: usize,
+    out: &'a mut dyn Write,
+    /// The first write error; later rows are dropped.
+    error: Option<std::io::Error>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(header: Vec<String>, widths: [usize; 3], rule: char, out: &'a mut dyn Write) -> Self {
+        Rows {
+            pending: Vec::new(),
+            header: Some(header),
+            widths,
+            rule,
+            chunk: CHUNK,
+            out,
+            error: None,
+        }
+    }
+
+    fn push(&mut self, row: Vec<String>) {
+        if self.error.is_some() {
+            return;
+        }
+        self.pending.push(row);
+        // One row is kept back, so that the last chunk (with the bottom rule)
+        // is never empty.
+        if self.pending.len() > self.chunk {
+            let last = self.pending.pop();
+            self.lay_out(false);
+            self.pending.extend(last);
+        }
+    }
+
+    fn lay_out(&mut self, bottom: bool) {
+        let mut table = Table::new();
+        table
+            .load_style(board_style(self.rule, bottom))
+            .set_content_arrangement(ContentArrangement::Disabled);
+        if let Some(header) = self.header.take() {
+            table.set_header(header);
+        }
+        for row in self.pending.drain(..) {
+            table.add_row(row);
+        }
+        for (index, width) in self.widths.into_iter().enumerate() {
+            if let Some(column) = table.column_mut(index) {
+                // comfy-table's fixed width includes one space of padding either side.
+                column.set_constraint(ColumnConstraint::Absolute(Width::Fixed((width + 2) as u16)));
+            }
+        }
+        let mut text = String::new();
+        for line in table.lines() {
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        if let Err(e) = self.out.write_all(text.as_bytes()) {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if self.error.is_none() {
+            self.lay_out(true);
+        }
+        self.error.map_or(Ok(()), Err)
+    }
 }
 
 /// The narrowest the item column gets; past this the board grows wider instead.
@@ -128,6 +214,14 @@ impl Painter {
 
 /// Renders the whole board.
 pub fn render(report: &Report, options: &BoardOptions) -> String {
+    let mut out = Vec::new();
+    // Writing to memory does not fail.
+    let _ = write(report, options, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the board to `sink` as it is laid out.
+pub fn write(report: &Report, options: &BoardOptions, sink: &mut dyn Write) -> std::io::Result<()> {
     let glyphs = if options.ascii { &ASCII } else { &UNICODE };
     let painter = Painter {
         color: options.color,
@@ -147,30 +241,12 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         .saturating_sub(status_width + id_width + 8)
         .max(MIN_ITEM_WIDTH);
 
-    let mut table = Table::new();
-    table
-        .load_style(board_style(if options.ascii { '-' } else { '─' }))
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(vec![
-            painter.paint("1", if options.ascii { "ST" } else { "" }),
-            painter.paint("1", "ITEM"),
-            painter.paint("1", "ID"),
-        ]);
-    let mut rows = Vec::new();
-    for item in &report.items {
-        tree_rows(
-            item, "", None, glyphs, &painter, options, item_width, &mut rows,
-        );
-    }
-    for row in rows {
-        table.add_row(row);
-    }
-    for (index, width) in [status_width, item_width, id_width].into_iter().enumerate() {
-        if let Some(column) = table.column_mut(index) {
-            // comfy-table's fixed width includes one space of padding either side.
-            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed((width + 2) as u16)));
-        }
-    }
+    let header = vec![
+        painter.paint("1", if options.ascii { "ST" } else { "" }),
+        painter.paint("1", "ITEM"),
+        painter.paint("1", "ID"),
+    ];
+    let widths = [status_width, item_width, id_width];
 
     let mut out = String::new();
     let status = report.status;
@@ -217,12 +293,16 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
             "interrupted: the board shows what finished before the stop\n",
         ));
     }
-    for line in table.lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
+    sink.write_all(out.as_bytes())?;
+    let rule = if options.ascii { '-' } else { '─' };
+    let mut rows = Rows::new(header, widths, rule, sink);
+    for item in &report.items {
+        tree_rows(
+            item, "", None, glyphs, &painter, options, item_width, &mut rows,
+        );
     }
-    out.push_str(&summary(report, options, glyphs, &painter));
-    out
+    rows.finish()?;
+    sink.write_all(summary(report, options, glyphs, &painter).as_bytes())
 }
 
 /// `line` word-wrapped to `width` columns (colour codes take no room), later
@@ -248,7 +328,7 @@ fn tree_rows(
     painter: &Painter,
     options: &BoardOptions,
     width: usize,
-    rows: &mut Vec<Vec<String>>,
+    rows: &mut Rows<'_>,
 ) {
     let (lead, cont) = match last {
         None => (String::new(), String::new()),
@@ -520,6 +600,72 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::fixture::{leaf, report};
+
+    #[test]
+    fn a_board_laid_out_in_chunks_reads_as_one_table() {
+        let mut group = leaf("group", Status::Yellow);
+        group.items = (0..7)
+            .map(|i| {
+                let mut item = leaf(&format!("leaf-{i}"), Status::Red);
+                item.reason =
+                    format!("reason {i}, long enough to wrap onto a second line of the board");
+                item
+            })
+            .collect();
+        let report = report(vec![group, leaf("last", Status::Green)]);
+        for ascii in [false, true] {
+            let options = BoardOptions {
+                ascii,
+                width: 60,
+                ..BoardOptions::default()
+            };
+            let whole = render(&report, &options);
+            let widths = [2, 30, 8];
+            for chunk in 1..5 {
+                let mut out = Vec::new();
+                let mut rows = Rows::new(
+                    vec![String::new(), "ITEM".into(), "ID".into()],
+                    widths,
+                    '-',
+                    &mut out,
+                );
+                rows.chunk = chunk;
+                let mut one = Vec::new();
+                let mut all = Rows::new(
+                    vec![String::new(), "ITEM".into(), "ID".into()],
+                    widths,
+                    '-',
+                    &mut one,
+                );
+                for i in 0..9 {
+                    let row = vec![
+                        "x".to_owned(),
+                        format!("row {i}\nsecond line"),
+                        format!("id-{i}"),
+                    ];
+                    rows.push(row.clone());
+                    all.push(row);
+                }
+                rows.finish().expect("in memory");
+                all.finish().expect("in memory");
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&one),
+                    "chunk {chunk}"
+                );
+            }
+            assert_eq!(whole.matches("reason").count(), 7, "{whole}");
+            assert_eq!(
+                whole
+                    .lines()
+                    .filter(|l| l.starts_with(if ascii { "---" } else { "───" }))
+                    .count(),
+                2,
+                "{whole}"
+            );
+        }
+    }
 
     #[test]
     fn wrap_keeps_prefixes() {

@@ -45,6 +45,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
+        Format::Board => board::write(report, board, out),
         other => out.write_all(render(report, other, board).as_bytes()),
     }?;
     out.flush()

@@ -58,6 +58,7 @@ mod renderers;
 mod reports;
 mod runbook;
 mod runbook_pty;
+mod scale;
 mod schema;
 mod security_headers;
 mod serve;
