@@ -133,7 +133,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
         lenient: options.nothing_runs,
     };
     let mut sources = vec![source];
-    let checklist = match load::parse(&mut sources, scope) {
+    let mut checklist = match load::parse(&mut sources, scope) {
         Ok(checklist) => checklist,
         Err(diagnostics) => {
             return Err(LoadError::Invalid {
@@ -142,6 +142,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
             });
         }
     };
+    checklist.inherit_aws_defaults();
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     let mut plan_options = options.plan.clone();
     plan_options.nothing_runs = options.nothing_runs;

@@ -6,6 +6,7 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod aws;
 pub mod cors;
 pub mod dns;
 pub mod exec;
@@ -150,6 +151,28 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "aws_ec2" => AwsEc2(aws::ec2::Ec2Probe),
+    "aws_rds" => AwsRds(aws::rds::RdsProbe),
+    "aws_s3" => AwsS3(aws::s3::S3Probe),
+    "aws_iam" => AwsIam(aws::iam::IamProbe),
+    "aws_cloudtrail" => AwsCloudtrail(aws::cloudtrail::CloudtrailProbe),
+    "aws_secretsmanager" => AwsSecretsmanager(aws::secretsmanager::SecretsProbe),
+}
+
+impl ProbeKind {
+    /// Fills an AWS probe's unset `region`, `profile` and `endpoint_url` from
+    /// the checklist's `defaults.aws`; other kinds are left alone.
+    pub fn inherit_aws(&mut self, defaults: &aws::AwsSettings) {
+        match self {
+            ProbeKind::AwsEc2(p) => p.inherit(defaults),
+            ProbeKind::AwsRds(p) => p.inherit(defaults),
+            ProbeKind::AwsS3(p) => p.inherit(defaults),
+            ProbeKind::AwsIam(p) => p.inherit(defaults),
+            ProbeKind::AwsCloudtrail(p) => p.inherit(defaults),
+            ProbeKind::AwsSecretsmanager(p) => p.inherit(defaults),
+            _ => {}
+        }
+    }
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -272,6 +295,7 @@ pub struct Context {
     resolver: resolve::ResolverHandle,
     tls_roots: OnceLock<Result<std::sync::Arc<rustls::RootCertStore>, String>>,
     dns: dns::Resolvers,
+    aws: aws::Shared,
 }
 
 impl fmt::Debug for Context {
@@ -317,6 +341,13 @@ impl Context {
     pub fn web_client(&self, options: &web::ClientOptions) -> Result<reqwest::Client, String> {
         let resolver: web::client::Resolver = std::sync::Arc::new(self.resolver.clone());
         self.web.get(options, Some(&resolver))
+    }
+}
+
+impl Context {
+    /// What the run's AWS probes share: configurations and API answers.
+    pub fn aws(&self) -> &aws::Shared {
+        &self.aws
     }
 }
 

@@ -2,6 +2,12 @@
 //! start on 127.0.0.1. One test target; one module per area.
 
 mod apps;
+#[cfg(feature = "aws-ec2")]
+mod aws_ec2;
+#[cfg(feature = "aws-rds")]
+mod aws_rds;
+#[cfg(feature = "aws")]
+mod aws_services;
 mod board;
 mod catalogue;
 mod certs;
@@ -24,6 +30,8 @@ mod http_features;
 mod import;
 mod includes;
 mod junit;
+#[cfg(feature = "aws")]
+mod moto;
 mod nginx;
 mod nginx_tls;
 mod openapi;
