@@ -69,6 +69,8 @@ pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "it is a directory, not a file".to_owned(),
+        std::io::ErrorKind::NotADirectory => "a part of the path is not a directory".to_owned(),
         _ => e.to_string(),
     }
 }

@@ -23,10 +23,13 @@ Examples:
   candlefish sign team-training --evidence https://wiki.example.com/training
   candlefish history team-training
   candlefish runbook checklists/production.yaml --t0 2026-12-01T15:00Z
+  candlefish serve checklists/production.yaml --interval 60s --listen 127.0.0.1:9469
+  candlefish check big.yaml --shard 2/8 --format json > shard-2.json; candlefish merge shard-*.json
 
 Exit codes:
   0  the gate passed      1  the gate failed (diff: something regressed)
   2  usage or checklist error (nothing ran)      130  interrupted
+  5  the gate judged nothing (no item in its scope; --allow-empty-gate accepts it)
   sign and unsign: 0 once the record is on disk, 2 when nothing was recorded";
 
 /// Production-readiness checklists with automated probes and a status board.
@@ -115,6 +118,13 @@ pub enum Command {
         after_help = "Examples:\n  candlefish diff yesterday.json today.json\n  candlefish check prod.yaml --format json > today.json; candlefish diff yesterday.json today.json\n\nExit codes: 0 nothing regressed, 1 something regressed, 2 a file could not be read."
     )]
     Diff(DiffArgs),
+    /// Run checklists on an interval and serve the board, Prometheus metrics,
+    /// /healthz, /readyz and the JSON report over HTTP.
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
+    /// Combine the JSON reports of `check --shard K/N` runs into one report and gate.
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  candlefish completions bash > ~/.local/share/bash-completion/completions/candlefish\n  candlefish completions zsh > \"${fpath[1]}/_candlefish\"\n  candlefish completions fish > ~/.config/fish/completions/candlefish.fish"
@@ -161,7 +171,8 @@ pub struct OutputArgs {
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<ReportSpec>,
 
-    /// Print one line (`candlefish: NOT READY — …`) instead of the board.
+    /// Print one line (`candlefish: NOT READY — …`) instead of the board; with
+    /// --format json (or junit, md, html) that format stays on stdout and the line goes to stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -194,6 +205,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "30s",
           value_parser = parse_watch_interval)]
     pub watch: Option<std::time::Duration>,
+
+    /// Run only part K of N of the checklist (an item and what it depends on stay
+    /// together; parts are balanced by probe count); combine the parts with `merge`.
+    #[arg(long, value_name = "K/N", conflicts_with = "watch")]
+    pub shard: Option<ShardArg>,
 
     /// Keep this run's JSON report in .candlefish/runs/ beside the checklist.
     #[arg(long)]
@@ -285,6 +301,11 @@ pub struct GateArgs {
     /// not count; waived items are shown either way).
     #[arg(long)]
     pub allow_waivers: bool,
+
+    /// Let a gate that judged nothing pass (no item in its scope, e.g. `--gate critical`
+    /// with nothing critical). Without it such a run exits 5.
+    #[arg(long)]
+    pub allow_empty_gate: bool,
 }
 
 impl GateArgs {
@@ -294,6 +315,7 @@ impl GateArgs {
             scope: self.scope,
             fail_on: self.fail_on,
             allow_waivers: self.allow_waivers,
+            allow_empty: self.allow_empty_gate,
         }
     }
 }
@@ -598,4 +620,145 @@ fn parse_watch_interval(text: &str) -> Result<std::time::Duration, String> {
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::checklist::scalar::Dur::parse(text).map(|d| d.0)
+}
+
+const SERVE_HELP: &str = "\
+Examples:
+  candlefish serve checklists/production.yaml --interval 60s --listen 127.0.0.1:9469
+  candlefish serve api.yaml db.yaml --interval 5m --listen 0.0.0.0:9469 --gate critical
+
+Each checklist runs at once, then every INTERVAL (each start moved by up to --jitter of
+it, so many servers do not probe in step); a round never starts before the previous one
+finished. The checklist and its sign-offs are read again every round: an edit that does
+not validate keeps the last valid version running, and says so on the board, in the
+report's warnings and in candlefish_checklist_valid.
+
+  /            the board, updating itself after every round
+  /metrics     Prometheus metrics (candlefish_*)
+  /healthz     200 while the process runs
+  /readyz      200 when every checklist's latest round passed its gate, else 503
+  /api/v1/report   the latest JSON report (?checklist=NAME with several)
+  /api/v1/history  the latest rounds' summaries
+
+SIGTERM or Ctrl-C stops: rounds in flight are cancelled, the server drains, exit 0.
+Exit 2: a checklist does not validate at start, or the address cannot be bound.";
+
+/// `candlefish serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The checklists to run (each at least once a round).
+    #[arg(default_value = "candlefish.yaml")]
+    pub files: Vec<PathBuf>,
+
+    /// Time between the starts of two rounds of a checklist (at least 100ms).
+    #[arg(long, value_name = "INTERVAL", default_value = "60s", value_parser = parse_serve_interval)]
+    pub interval: std::time::Duration,
+
+    /// How far each start may move from the interval, as a fraction of it (0 to 0.5).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1, value_parser = parse_jitter)]
+    pub jitter: f64,
+
+    /// The address to serve on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9469")]
+    pub listen: std::net::SocketAddr,
+
+    /// How many rounds /api/v1/history keeps (all checklists together).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = parse_history)]
+    pub history: usize,
+
+    /// Probes in flight at once, per checklist.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
+          value_parser = parse_concurrency)]
+    pub concurrency: usize,
+
+    /// Probes in flight against any one host:port, per checklist.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PER_HOST, value_parser = parse_concurrency)]
+    pub per_host: usize,
+
+    /// Deadline for each probe that sets none (default: the checklist's, else 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    /// The sign-off store, with one checklist (default: .candlefish/state.jsonl beside each checklist).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+fn parse_serve_interval(text: &str) -> Result<std::time::Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < std::time::Duration::from_millis(100) {
+        return Err(format!(
+            "`{text}` is too short: rounds are at least 100ms apart"
+        ));
+    }
+    Ok(interval)
+}
+
+fn parse_jitter(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=0.5).contains(&f) => Ok(f),
+        _ => Err(format!("`{text}` is not a fraction from 0 to 0.5")),
+    }
+}
+
+fn parse_history(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= 100_000 => Ok(n),
+        _ => Err(format!("`{text}` is not a number from 0 to 100000")),
+    }
+}
+
+const MERGE_HELP: &str = "\
+Examples:
+  candlefish check big.yaml --shard 1/3 --format json > shard-1.json   # and 2/3, 3/3
+  candlefish merge shard-*.json
+  candlefish merge shard-*.json --format json > report.json --report html=board.html
+
+Every shard of one run must be given, once each: a missing shard, a shard of another
+checklist or run, or an item judged by two shards is an error (exit 2), never a gap.
+The gate is the shards' own policy, applied to the merged items.
+Exit codes: 0 the gate passed, 1 it failed, 2 the reports cannot be merged.";
+
+/// `candlefish merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`check --shard K/N --format json`).
+    #[arg(required = true, value_name = "REPORT")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--shard K/N`: run the K-th of N parts of a checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardArg {
+    /// 1-based.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl std::str::FromStr for ShardArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("`{text}` is not K/N with 1 <= K <= N <= 1000, e.g. 2/8");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = k.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count || count > 1000 {
+            return Err(bad());
+        }
+        Ok(ShardArg { index, count })
+    }
 }

@@ -20,4 +20,5 @@ pub mod outcome;
 pub mod probe;
 pub mod report;
 pub mod runbook;
+pub mod serve;
 pub mod state;

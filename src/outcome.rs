@@ -407,6 +407,55 @@ pub struct Gate {
     /// waivers count, listed in `failing` as well when they do not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waived: Vec<String>,
+    /// The verdict in one word: `ready`, `not_ready`, `nothing_judged` (no
+    /// item was in the gate's scope: it cannot vouch for anything) or
+    /// `interrupted`.
+    #[serde(default)]
+    pub verdict: GateVerdict,
+    /// How many leaf items the gate judged (in its scope, not optional, not white).
+    #[serde(default)]
+    pub judged: usize,
+    /// A gate that judged nothing passes (`--allow-empty-gate`); left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_empty: bool,
+}
+
+/// What the gate concluded, as a test runner tells "failed" from "no test collected".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateVerdict {
+    /// Every item judged is fine.
+    Ready,
+    /// Some item judged fails the gate.
+    #[default]
+    NotReady,
+    /// The gate found no item to judge (e.g. `--gate critical` and nothing is
+    /// critical). Fails unless `--allow-empty-gate` accepts it.
+    NothingJudged,
+    /// The run was stopped before every probe finished.
+    Interrupted,
+}
+
+impl GateVerdict {
+    /// The headline word: `READY`, `NOT READY`, `NOTHING JUDGED`, `INTERRUPTED`.
+    pub fn headline(self) -> &'static str {
+        match self {
+            GateVerdict::Ready => "READY",
+            GateVerdict::NotReady => "NOT READY",
+            GateVerdict::NothingJudged => "NOTHING JUDGED",
+            GateVerdict::Interrupted => "INTERRUPTED",
+        }
+    }
+
+    /// The word in the JSON report: `ready`, `not_ready`, `nothing_judged`, `interrupted`.
+    pub fn word(self) -> &'static str {
+        match self {
+            GateVerdict::Ready => "ready",
+            GateVerdict::NotReady => "not_ready",
+            GateVerdict::NothingJudged => "nothing_judged",
+            GateVerdict::Interrupted => "interrupted",
+        }
+    }
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -430,6 +479,22 @@ impl Gate {
             "critical"
         } else {
             "required"
+        }
+    }
+
+    /// Why a gate that judged nothing did: `no item is critical (--gate
+    /// critical)`, or `every item is optional or deferred`; then whether that
+    /// was accepted.
+    pub fn nothing_judged(&self) -> String {
+        let why = if self.scope == "critical" {
+            "no item to judge: nothing is critical, or every critical item is optional or deferred (--gate critical)"
+        } else {
+            "no item to judge: every item is optional or deferred"
+        };
+        if self.allow_empty {
+            format!("{why}; accepted by --allow-empty-gate")
+        } else {
+            format!("{why}; pass --allow-empty-gate to accept that")
         }
     }
 }
@@ -463,6 +528,25 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The top-level sections.
     pub items: Vec<ItemReport>,
+    /// Set when this run was one part of a sharded run (`check --shard K/N`);
+    /// `candlefish merge` combines the parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+}
+
+/// Which part of a sharded run a report holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// This part, from 1.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+    /// Ids of the items this part judged (each is judged by exactly one part;
+    /// the groups holding them are rolled up again by `merge`).
+    pub owned: Vec<String>,
+    /// Every item id of the whole checklist, depth first: the same in every
+    /// part of one run, and the order `merge` restores.
+    pub order: Vec<String>,
 }
 
 impl Report {
@@ -514,6 +598,7 @@ pub(crate) mod fixture {
             interrupted: false,
             warnings: Vec::new(),
             items,
+            shard: None,
         }
     }
 }

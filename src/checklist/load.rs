@@ -143,9 +143,11 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
         return Err(problems);
     }
     let (parsed, scope) = with_scope(scope, || {
-        serde_saphyr::from_str_with_options::<Checklist>(&source.text, yaml_options())
+        parse_collecting(&source.text, diagnostic_from, |text| {
+            serde_saphyr::from_str_with_options::<Checklist>(text, yaml_options())
+        })
     });
-    let mut checklist = parsed.map_err(|e| vec![diagnostic_from(&e)])?;
+    let mut checklist = parsed?;
     if checklist.include.is_empty() {
         return Ok(checklist);
     }
@@ -247,7 +249,9 @@ impl Includer<'_> {
                 self.sources.push(source);
                 let text = &self.sources[index as usize].text;
                 let (parsed, scope) = with_scope(self.scope.take().unwrap_or_default(), || {
-                    serde_saphyr::from_str_with_options::<Part>(text, yaml_options())
+                    parse_collecting(text, part_diagnostic, |text| {
+                        serde_saphyr::from_str_with_options::<Part>(text, yaml_options())
+                    })
                 });
                 self.scope = Some(scope);
                 match parsed {
@@ -260,7 +264,9 @@ impl Includer<'_> {
                         self.include(index, &part.include, out);
                         self.stack.pop();
                     }
-                    Err(e) => self.problems.push(part_diagnostic(&e).in_file(index)),
+                    Err(found) => self
+                        .problems
+                        .extend(found.into_iter().map(|d| d.in_file(index))),
                 }
             }
         }
@@ -339,6 +345,127 @@ fn tidy(path: &Path) -> PathBuf {
         return PathBuf::from(".");
     }
     out.iter().collect()
+}
+
+/// At most this many unknown keys are reported from one file.
+const MAX_UNKNOWN_KEYS: usize = 50;
+
+/// Parses `text` with `parse`. serde stops at the first problem; when that is
+/// an unknown key, the key's entry is blanked out (spaces, so every position
+/// stays where it was) and the text parsed again, until the next problem is
+/// not an unknown key: three typos are reported in one run, each at its own
+/// line and column with its suggestion. Other problems are reported only when
+/// they come first: after a blanked entry they could be its echo.
+fn parse_collecting<T>(
+    text: &str,
+    describe: impl Fn(&YamlError) -> Diagnostic,
+    parse: impl Fn(&str) -> Result<T, YamlError>,
+) -> Result<T, Vec<Diagnostic>> {
+    let mut error = match parse(text) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    let mut found = vec![describe(&error)];
+    let mut current = text.to_owned();
+    while found.len() < MAX_UNKNOWN_KEYS {
+        let unknown = matches!(error.without_snippet(), YamlError::SerdeUnknownField { .. });
+        let Some(at) = error.location().filter(|_| unknown) else {
+            break;
+        };
+        let (line, column) = (at.line(), at.column());
+        let Some(next) = blank_entry(&current, line, column) else {
+            break;
+        };
+        match parse(&next) {
+            Err(next_error)
+                if matches!(
+                    next_error.without_snippet(),
+                    YamlError::SerdeUnknownField { .. }
+                ) && next_error
+                    .location()
+                    .is_some_and(|l| (l.line(), l.column()) != (line, column)) =>
+            {
+                found.push(describe(&next_error));
+                error = next_error;
+                current = next;
+            }
+            _ => break,
+        }
+    }
+    Err(found)
+}
+
+/// `text` with the mapping entry whose key starts at `line`:`column` (1-based,
+/// in characters) replaced by spaces — the key and its whole value, in block
+/// style (the lines indented deeper) or flow style (up to the next `,` or the
+/// closing bracket). Newlines stay, so later positions do not move.
+fn blank_entry(text: &str, line: u64, column: u64) -> Option<String> {
+    let line = usize::try_from(line.checked_sub(1)?).ok()?;
+    let column = usize::try_from(column.checked_sub(1)?).ok()?;
+    let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let this = text[line_start..].split('\n').next()?;
+    let key = line_start + this.char_indices().nth(column)?.0;
+    let before = text[line_start..key].trim_end();
+    let end = if before.ends_with(['{', ',']) {
+        flow_entry_end(text, key)
+    } else {
+        // Block style: this line from the key on, then every line after it
+        // that is blank or indented deeper than the key.
+        let mut end = line_start + this.len();
+        if text[end..].starts_with('\n') {
+            let mut at = end + 1;
+            for next in text[at..].split_inclusive('\n') {
+                let indent = next.chars().take_while(|c| *c == ' ').count();
+                if !(next.trim().is_empty() || indent > column) {
+                    break;
+                }
+                at += next.len();
+                end = at;
+            }
+        }
+        end
+    };
+    if end <= key {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..key]);
+    out.extend(
+        text[key..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' }),
+    );
+    out.push_str(&text[end..]);
+    Some(out)
+}
+
+/// Where a flow mapping's entry starting at `from` ends: after its `,`, or
+/// before the bracket that closes the mapping; quotes and nested brackets skipped.
+fn flow_entry_end(text: &str, from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text[from..].char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && q == '"' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '{' | '[' => depth += 1,
+            '}' | ']' if depth == 0 => return from + i,
+            '}' | ']' => depth -= 1,
+            ',' if depth == 0 => return from + i + 1,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// A parse error in an included file, with a hint where a part differs from a checklist.
@@ -476,20 +603,129 @@ pub fn diagnostic_from(error: &YamlError) -> Diagnostic {
             span,
         )
         .with_help("each key may appear once in a mapping; remove one of them"),
-        YamlError::Budget { breach, .. } => match breach {
-            serde_saphyr::budget::BudgetBreach::Depth { .. } => Diagnostic::error(
-                "sections and items nest too deeply (about 30 levels at most)",
+        YamlError::Budget { breach, .. } => budget_diagnostic(breach, span),
+        YamlError::InvalidScalar { ty, .. } => {
+            let (what, help) = scalar_words(ty);
+            Diagnostic::error(format!("expected {what} here"), span).with_help(help)
+        }
+        YamlError::Unexpected { expected, .. } => match *expected {
+            "sequence start" => Diagnostic::error("expected a list here", span)
+                .with_help("write `- entry` lines under the key, or `[a, b]`"),
+            "mapping start" => Diagnostic::error("expected a mapping here", span)
+                .with_help("write `key: value` lines under the key, or `{ key: value }`"),
+            "scalar" | "string scalar" | "str expected" => Diagnostic::error(
+                "expected a single value here, not a list or a mapping",
                 span,
-            )
-            .with_help("flatten the outline: use `tags` or `depends_on` instead of deeper nesting"),
-            other => Diagnostic::error(
-                format!("the YAML passes a safety limit for checklists ({other:?})"),
-                span,
-            )
-            .with_help("too many nodes, aliases or anchors: a checklist needs far fewer"),
+            ),
+            other => Diagnostic::error(format!("expected {other} here"), span),
         },
-        other => Diagnostic::error(strip_location(&other.to_string()), span),
+        YamlError::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => Diagnostic::error(format!("expected {expected}, got {unexpected}"), span),
+        other => {
+            let message = strip_location(&other.to_string());
+            // The YAML scanner's own limit on nested brackets.
+            if message.contains("recursion limit exceeded") {
+                return too_deep(None, span);
+            }
+            Diagnostic::error(message, span)
+        }
     }
+}
+
+/// Nesting past a limit, said without guessing what nests: it may be items,
+/// or anything under a misspelt key.
+fn too_deep(levels: Option<usize>, span: Option<Span>) -> Diagnostic {
+    let levels = levels.map_or_else(String::new, |n| {
+        format!(" ({n} levels of lists and mappings)")
+    });
+    Diagnostic::error(format!("the YAML nests too deeply here{levels}"), span).with_help(
+        "sections and items may nest about 30 levels; flatten the outline with `tags` or \
+         `depends_on`, or look for a runaway structure here",
+    )
+}
+
+/// What a scalar of Rust type `ty` is to a person, and how to write one.
+fn scalar_words(ty: &str) -> (&'static str, &'static str) {
+    match ty {
+        "boolean" | "bool" => (
+            "`true` or `false`",
+            "YAML's booleans are `true` and `false`; quote anything else you mean as text",
+        ),
+        "floating point" | "f32" | "f64" => ("a number", "write digits, such as `0.5` or `3`"),
+        "char" => ("a single character", "write one character, such as `x`"),
+        t if t.starts_with('u') || t.starts_with('i') => {
+            ("a whole number", "write digits without quotes, such as `1`")
+        }
+        _ => (
+            "a different kind of value",
+            "see the catalogue for what this key takes",
+        ),
+    }
+}
+
+/// A YAML safety limit, in words: which limit, how far the file went, and
+/// what to do — never a debug dump.
+fn budget_diagnostic(
+    breach: &serde_saphyr::budget::BudgetBreach,
+    span: Option<Span>,
+) -> Diagnostic {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let (what, help) = match breach {
+        // Said neutrally: what nests too deep may be anything, not only items.
+        B::Depth { depth } => return too_deep(Some(*depth), span),
+        B::Nodes { nodes } => (
+            format!("the YAML holds too many values ({nodes} and counting)"),
+            "split the checklist into files with `include:`",
+        ),
+        B::Events { events } => (
+            format!("the YAML is too large to read safely ({events} parser events and counting)"),
+            "split the checklist into files with `include:`",
+        ),
+        B::Aliases { aliases } => (
+            format!("the YAML uses too many aliases (`*name`): {aliases} and counting"),
+            "aliases that expand again and again are how a YAML bomb works; write the values out",
+        ),
+        B::Anchors { anchors } => (
+            format!("the YAML defines too many anchors (`&name`): {anchors} and counting"),
+            "a checklist needs few anchors; write the values out",
+        ),
+        B::AliasAnchorRatio { aliases, anchors } => (
+            format!(
+                "the YAML repeats its anchors too often ({aliases} aliases of {anchors} anchors)"
+            ),
+            "aliases that expand again and again are how a YAML bomb works; write the values out",
+        ),
+        B::ScalarBytes { total_scalar_bytes } => (
+            format!(
+                "the YAML's text values are too large ({total_scalar_bytes} bytes and counting)"
+            ),
+            "keep large text in files and point to them",
+        ),
+        B::Documents { documents } => (
+            format!("the file holds too many YAML documents ({documents})"),
+            "a checklist is one YAML document; remove the `---` separators",
+        ),
+        other => (
+            format!(
+                "the YAML passes a safety limit for checklists ({})",
+                one_word(&format!("{other:?}"))
+            ),
+            "a checklist needs far fewer nodes, aliases or anchors",
+        ),
+    };
+    Diagnostic::error(what, span).with_help(help)
+}
+
+/// The name of a limit from its debug form: `Nodes { nodes: 1 }` → `Nodes`.
+fn one_word(debug: &str) -> String {
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn with_suggestion(diagnostic: Diagnostic, word: &str, expected: &[&str]) -> Diagnostic {
@@ -499,6 +735,15 @@ fn with_suggestion(diagnostic: Diagnostic, word: &str, expected: &[&str]) -> Dia
     if is_kind_settings && let Some(common) = did_you_mean(word, ["timeout", "name"]) {
         return diagnostic.with_help(format!(
             "`{common}` is set on the probe, beside the kind: `probe: {{ http: {{ ... }}, {common}: ... }}`"
+        ));
+    }
+    // The web probes take their TLS settings in one `tls:` block.
+    if is_kind_settings
+        && expected.contains(&"tls")
+        && ["ca_file", "client_cert", "client_key", "insecure"].contains(&word)
+    {
+        return diagnostic.with_help(format!(
+            "TLS settings go in the probe's `tls:` block: `tls: {{ {word}: ... }}`"
         ));
     }
     match did_you_mean(word, expected.iter().copied()) {
@@ -543,6 +788,45 @@ mod tests {
             "invalid u32"
         );
         assert_eq!(strip_location("look at line noise"), "look at line noise");
+    }
+
+    #[test]
+    fn blanking_an_entry_keeps_every_position() {
+        let block = "a: 1\nmetod:\n  - x\n  - y\nb: 2\n";
+        let out = blank_entry(block, 2, 1).expect("blanked");
+        assert_eq!(out, "a: 1\n      \n     \n     \nb: 2\n");
+        // The entry's characters become spaces; a comma in quotes is skipped.
+        let spaces = |text: &str, part: &str| text.replace(part, &" ".repeat(part.len()));
+        let flow = "p: { url: x, metod: \"a,}\", expect: { s: 1 } }\n";
+        assert_eq!(
+            blank_entry(flow, 1, 14).expect("blanked"),
+            spaces(flow, "metod: \"a,}\",")
+        );
+        let last = "p: { url: x, metod: [1, 2] }\n";
+        assert_eq!(
+            blank_entry(last, 1, 14).expect("blanked"),
+            spaces(last, "metod: [1, 2] ")
+        );
+        assert_eq!(blank_entry(block, 9, 1), None);
+    }
+
+    #[test]
+    fn safety_limits_are_told_in_words() {
+        use serde_saphyr::budget::BudgetBreach;
+        for breach in [
+            BudgetBreach::Nodes { nodes: 250_001 },
+            BudgetBreach::Aliases { aliases: 1_001 },
+            BudgetBreach::Depth { depth: 65 },
+        ] {
+            let d = budget_diagnostic(&breach, None);
+            let text = format!("{} {}", d.message, d.help.unwrap_or_default());
+            assert!(!text.contains('{') && !text.contains("Nodes"), "{text}");
+            assert_eq!(
+                text.matches('(').count(),
+                text.matches(')').count(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

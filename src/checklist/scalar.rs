@@ -23,7 +23,10 @@ impl Dur {
         }
         humantime::parse_duration(text)
             .map(Dur)
-            .map_err(|e| format!("`{text}` is not a duration ({e}); examples: 500ms, 5s, 2m, 30d"))
+            // humantime's own words ("expected number at 0") are for programmers.
+            .map_err(|_| {
+                format!("`{text}` is not a duration; write a number and a unit: 500ms, 5s, 2m, 30d")
+            })
     }
 
     /// The inner [`Duration`].

@@ -235,12 +235,7 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
             continue;
         }
         reported.push(names);
-        let mut text = String::new();
-        for (name, dep) in &cycle {
-            text.push_str(name);
-            text.push_str(if *dep { " → " } else { " ⊃ " });
-        }
-        text.push_str(cycle[0].0);
+        let text = cycle_text(&cycle);
         let span = cycle
             .iter()
             .enumerate()
@@ -254,6 +249,31 @@ fn check_dependencies(checklist: &Checklist, items: &[&Item], problems: &mut Vec
                 .with_help("`a → b` means a depends on b, `a ⊃ b` that group a contains b; remove one dependency"),
         );
     }
+}
+
+/// A cycle as `a → b → c → a`; a long one keeps its first and last links
+/// and says how many are left out, so its line stays readable.
+fn cycle_text(cycle: &[(&str, bool)]) -> String {
+    const HEAD: usize = 4;
+    const TAIL: usize = 3;
+    let link = |(name, dep): &(&str, bool)| format!("{name}{}", if *dep { " → " } else { " ⊃ " });
+    let shown: Vec<&(&str, bool)> = if cycle.len() <= HEAD + TAIL + 1 {
+        cycle.iter().collect()
+    } else {
+        cycle[..HEAD]
+            .iter()
+            .chain(&cycle[cycle.len() - TAIL..])
+            .collect()
+    };
+    let mut text = String::new();
+    for (n, l) in shown.iter().enumerate() {
+        if n == HEAD && cycle.len() > HEAD + TAIL + 1 {
+            text.push_str(&format!("… ({} more items) … ", cycle.len() - HEAD - TAIL));
+        }
+        text.push_str(&link(l));
+    }
+    text.push_str(cycle[0].0);
+    text
 }
 
 /// The longest chain of `depends_on` the engine follows; longer is refused, so

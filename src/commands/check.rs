@@ -22,6 +22,9 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         eprintln!("error: {message}");
         Exit::Usage
     };
+    // Before anything else: an interrupt while loading still ends in a board
+    // and reports (every probe "not run: interrupted"), never a silent death.
+    let cancel = interrupt::install();
     let mut options = match load_options(&args.load) {
         Ok(options) => options,
         Err(exit) => return exit,
@@ -73,6 +76,13 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
             Err(message) => return usage(message),
         }
     };
+    let (plan, shard) = match args.shard {
+        Some(part) => {
+            let (plan, info) = crate::engine::shard::part(&plan, part.index, part.count);
+            (plan, Some(info))
+        }
+        None => (plan, None),
+    };
     // Read the baseline before anything runs: a bad one is a usage error.
     let baseline = match &args.baseline {
         Some(path) => match super::diff::read_report(path) {
@@ -81,13 +91,13 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         },
         None => None,
     };
-    let cancel = interrupt::install();
     let run_options = RunOptions {
         concurrency: fd_budget(args.concurrency, plan.probe_count()),
         per_host: args.per_host,
         run_blocked: args.run_blocked,
         cancel: Some(cancel.clone()),
         attested,
+        started_at: super::store::fixed_now(),
     };
     let policy = args.gate.policy();
     let output = Output {
@@ -106,7 +116,8 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         };
         return watch::run(round, interval, &cancel).await;
     }
-    let report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
+    let mut report = execute(&plan, &run_options, policy, warnings, &args.display, term).await;
+    report.shard = shard;
     if let Err(exit) = deliver(&report, &output, &args.display, |r| {
         render(r, &args.display, term, None);
     }) {
@@ -146,12 +157,12 @@ impl SignoffStore {
 
 /// The exit code a finished report calls for.
 pub fn exit_for(report: &Report) -> Exit {
-    if report.interrupted {
-        Exit::Interrupted
-    } else if report.gate.as_ref().is_some_and(|g| g.passed) {
-        Exit::Passed
-    } else {
-        Exit::Failed
+    use crate::outcome::GateVerdict;
+    match &report.gate {
+        _ if report.interrupted => Exit::Interrupted,
+        Some(gate) if gate.passed => Exit::Passed,
+        Some(gate) if gate.verdict == GateVerdict::NothingJudged => Exit::NothingJudged,
+        _ => Exit::Failed,
     }
 }
 
@@ -216,6 +227,7 @@ pub fn render(report: &Report, display: &DisplayArgs, term: Terminal, previous: 
 pub async fn execute_default(plan: &Plan, display: &DisplayArgs, term: Terminal) -> Report {
     let options = RunOptions {
         cancel: Some(interrupt::install()),
+        started_at: super::store::fixed_now(),
         ..RunOptions::default()
     };
     execute(

@@ -14,6 +14,11 @@ pub fn run(args: &GraphArgs, term: Terminal) -> Exit {
         GraphFormat::Mermaid => graph::mermaid(&loaded.plan),
         GraphFormat::Dot => graph::dot(&loaded.plan),
     };
+    if args.format != GraphFormat::List && graph::levels(&loaded.plan).is_empty() {
+        // The diagram carries it as a comment; a person reading the terminal
+        // should not have to find it there.
+        eprint!("note: {}", graph::NO_ORDER);
+    }
     super::print_out(&text);
     Exit::Passed
 }

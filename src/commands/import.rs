@@ -55,9 +55,9 @@ pub fn run(args: &ImportArgs) -> Exit {
                 return Exit::Usage;
             }
             eprintln!(
-                "import: wrote {} ({} items); check it with `candlefish validate {}`",
+                "import: wrote {} ({}); check it with `candlefish validate {}`",
                 out.display(),
-                imported.items,
+                crate::report::text::count(imported.items, "item"),
                 out.display()
             );
         }

@@ -1,5 +1,6 @@
 //! `candlefish list`: the checklist as a tree, with ids, probe kinds and marks.
 
+use crate::report::text::count;
 use serde_json::{Value, json};
 
 use super::{Exit, Terminal, open_checklist, print_out};
@@ -35,10 +36,10 @@ pub fn run(args: &ListArgs, term: Terminal) -> Exit {
                 n => format!("{} and {} included files", loaded.sources[0].name, n - 1),
             };
             let mut out = format!(
-                "{}  ({files}: {} items, {} probes)\n",
+                "{}  ({files}: {}, {})\n",
                 paint("1", &plan.info.name),
-                plan.walk().len(),
-                plan.probe_count()
+                plan.items_in_groups(),
+                count(plan.probe_count(), "probe")
             );
             for item in &plan.items {
                 tree(item, "", None, args.ascii, &paint, &mut out);
@@ -66,9 +67,10 @@ fn runbook_tree(
     };
     let steps: usize = runbook.phases.iter().map(|p| p.steps.len()).sum();
     out.push_str(&format!(
-        "\n{}  ({} phases, {steps} steps)\n",
+        "\n{}  ({}, {})\n",
         paint("1", "Runbook"),
-        runbook.phases.len()
+        count(runbook.phases.len(), "phase"),
+        count(steps, "step")
     ));
     for phase in &runbook.phases {
         out.push_str(&format!(

@@ -9,10 +9,12 @@ mod history;
 mod import;
 mod interrupt;
 mod list;
+mod merge;
 mod output;
 mod progress;
 mod runbook;
 mod runs;
+mod serve;
 mod sign;
 mod store;
 mod validate;
@@ -35,6 +37,9 @@ pub enum Exit {
     Failed = 1,
     /// Usage or checklist error: nothing ran.
     Usage = 2,
+    /// The gate judged nothing (no item in its scope) and `--allow-empty-gate`
+    /// was not given.
+    NothingJudged = 5,
     /// Interrupted (Ctrl-C).
     Interrupted = 130,
 }
@@ -100,6 +105,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::History(args) => history::run(&args, term),
         Command::Import(args) => import::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Serve(args) => runtime().block_on(serve::run(args, term)),
+        Command::Merge(args) => merge::run(&args, term),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "candlefish", &mut std::io::stdout());

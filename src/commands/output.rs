@@ -69,8 +69,13 @@ pub fn deliver(
     }
     let github = GithubEnv::detect();
     let github_on = github.actions || display.format == Format::Github;
-    let for_people = display.format.is_for_people() || output.args.quiet;
-    if output.args.quiet {
+    let for_people = display.format.is_for_people();
+    if output.args.quiet && !display.format.is_for_people() {
+        // `-q --format json`: stdout carries what a program asked for, and
+        // the one line goes to stderr — neither is dropped.
+        print_main(report);
+        eprintln!("{}", report::text::verdict_line(report, display.ascii));
+    } else if output.args.quiet {
         super::print_out(&format!(
             "{}\n",
             report::text::verdict_line(report, display.ascii)

@@ -30,6 +30,15 @@ pub fn now() -> Result<Timestamp, String> {
     Ok(now.round(jiff::Unit::Second).unwrap_or(now))
 }
 
+/// The time `CANDLEFISH_NOW` fixes, when it is set (and valid): a run started
+/// under it is stamped with it, as its sign-offs are judged by it.
+pub fn fixed_now() -> Option<Timestamp> {
+    std::env::var(NOW_VAR)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .and_then(|_| now().ok())
+}
+
 /// Whether this is a rehearsal: the runbook's clock is simulated
 /// (`CANDLEFISH_CLOCK=simulated`). What a rehearsal records counts only in
 /// rehearsals.

@@ -2,6 +2,7 @@
 
 use super::{Exit, Terminal, load_options, load_or_report};
 use crate::cli::ValidateArgs;
+use crate::report::text::count;
 
 pub fn run(args: &ValidateArgs, term: Terminal) -> Exit {
     let options = match load_options(&args.load) {
@@ -12,22 +13,27 @@ pub fn run(args: &ValidateArgs, term: Terminal) -> Exit {
     for file in &args.files {
         match load_or_report(file, &options, term) {
             Some(loaded) => {
-                let items = loaded.plan.walk().len();
-                let probes = loaded.plan.probe_count();
-                let runbook = loaded.runbook.as_ref().map_or_else(String::new, |r| {
-                    format!(
-                        "; runbook: {} phases, {} steps",
-                        r.phases.len(),
-                        r.step_count()
-                    )
-                });
-                super::print_out(&format!(
-                    "ok: {} ({items} items, {probes} probes{runbook})\n",
-                    file.display()
-                ));
+                super::print_out(&format!("ok: {} ({})\n", file.display(), summary(&loaded)));
             }
             None => all_valid = false,
         }
     }
     if all_valid { Exit::Passed } else { Exit::Usage }
+}
+
+/// `6 items in 2 groups, 3 probes; runbook: 1 phase, 2 steps`.
+fn summary(loaded: &crate::checklist::Loaded) -> String {
+    let mut text = format!(
+        "{}, {}",
+        loaded.plan.items_in_groups(),
+        count(loaded.plan.probe_count(), "probe")
+    );
+    if let Some(r) = &loaded.runbook {
+        text.push_str(&format!(
+            "; runbook: {}, {}",
+            count(r.phases.len(), "phase"),
+            count(r.step_count(), "step")
+        ));
+    }
+    text
 }

@@ -39,6 +39,7 @@ pub async fn run(mut round: Round<'_>, interval: Duration, cancel: &Cancellation
         let warnings = match round.store.read(round.plan) {
             Ok((attested, warnings)) => {
                 round.options.attested = attested;
+                round.options.started_at = super::store::fixed_now();
                 warnings
             }
             Err(message) => {

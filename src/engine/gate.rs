@@ -10,7 +10,7 @@
 //! item that fails the gate still fails it, and the gate names it as waived.
 //! When they count, a waived item is let through and still listed.
 
-use crate::outcome::{Gate, ItemReport, Report, Status};
+use crate::outcome::{Gate, GateVerdict, ItemReport, Report, Status};
 
 /// The lowest status that fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -51,6 +51,9 @@ pub struct GatePolicy {
     pub fail_on: FailOn,
     /// Whether an item with an unexpired waiver is let through (default: no).
     pub allow_waivers: bool,
+    /// Whether a gate that judged nothing passes (`--allow-empty-gate`;
+    /// default: no, as a test runner fails when it collected no test).
+    pub allow_empty: bool,
 }
 
 impl GatePolicy {
@@ -127,11 +130,16 @@ impl GatePolicy {
     }
 
     /// Judges items (a report's, or a runbook phase's steps). An interrupted
-    /// run never passes.
+    /// run never passes; nor does one where the policy found nothing to judge
+    /// (no item in its scope that is not white), unless the policy accepts it.
     pub fn evaluate_items(self, items: &[ItemReport], interrupted: bool) -> Gate {
         let mut failing = Vec::new();
         let mut waived = Vec::new();
+        let mut judged = 0;
         for item in self.judged_items(items) {
+            if item.status != Status::White {
+                judged += 1;
+            }
             if !self.fails(item.status) {
                 continue;
             }
@@ -143,14 +151,31 @@ impl GatePolicy {
             }
             failing.push(item.id.clone());
         }
+        let nothing_judged = judged == 0;
+        let verdict = if interrupted {
+            GateVerdict::Interrupted
+        } else if !failing.is_empty() {
+            GateVerdict::NotReady
+        } else if nothing_judged {
+            GateVerdict::NothingJudged
+        } else {
+            GateVerdict::Ready
+        };
         Gate {
             policy: self.describe(),
             scope: self.scope.word().to_owned(),
             blocking: self.blocking().to_owned(),
-            passed: failing.is_empty() && !interrupted,
+            passed: match verdict {
+                GateVerdict::Ready => true,
+                GateVerdict::NothingJudged => self.allow_empty,
+                GateVerdict::NotReady | GateVerdict::Interrupted => false,
+            },
             failing,
             waivers_count: self.allow_waivers,
             waived,
+            verdict,
+            judged,
+            allow_empty: self.allow_empty,
         }
     }
 }
@@ -178,7 +203,7 @@ mod tests {
         GatePolicy {
             scope,
             fail_on,
-            allow_waivers: false,
+            ..GatePolicy::default()
         }
         .evaluate(&sample())
         .failing
@@ -206,7 +231,7 @@ mod tests {
         let policy = GatePolicy {
             scope: GateScope::Critical,
             fail_on: FailOn::Yellow,
-            allow_waivers: false,
+            ..GatePolicy::default()
         };
         assert_eq!(policy.describe(), "no critical item is yellow or red");
         assert_eq!(GatePolicy::default().describe(), "no required item is red");
@@ -218,6 +243,41 @@ mod tests {
         assert!(GatePolicy::default().evaluate(&r).passed);
         r.interrupted = true;
         assert!(!GatePolicy::default().evaluate(&r).passed);
+    }
+
+    #[test]
+    fn a_gate_that_judged_nothing_does_not_pass_unless_accepted() {
+        // Nothing critical: `--gate critical` has nothing to judge, whatever is red.
+        let r = report(vec![
+            leaf("plain-red", Status::Red),
+            leaf("ok", Status::Green),
+        ]);
+        let critical = GatePolicy {
+            scope: GateScope::Critical,
+            ..GatePolicy::default()
+        };
+        let gate = critical.evaluate(&r);
+        assert_eq!(
+            (gate.verdict, gate.judged, gate.passed),
+            (GateVerdict::NothingJudged, 0, false)
+        );
+        let accepted = GatePolicy {
+            allow_empty: true,
+            ..critical
+        }
+        .evaluate(&r);
+        assert_eq!(
+            (accepted.verdict, accepted.passed),
+            (GateVerdict::NothingJudged, true)
+        );
+        // Only white (deferred) items in scope: judged nothing either.
+        let mut deferred = leaf("later", Status::White);
+        deferred.critical = true;
+        let gate = critical.evaluate(&report(vec![deferred]));
+        assert_eq!(gate.verdict, GateVerdict::NothingJudged);
+        // The default gate judges both items here.
+        let gate = GatePolicy::default().evaluate(&r);
+        assert_eq!((gate.verdict, gate.judged), (GateVerdict::NotReady, 2));
     }
 
     fn waived_report(waiver: Option<Waiver>) -> Report {

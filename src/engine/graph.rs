@@ -51,11 +51,14 @@ pub fn levels(plan: &Plan) -> Vec<Vec<&PlanItem>> {
     grouped.into_values().collect()
 }
 
+/// What every format says when no item depends on another.
+pub const NO_ORDER: &str = "No item depends on another: there is no order to respect.\n";
+
 /// The startup order as a numbered list.
 pub fn list(plan: &Plan) -> String {
     let levels = levels(plan);
     if levels.is_empty() {
-        return "No item depends on another: there is no order to respect.\n".to_owned();
+        return NO_ORDER.to_owned();
     }
     let width = levels
         .iter()
@@ -96,6 +99,10 @@ fn mermaid_label(text: &str) -> String {
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart LR\n");
     let order: Vec<&PlanItem> = levels(plan).into_iter().flatten().collect();
+    if order.is_empty() {
+        // Said in the diagram itself (a Mermaid comment), not left blank.
+        let _ = writeln!(out, "  %% {}", NO_ORDER.trim_end());
+    }
     let node: HashMap<&str, String> = order
         .iter()
         .enumerate()
@@ -142,6 +149,9 @@ pub fn dot(plan: &Plan) -> String {
         for dep in &item.depends_on {
             let _ = writeln!(out, "  {} -> {};", dot_string(dep), dot_string(&item.id));
         }
+    }
+    if levels(plan).is_empty() {
+        let _ = writeln!(out, "  // {}", NO_ORDER.trim_end());
     }
     out.push_str("}\n");
     out

@@ -10,11 +10,13 @@ pub mod attempt;
 pub mod attest;
 pub mod gate;
 pub mod graph;
+pub mod merge;
 pub mod plan;
 pub mod redact;
 pub mod rollup;
 mod schedule;
 pub mod select;
+pub mod shard;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -44,6 +46,10 @@ pub struct RunOptions {
     pub cancel: Option<CancellationToken>,
     /// Sign-offs and waivers, evaluated by the caller at one instant.
     pub attested: attest::Attestations,
+    /// When the run starts on the caller's clock (`CANDLEFISH_NOW`, a
+    /// runbook's simulated time); `None` is the system clock. The report's
+    /// `started_at` and every probe's are stamped from it.
+    pub started_at: Option<jiff::Timestamp>,
 }
 
 impl Default for RunOptions {
@@ -54,6 +60,7 @@ impl Default for RunOptions {
             run_blocked: false,
             cancel: None,
             attested: attest::Attestations::new(),
+            started_at: None,
         }
     }
 }
@@ -81,7 +88,10 @@ pub async fn run(
     options: &RunOptions,
     events: Option<mpsc::UnboundedSender<Event>>,
 ) -> Report {
-    let started_at = jiff::Timestamp::now();
+    let system_start = jiff::Timestamp::now();
+    let started_at = options.started_at.unwrap_or(system_start);
+    // Probes stamp themselves by the system clock; moved onto the caller's.
+    let shift = started_at.duration_since(system_start);
     let clock = Instant::now();
     let mut tasks = Vec::new();
     for (item_index, item) in plan.walk().into_iter().enumerate() {
@@ -105,7 +115,14 @@ pub async fn run(
     let items_of_tasks: Vec<usize> = tasks.iter().map(|t| t.item).collect();
     let finished = schedule::run(plan, tasks, options, events.as_ref()).await;
     let mut by_item: HashMap<usize, Vec<ProbeOutcome>> = HashMap::new();
-    for (item, outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+    for (item, mut outcome) in items_of_tasks.into_iter().zip(finished.outcomes) {
+        if !shift.is_zero()
+            && let Some(at) = outcome.started_at.as_deref()
+            && let Ok(at) = at.parse::<jiff::Timestamp>()
+            && let Ok(moved) = at.checked_add(shift)
+        {
+            outcome.started_at = Some(moved.to_string());
+        }
         by_item.entry(item).or_default().push(outcome);
     }
     let items = rollup::build(plan, by_item, &options.attested);
@@ -123,5 +140,6 @@ pub async fn run(
         interrupted: finished.interrupted,
         warnings: Vec::new(),
         items,
+        shard: None,
     }
 }

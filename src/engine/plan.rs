@@ -61,6 +61,20 @@ impl Plan {
     pub fn probe_count(&self) -> usize {
         self.walk().iter().map(|i| i.probes.len()).sum()
     }
+
+    /// `6 items in 2 groups`: the leaves, counted as the board counts items
+    /// (each gets a colour of its own), and the sections and groups holding them.
+    pub fn items_in_groups(&self) -> String {
+        use crate::report::text::count;
+        let all = self.walk();
+        let leaves = all.iter().filter(|i| i.items.is_empty()).count();
+        let groups = all.len() - leaves;
+        if groups == 0 {
+            count(leaves, "item")
+        } else {
+            format!("{} in {}", count(leaves, "item"), count(groups, "group"))
+        }
+    }
 }
 
 /// One item of a [`Plan`].

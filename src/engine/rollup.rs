@@ -341,6 +341,23 @@ pub fn status_of(
         .status
 }
 
+/// The status, basis and reason of a group that is only a container (no
+/// probes, sign-off, declared status or dependencies of its own), from its
+/// children's statuses: what `merge` recomputes for the groups that shards split.
+pub fn container(optional: bool, children: &[Status]) -> (Status, Basis, String) {
+    let status = roll_up(children);
+    let reason = group_reason(children, status);
+    let all_green = children.iter().all(|s| *s == Status::Green);
+    if optional && status != Status::White && (status != Status::Green || !all_green) {
+        return (
+            Status::White,
+            Basis::Optional,
+            format!("optional; {reason}"),
+        );
+    }
+    (status, Basis::Children, reason)
+}
+
 fn group_reason(children: &[Status], status: Status) -> String {
     if status == Status::Green {
         return String::new();

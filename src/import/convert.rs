@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_saphyr::LitString;
 
+use crate::import::annotations;
 use crate::import::legend::{Legend, StatusWord};
 use crate::import::outline::{Node, Outline};
 
@@ -87,6 +88,14 @@ pub struct Tally {
     pub code_blocks: usize,
     /// Ids that had to be made unique.
     pub renamed: usize,
+    /// Items whose status came from a glyph at the end of the line.
+    pub trailing: Vec<String>,
+    /// Checkboxes whose status the text overrode (a glyph, a tag, a strike).
+    pub over_checkbox: Vec<String>,
+    /// Items struck through as a whole.
+    pub struck: Vec<String>,
+    /// Items with a priority, blocker, optional or deferred tag, as written.
+    pub tagged: Vec<String>,
 }
 
 struct Ids {
@@ -159,25 +168,30 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn item(&mut self, node: &Node, parent: Option<&str>, critical_list: bool) -> OutItem {
-        // Without a `[…]` marker, a list item's leading glyph the legend knows
-        // (`- ✅ Done`) is the marker; any other leading emoji, and any on a
+        let checkbox = node
+            .status_marker()
+            .filter(|m| matches!(m.trim(), "" | "x" | "X"));
+        // A leading glyph the legend knows (`- ✅ Done`) is the marker when
+        // there is no `[…]` marker, and over a bare checkbox (`- [ ] 🟡 Half
+        // done`: the glyph says more); any other leading emoji, and any on a
         // heading (`## 🟢 Ops` is a name), stays part of the title.
-        let bare = (node.status_marker().is_none() && node.heading.is_none())
-            .then(|| node.title.split_once(' '))
-            .flatten()
-            .filter(|(glyph, _)| {
-                !glyph.chars().any(|c| c.is_ascii_alphanumeric()) && glyph.chars().count() <= 3
-            })
-            .and_then(|(glyph, rest)| self.legend.status(glyph).map(|word| (word, rest.trim())))
-            .filter(|(_, rest)| !rest.is_empty());
-        let title = bare
-            .map_or(node.title.as_str(), |(_, rest)| rest)
-            .to_owned();
+        let bare = ((node.status_marker().is_none() || checkbox.is_some())
+            && node.heading.is_none())
+        .then(|| node.title.split_once(' '))
+        .flatten()
+        .filter(|(glyph, _)| {
+            !glyph.chars().any(|c| c.is_ascii_alphanumeric()) && glyph.chars().count() <= 3
+        })
+        .and_then(|(glyph, rest)| self.legend.status(glyph).map(|word| (word, rest.trim())))
+        .filter(|(_, rest)| !rest.is_empty());
+        let text = bare.map_or(node.title.as_str(), |(_, rest)| rest);
+        let marks = annotations::read(text, node.heading.is_none(), |g| self.legend.status(g));
+        let title = marks.title.clone();
         let id = self.ids.unique(&title, parent);
         self.tally.items += 1;
         let leaf = node.children.is_empty();
-        let mut status = bare.map(|(word, _)| word);
-        if let Some(marker) = node.status_marker() {
+        let mut status = None;
+        if let Some(marker) = node.status_marker().filter(|_| checkbox.is_none()) {
             match self.legend.status(marker) {
                 Some(word) => status = Some(word),
                 None => self
@@ -185,6 +199,35 @@ impl Converter<'_> {
                     .unknown_markers
                     .push(format!("[{marker}] {}", node.title)),
             }
+        }
+        // What the text says is more specific than a checkbox: a glyph at
+        // either end, then `(deferred)`; striking through defers an item
+        // nobody ticked.
+        let checked = checkbox.and_then(|m| self.legend.status(m));
+        status = status
+            .or(bare.map(|(word, _)| word))
+            .or(marks.trailing.as_ref().map(|(_, word)| *word))
+            .or(marks.deferred.as_ref().map(|_| "deferred"))
+            .or(checked.filter(|word| *word == "done" && marks.struck))
+            .or(marks.struck.then_some("deferred"))
+            .or(checked);
+        if let (Some(word), Some(box_word)) = (status, checked)
+            && word != box_word
+        {
+            self.tally.over_checkbox.push(format!(
+                "[{}] {} → {word}",
+                checkbox.unwrap_or(" "),
+                title
+            ));
+        }
+        if let Some((glyph, _)) = &marks.trailing {
+            self.tally.trailing.push(format!("{title} {glyph}"));
+        }
+        if marks.struck {
+            self.tally.struck.push(format!("~~{title}~~"));
+        }
+        if let Some(tag) = &marks.deferred {
+            self.tally.tagged.push(format!("{title} {tag}"));
         }
         if status.is_some() {
             self.tally.with_status += 1;
@@ -195,9 +238,17 @@ impl Converter<'_> {
             status = Some("not_started");
             self.tally.unmarked.push(node.title.clone());
         }
-        let critical = node.critical || (critical_list && node.heading.is_none());
+        let critical =
+            node.critical || marks.critical.is_some() || (critical_list && node.heading.is_none());
         if critical {
             self.tally.critical += 1;
+        }
+        if let Some(tag) = &marks.critical {
+            self.tally.tagged.push(format!("{title} {tag}"));
+        }
+        let optional = !critical && (marks.optional.is_some() || status == Some("deferred"));
+        if let Some(tag) = &marks.optional {
+            self.tally.tagged.push(format!("{title} {tag}"));
         }
         self.tally.code_blocks += node.notes.iter().filter(|n| is_code(n)).count();
         let notes = node.notes.join("\n\n");
@@ -211,7 +262,7 @@ impl Converter<'_> {
             title,
             status,
             critical,
-            optional: status == Some("deferred") && !critical,
+            optional,
             docs: node.link.clone(),
             notes: (!notes.trim().is_empty()).then_some(LitString(notes)),
             items,
@@ -342,6 +393,47 @@ mod tests {
         );
         assert_eq!(slug("Pre-Launch (T-4 hours)"), "pre-launch-t-4-hours");
         assert_eq!(slug("🟢🟢"), "item");
+    }
+
+    fn converted(title: &str, marker: Option<&str>) -> OutItem {
+        let legend = Legend::default();
+        let mut converter = Converter {
+            legend: &legend,
+            ids: Ids {
+                taken: HashSet::new(),
+                renamed: 0,
+            },
+            tally: Tally::default(),
+        };
+        let node = Node {
+            title: title.to_owned(),
+            marker: marker.map(str::to_owned),
+            ..Node::default()
+        };
+        converter.item(&node, None, false)
+    }
+
+    #[test]
+    fn the_text_says_more_than_a_checkbox() {
+        let status = |title, marker| converted(title, marker).status;
+        assert_eq!(status("🟡 Switch", Some(" ")), Some("in_progress"));
+        assert_eq!(status("Switch — ⏳", Some(" ")), Some("in_progress"));
+        assert_eq!(status("~~Switch~~", Some(" ")), Some("deferred"));
+        assert_eq!(status("~~Switch~~", Some("x")), Some("done"));
+        assert_eq!(status("Switch (n/a)", Some("x")), Some("deferred"));
+        assert_eq!(
+            status("Switch — ⏳", Some("🔴")),
+            Some("not_started"),
+            "a [glyph] wins"
+        );
+        assert_eq!(status("Switch", Some(" ")), Some("not_started"));
+        let tagged = converted("[P0] Switch (optional)", Some(" "));
+        assert!(
+            tagged.critical && !tagged.optional,
+            "critical wins over optional"
+        );
+        let optional = converted("Switch (nice to have)", None);
+        assert!(optional.optional && optional.status == Some("not_started"));
     }
 
     #[test]

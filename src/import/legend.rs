@@ -1,5 +1,5 @@
 //! How status markers map to statuses: the built-in glyphs (🟢🟡🔴⚪, `[x]`,
-//! `[ ]`, ✅, ❌, …) and what a document's own legend says its glyphs mean
+//! `[ ]`, ✅, ❌, ➖ for not applicable, …) and what a document's own legend says its glyphs mean
 //! ("✅ Done and verified" → done).
 
 /// A status a marker stands for, as a checklist's `status:` word.
@@ -33,6 +33,7 @@ impl Default for Legend {
             ("🚧", "in_progress"),
             ("⛔", "blocked"),
             ("🚫", "blocked"),
+            ("➖", "deferred"),
             ("-", "deferred"),
             ("~", "in_progress"),
         ];

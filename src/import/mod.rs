@@ -9,6 +9,7 @@
 //! Nothing here prints: [`import`] returns the YAML and the messages that say
 //! what was repaired, recognised or left out; `commands/import.rs` shows them.
 
+pub mod annotations;
 pub mod blocks;
 pub mod convert;
 pub mod encoding;
@@ -98,6 +99,30 @@ pub fn import(bytes: &[u8], source: &str) -> Result<Imported, String> {
             tally.unmarked.len(),
             list(&tally.unmarked)
         ));
+    }
+    let guessed = [
+        (
+            &tally.trailing,
+            "statuses read from a glyph at the end of the line",
+        ),
+        (
+            &tally.over_checkbox,
+            "checkboxes overridden by a more specific marker in the text",
+        ),
+        (
+            &tally.struck,
+            "items struck through: deferred unless ticked",
+        ),
+        (&tally.tagged, "tags read as critical, optional or deferred"),
+        (
+            &outline.quoted_tasks,
+            "tasks inside block quotes imported as items",
+        ),
+    ];
+    for (names, what) in guessed {
+        if !names.is_empty() {
+            messages.push(format!("{what} ({}): {}", names.len(), list(names)));
+        }
     }
     if !tally.unknown_markers.is_empty() {
         messages.push(format!(

@@ -70,6 +70,8 @@ pub struct Outline {
     pub board_lines: usize,
     /// List items with no text that were dropped.
     pub empty_items: usize,
+    /// Titles of items read from lists of tasks inside block quotes.
+    pub quoted_tasks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,9 +112,14 @@ fn footer_lines(source: &str) -> Option<Vec<(String, String)>> {
 /// Splits a title into (marker, rest): a leading `[…]` or a trailing ` […]`.
 fn split_marker(text: &str) -> (Option<String>, String) {
     let text = text.trim();
+    // `[x]`, `[ ]`, `[🟡]` are markers; `[P0]` and `[v2]` are words.
+    let looks_like_marker = |inside: &str| {
+        matches!(inside, "x" | "X") || !inside.chars().any(|c| c.is_ascii_alphanumeric())
+    };
     if let Some(rest) = text.strip_prefix('[')
         && let Some((inside, after)) = rest.split_once(']')
         && inside.chars().count() <= 3
+        && looks_like_marker(inside)
     {
         return (Some(inside.to_owned()), after.trim().to_owned());
     }
@@ -121,9 +128,7 @@ fn split_marker(text: &str) -> (Option<String>, String) {
     {
         let inside = &head[open + 1..];
         // `Phase [1]` is a title; `PostgreSQL [🔴]` and `Task [x]` carry markers.
-        let looks_like_marker =
-            matches!(inside, "x" | "X") || !inside.chars().any(|c| c.is_ascii_alphanumeric());
-        if inside.chars().count() <= 3 && !inside.trim().is_empty() && looks_like_marker {
+        if inside.chars().count() <= 3 && !inside.trim().is_empty() && looks_like_marker(inside) {
             return (Some(inside.to_owned()), head[..open].trim().to_owned());
         }
     }
@@ -218,9 +223,13 @@ pub fn outline(blocks: &[Block]) -> Outline {
                 doc.footer.extend(footer_lines(source).unwrap_or_default());
             }
             Block::Quote { source, .. } if is_board_verdict(source) => doc.board_lines += 1,
+            Block::Quote { blocks: inner, .. } if mode == Mode::Normal && holds_tasks(inner) => {
+                let top = stack.len() - 1;
+                quoted_tasks(inner, &mut stack[top], &mut doc);
+            }
             Block::Rule => {}
             other => {
-                let markdown = other.to_markdown();
+                let markdown = notes_markdown(other);
                 let top = stack.len() - 1;
                 match mode {
                     Mode::Notes(_) | Mode::Legend(_) => doc.description.push(markdown),
@@ -309,7 +318,10 @@ fn list_item(blocks: &[Block], parent: &mut Node, doc: &mut Outline) -> Option<N
                 }
             }
             Block::Quote { source, .. } if is_board_verdict(source) => doc.board_lines += 1,
-            other => node.notes.push(other.to_markdown()),
+            Block::Quote { blocks: inner, .. } if holds_tasks(inner) => {
+                quoted_tasks(inner, &mut node, doc);
+            }
+            other => node.notes.push(notes_markdown(other)),
         }
     }
     if node.title.is_empty() && node.children.is_empty() && node.notes.is_empty() {
@@ -317,6 +329,59 @@ fn list_item(blocks: &[Block], parent: &mut Node, doc: &mut Outline) -> Option<N
         return None;
     }
     Some(node)
+}
+
+/// The first line of a quote Candlefish's Markdown report writes around notes
+/// that hold task lists, so that they read back as notes, not items.
+pub const NOTES_QUOTE: &str = "<!-- candlefish: notes -->";
+
+/// Whether a quote holds a list of tasks (`> - [ ] Confirm with legal`): such
+/// tasks are items, not notes. A quote the report marked as notes is not.
+fn holds_tasks(blocks: &[Block]) -> bool {
+    let marked_notes =
+        matches!(blocks.first(), Some(Block::Other { source }) if source.trim() == NOTES_QUOTE);
+    !marked_notes
+        && blocks.iter().any(|block| match block {
+            Block::List { items, .. } => items.iter().any(|item| match item.first() {
+                Some(Block::Paragraph { inline, .. }) => split_marker(&inline.text).0.is_some(),
+                _ => false,
+            }),
+            _ => false,
+        })
+}
+
+/// A quote's task lists become children of `parent`; the rest of the quote
+/// stays its notes.
+fn quoted_tasks(blocks: &[Block], parent: &mut Node, doc: &mut Outline) {
+    let mut notes = Vec::new();
+    for block in blocks {
+        match block {
+            Block::List { items, .. } if holds_tasks(std::slice::from_ref(block)) => {
+                for item in items {
+                    if let Some(node) = list_item(item, parent, doc) {
+                        doc.quoted_tasks.push(node.title.clone());
+                        parent.children.push(node);
+                    }
+                }
+            }
+            other => notes.push(other.to_markdown()),
+        }
+    }
+    if !notes.is_empty() {
+        parent.notes.push(notes.join("\n\n"));
+    }
+}
+
+/// A block as notes: a quote the report marked keeps its text, not the mark.
+fn notes_markdown(block: &Block) -> String {
+    let markdown = block.to_markdown();
+    match block {
+        Block::Quote { .. } => match markdown.strip_prefix(NOTES_QUOTE) {
+            Some(rest) => rest.trim_start_matches('\n').to_owned(),
+            None => markdown,
+        },
+        _ => markdown,
+    }
 }
 
 /// A list whose every item is `GLYPH meaning` with a non-alphanumeric glyph.
@@ -366,6 +431,7 @@ mod tests {
         );
         assert_eq!(split_marker("Plain text"), (None, "Plain text".into()));
         assert_eq!(split_marker("Phase [1]"), (None, "Phase [1]".into()));
+        assert_eq!(split_marker("[P0] Auth"), (None, "[P0] Auth".into()));
         assert_eq!(
             split_marker("Uses [brackets] inside"),
             (None, "Uses [brackets] inside".into())
@@ -406,6 +472,25 @@ mod tests {
         assert_eq!(
             doc.footer[0],
             ("Last Updated".to_owned(), "2025-08-10".to_owned())
+        );
+    }
+
+    #[test]
+    fn tasks_in_a_quote_are_items_the_rest_notes() {
+        let text = "## Legal\n\n> Before launch:\n>\n> - [ ] DPA signed\n\n> Just a remark\n> - a bullet\n\n\
+                    > <!-- candlefish: notes -->\n> - [ ] kept as notes\n";
+        let doc = outline(&parse(text));
+        let legal = &doc.sections[0];
+        assert_eq!(legal.children.len(), 1);
+        assert_eq!(legal.children[0].title, "DPA signed");
+        assert_eq!(doc.quoted_tasks, ["DPA signed"]);
+        assert_eq!(
+            legal.notes,
+            [
+                "Before launch:",
+                "Just a remark\n- a bullet",
+                "- [ ] kept as notes"
+            ]
         );
     }
 

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use crate::checklist::text::Text;
 use crate::outcome::{Check, Verdict};
 use crate::probe::expect::{Finding, check, soft_check};
+use crate::probe::web::TlsBlock;
 use crate::probe::web::exchange::{header_text, status_line};
 use crate::probe::web::fields::validate_request;
 use crate::probe::web::{Limits, Method, Request, RequestHeaders, fetch, random_label, redact_url};
@@ -71,6 +72,10 @@ pub struct CorsProbe {
     /// tried, and judge its response's CORS headers as a browser would (default `true`).
     #[serde(default = "yes")]
     pub actual: bool,
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
+    #[serde(default)]
+    pub tls: TlsBlock,
 }
 
 fn yes() -> bool {
@@ -206,7 +211,7 @@ impl CorsProbe {
             body: 0,
             keep_body: false,
         };
-        let exchange = fetch(ctx, request, limits).await?;
+        let exchange = fetch(ctx, &self.tls, request, limits).await?;
         let get = |name: &str| header_text(&exchange.headers, name);
         Ok(Preflight {
             origin: origin.to_owned(),
@@ -371,40 +376,13 @@ impl CorsProbe {
     }
 
     /// Compares every preflight, and every actual response, with the policy.
+    ///
+    /// Failures read cause first: `*` with credentials (which explains the
+    /// rest), then origins let in that must not be, then allowed origins
+    /// refused, then the actual responses; the line stays short and says how
+    /// many more there are (every check is in the report).
     fn compare(&self, seen: &[(Role, Preflight)], actual: &[(Role, Preflight)]) -> Finding {
         let mut checks = Vec::new();
-        for (role, p) in seen {
-            match role {
-                Role::Allowed => self.allowed_checks(p, &mut checks),
-                Role::Denied => checks.push(check(
-                    !p.lets_in(),
-                    format!("{} refused", p.origin),
-                    p.shown_origin(),
-                )),
-                Role::Random => {
-                    let observed = match p.allow_origin.as_deref().map(str::trim) {
-                        Some("*") => {
-                            "Access-Control-Allow-Origin: * (any origin is allowed)".to_owned()
-                        }
-                        Some(v) if v == p.origin => {
-                            let mut text = format!(
-                                "Access-Control-Allow-Origin: {v} (the server reflects any origin"
-                            );
-                            if p.credentials() {
-                                text.push_str(", with credentials");
-                            }
-                            text.push(')');
-                            text
-                        }
-                        _ => p.shown_origin(),
-                    };
-                    checks.push(check(!p.lets_in(), "a random origin refused", observed));
-                }
-            }
-        }
-        for (role, p) in actual {
-            self.actual_checks(*role, p, &mut checks);
-        }
         let wildcard_with_credentials = seen
             .iter()
             .chain(actual)
@@ -413,11 +391,44 @@ impl CorsProbe {
             !wildcard_with_credentials,
             "no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true",
             if wildcard_with_credentials {
-                "both"
+                "both in one answer, which browsers refuse"
             } else {
                 "not together"
             },
         ));
+        let by_role = |wanted: Role| seen.iter().filter(move |(role, _)| *role == wanted);
+        for (_, p) in by_role(Role::Random) {
+            let observed = match p.allow_origin.as_deref().map(str::trim) {
+                Some("*") => "Access-Control-Allow-Origin: * (any origin is allowed)".to_owned(),
+                Some(v) if v == p.origin => {
+                    let mut text =
+                        format!("Access-Control-Allow-Origin: {v} (the server reflects any origin");
+                    if p.credentials() {
+                        text.push_str(", with credentials");
+                    }
+                    text.push(')');
+                    text
+                }
+                _ => p.shown_origin(),
+            };
+            checks.push(check(!p.lets_in(), "a random origin refused", observed));
+        }
+        for (_, p) in by_role(Role::Denied) {
+            checks.push(check(
+                !p.lets_in(),
+                format!("{} refused", p.origin),
+                p.shown_origin(),
+            ));
+        }
+        for (role, p) in actual.iter().filter(|(role, _)| *role != Role::Allowed) {
+            self.actual_checks(*role, p, &mut checks);
+        }
+        for (_, p) in by_role(Role::Allowed) {
+            self.allowed_checks(p, &mut checks);
+        }
+        for (role, p) in actual.iter().filter(|(role, _)| *role == Role::Allowed) {
+            self.actual_checks(*role, p, &mut checks);
+        }
         // A failure already names the wildcard; do not say it twice.
         if wildcard_with_credentials {
             checks.retain(|c| !(c.verdict == Verdict::Fail && c.observed == "*"));
@@ -429,8 +440,9 @@ impl CorsProbe {
                 unique.push(c);
             }
         }
-        let checks = unique;
-        Finding::from_checks(checks, &self.summary(), "")
+        let mut finding = Finding::from_checks(unique, &self.summary(), "");
+        finding.evidence = short_evidence(&finding);
+        finding
     }
 
     fn summary(&self) -> String {
@@ -468,6 +480,30 @@ impl CorsProbe {
     }
 }
 
+/// Up to this many failures are spelled out in full on the evidence line.
+const SHOWN_FAILURES: usize = 2;
+
+/// The evidence line: up to [`SHOWN_FAILURES`] failures in full; with more,
+/// the first (the cause) in full and the rest counted, their expectations
+/// named and shortened.
+fn short_evidence(finding: &Finding) -> String {
+    if finding.verdict == Verdict::Pass {
+        return finding.evidence.clone();
+    }
+    let bad: Vec<&Check> = finding
+        .checks
+        .iter()
+        .filter(|c| c.verdict == finding.verdict)
+        .collect();
+    if bad.len() <= SHOWN_FAILURES {
+        return finding.evidence.clone();
+    }
+    let first = format!("expected {}, got {}", bad[0].expected, bad[0].observed);
+    let rest: Vec<&str> = bad[1..].iter().map(|c| c.expected.as_str()).collect();
+    let more = crate::probe::expect::excerpt(&rest.join("; "), 100);
+    format!("{first} (+ {} more: {more})", rest.len())
+}
+
 /// Problems with one origin as written.
 fn origin_problem(field: &str, origin: &str) -> Option<String> {
     if origin == "null" || (origin == "*" && field == "allow") {
@@ -503,6 +539,7 @@ impl Probe for CorsProbe {
 
     fn validate(&self, _timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("cors", &self.url, &RequestHeaders::default());
+        problems.extend(self.tls.problems());
         for (field, list) in [("allow", &self.allow), ("deny", &self.deny)] {
             if list.len() > MAX_ORIGINS {
                 problems.push(format!(
@@ -545,6 +582,13 @@ impl Probe for CorsProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl CorsProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let random = format!("https://candlefish-probe-{}.invalid", random_label());
         let mut seen = Vec::new();
         let plan = self.plan(&random);
@@ -655,7 +699,7 @@ mod tests {
         assert_eq!(
             f.evidence,
             format!(
-                "expected https://evil.example refused, got Access-Control-Allow-Origin: https://evil.example; expected a random origin refused, got Access-Control-Allow-Origin: {RANDOM} (the server reflects any origin, with credentials)"
+                "expected a random origin refused, got Access-Control-Allow-Origin: {RANDOM} (the server reflects any origin, with credentials); expected https://evil.example refused, got Access-Control-Allow-Origin: https://evil.example"
             )
         );
         let star = [
@@ -672,7 +716,7 @@ mod tests {
         let f = p.compare(&seen, &[]);
         assert_eq!(
             f.evidence,
-            "expected a random origin refused, got Access-Control-Allow-Origin: * (any origin is allowed); expected no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true, got both"
+            "expected no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true, got both in one answer, which browsers refuse; expected a random origin refused, got Access-Control-Allow-Origin: * (any origin is allowed)"
         );
     }
 
@@ -743,8 +787,8 @@ mod tests {
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(
             f.evidence,
-            "expected https://app.example.com allowed on the actual GET response, got no Access-Control-Allow-Origin; \
-             expected a random origin refused on the actual GET response, got Access-Control-Allow-Origin: https://x.invalid"
+            "expected a random origin refused on the actual GET response, got Access-Control-Allow-Origin: https://x.invalid; \
+             expected https://app.example.com allowed on the actual GET response, got no Access-Control-Allow-Origin"
         );
         let f = p.compare(
             &seen,

@@ -1,7 +1,8 @@
 //! `dns`: looks a name up — at the system's resolver, or straight at a given
 //! nameserver to check a cutover before it propagates — and compares the A,
-//! AAAA, CNAME, TXT, MX, CAA and NS answers with expectations; checks that a
-//! mail domain publishes SPF and DMARC.
+//! AAAA, CNAME, TXT, MX, SRV, CAA and NS answers with expectations; checks
+//! which CAs may issue certificates for the name (CAA as a CA reads it); checks
+//! that a mail domain publishes SPF and DMARC.
 //!
 //! ```yaml
 //! probe:
@@ -11,6 +12,7 @@
 //! All lookups of one probe run at once; resolvers are shared per nameserver
 //! for the run ([`Context::dns_resolver`]).
 
+mod caa;
 mod judge;
 mod resolve;
 
@@ -59,6 +61,19 @@ pub struct DnsProbe {
     /// Expected NS records.
     #[serde(default, deserialize_with = "records")]
     pub ns: Option<Box<Records>>,
+    /// Expected SRV records (service discovery, at `_service._proto.name`):
+    /// `10 5 5060 sip.example.com`, `5060 sip.example.com` (port and target),
+    /// or just the target.
+    #[serde(default, deserialize_with = "records")]
+    pub srv: Option<Box<Records>>,
+    /// The CAs that may issue certificates for `name`, read from CAA as a CA
+    /// reads it (the closest CAA record set up the tree; none lets any CA issue):
+    /// `letsencrypt.org`, a list, or `{ equals | contains | one_of | matches | exists }`.
+    #[serde(default, deserialize_with = "records")]
+    pub caa_issuers: Option<Box<Records>>,
+    /// The same for wildcard certificates (`issuewild`, else `issue`).
+    #[serde(default, deserialize_with = "records")]
+    pub caa_wildcard_issuers: Option<Box<Records>>,
     /// `true`: exactly one TXT record starting `v=spf1` (default `false`).
     #[serde(default)]
     pub spf: bool,
@@ -143,6 +158,17 @@ fn records<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Box<Reco
 }
 
 impl DnsProbe {
+    /// The CAA issuer expectations: (wildcard, expectation).
+    fn issuer_expectations(&self) -> Vec<(bool, &Records)> {
+        [
+            (false, &self.caa_issuers),
+            (true, &self.caa_wildcard_issuers),
+        ]
+        .into_iter()
+        .filter_map(|(wild, records)| records.as_deref().map(|r| (wild, r)))
+        .collect()
+    }
+
     /// Every record type with expectations, with them.
     fn expectations(&self) -> Vec<(RecordType, &Records)> {
         [
@@ -153,6 +179,7 @@ impl DnsProbe {
             (RecordType::MX, &self.mx),
             (RecordType::CAA, &self.caa),
             (RecordType::NS, &self.ns),
+            (RecordType::SRV, &self.srv),
         ]
         .into_iter()
         .filter_map(|(kind, records)| records.as_deref().map(|r| (kind, r)))
@@ -198,11 +225,38 @@ impl Probe for DnsProbe {
                 self.name.trim()
             ));
         }
-        if self.expectations().is_empty() && !self.spf && !self.dmarc {
+        if self.expectations().is_empty()
+            && self.issuer_expectations().is_empty()
+            && !self.spf
+            && !self.dmarc
+        {
             problems.push(
-                "the dns probe checks nothing: give a, aaaa, cname, txt, mx, caa, ns, spf or dmarc"
+                "the dns probe checks nothing: give a, aaaa, cname, txt, mx, srv, caa, ns, caa_issuers, caa_wildcard_issuers, spf or dmarc"
                     .to_owned(),
             );
+        }
+        for (wildcard, records) in self.issuer_expectations() {
+            let field = if wildcard {
+                "caa_wildcard_issuers"
+            } else {
+                "caa_issuers"
+            };
+            let given = records.equals.is_some()
+                || !records.contains.0.is_empty()
+                || records.one_of.is_some()
+                || records.matches.is_some();
+            if records.exists.is_some() && given {
+                problems.push(format!(
+                    "{field}: `exists` says whether any CAA record limits issuance; it cannot be combined with other expectations"
+                ));
+            }
+        }
+        if self.srv.is_some() && !self.name.trim().starts_with('_') {
+            problems.push(format!(
+                "srv: SRV records live at _service._proto.name (e.g. _sip._tcp.{}), not at `{}`",
+                self.name.trim(),
+                self.name.trim()
+            ));
         }
         for (kind, records) in self.expectations() {
             problems.extend(judge::validate(kind, records));
@@ -253,6 +307,23 @@ impl Probe for DnsProbe {
             let found = answer(&fqdn, kind);
             seen.push(format!("{kind} {}", judge::listed(&found)));
             checks.extend(judge::compare(kind, records, &found));
+        }
+        for (wildcard, expect) in self.issuer_expectations() {
+            let found = match caa::relevant(&resolver, &fqdn, &server, wildcard).await {
+                Ok(found) => found,
+                Err(e) => return Finding::error(e),
+            };
+            let certificates = if wildcard {
+                "wildcard certificates"
+            } else {
+                "certificates"
+            };
+            let what = format!(
+                "CAs that may issue {certificates} for {}",
+                resolve::name_text(&fqdn)
+            );
+            seen.push(format!("{certificates} from {}", found.shown(&fqdn)));
+            checks.extend(caa::compare(&what, expect, &found, &fqdn));
         }
         if self.spf {
             let (check, text) = judge::policy("SPF", "v=spf1", &answer(&fqdn, RecordType::TXT));

@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::checklist::text::Text;
 use crate::outcome::Check;
 use crate::probe::expect::{Finding, check, excerpt};
+use crate::probe::web::TlsBlock;
 use crate::probe::web::exchange::describe_size;
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{Exchange, Limits, Request, RequestHeaders, fetch, redact_url};
@@ -59,6 +60,10 @@ pub struct GraphqlProbe {
     /// A query the server must refuse for its depth or cost (default: not checked).
     #[serde(default)]
     pub complexity: Option<Complexity>,
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
+    #[serde(default)]
+    pub tls: TlsBlock,
 }
 
 /// GraphQL variables as written: any YAML mapping, with `${VAR}` resolved in
@@ -287,7 +292,7 @@ impl GraphqlProbe {
             body: MAX_RESPONSE,
             keep_body: true,
         };
-        fetch(ctx, request, limits).await
+        fetch(ctx, &self.tls, request, limits).await
     }
 
     fn compare(&self, seen: &Seen) -> Finding {
@@ -377,6 +382,7 @@ impl Probe for GraphqlProbe {
 
     fn validate(&self, _timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("graphql", &self.url, &self.headers);
+        problems.extend(self.tls.problems());
         if let Some(variables) = &self.variables
             && !variables.value.is_object()
         {
@@ -402,6 +408,13 @@ impl Probe for GraphqlProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl GraphqlProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let mut seen = Seen::default();
         let variables = self.variables.as_ref().map(|v| &v.value);
         let exchange = match self.ask(ctx, self.query(), variables).await {

@@ -20,6 +20,7 @@ use crate::checklist::scalar::{Dur, format_duration};
 use crate::checklist::text::Text;
 use crate::outcome::Check;
 use crate::probe::expect::{Finding, check, soft_check};
+use crate::probe::web::TlsBlock;
 use crate::probe::web::exchange::header_text;
 use crate::probe::web::fields::{request_secrets, validate_request};
 use crate::probe::web::{Exchange, Limits, Request, RequestHeaders, fetch, redact_url};
@@ -67,7 +68,8 @@ pub struct HeadersProbe {
     /// The page whose response headers are checked (required).
     pub url: Text,
     /// The headers that must be there: `hsts`, `csp`, `nosniff`, `frame`,
-    /// `referrer` (default all five).
+    /// `referrer` (default all five). `[]` checks only for versions given away
+    /// (`warn_on_version`). HSTS counts only on a response over HTTPS.
     #[serde(default)]
     pub require: Option<Vec<Requirement>>,
     /// The shortest acceptable HSTS max-age (default `180d`).
@@ -82,6 +84,10 @@ pub struct HeadersProbe {
     /// Warn when `Server`, `X-Powered-By` or `X-AspNet-Version` carry a version number (default `true`).
     #[serde(default = "yes")]
     pub warn_on_version: bool,
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
+    #[serde(default)]
+    pub tls: TlsBlock,
 }
 
 fn yes() -> bool {
@@ -180,6 +186,22 @@ impl HeadersProbe {
             .headers
             .get("strict-transport-security")
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        // Browsers ignore HSTS received over plain HTTP (RFC 6797 §8.1): only
+        // a page reached over HTTPS can set it.
+        if exchange.url.scheme() != "https" {
+            let observed = match &first {
+                Some(value) => {
+                    format!("{value:?} over plain HTTP, which browsers ignore (RFC 6797 §8.1)")
+                }
+                None => "none, and over plain HTTP it would be ignored (RFC 6797 §8.1)".to_owned(),
+            };
+            checks.push(check(
+                false,
+                "Strict-Transport-Security on an HTTPS response",
+                observed,
+            ));
+            return;
+        }
         let Some(value) = first else {
             checks.push(check(false, "Strict-Transport-Security", "none"));
             return;
@@ -317,12 +339,16 @@ impl HeadersProbe {
             exchange.status_line(),
             redact_url(exchange.url.as_str())
         );
-        let summary = format!(
-            "{} of {} security headers in place: {} ({place})",
-            found.len(),
-            required.len(),
-            found.join(", ")
-        );
+        let summary = if required.is_empty() {
+            format!("no version in Server, X-Powered-By or X-AspNet-Version ({place})")
+        } else {
+            format!(
+                "{} of {} security headers in place: {} ({place})",
+                found.len(),
+                required.len(),
+                found.join(", ")
+            )
+        };
         Finding::from_checks(checks, &summary, &format!("({place})"))
     }
 }
@@ -351,10 +377,11 @@ impl Probe for HeadersProbe {
 
     fn validate(&self, _timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("headers", &self.url, &RequestHeaders::default());
+        problems.extend(self.tls.problems());
         let required = self.required();
-        if required.is_empty() {
+        if required.is_empty() && !self.warn_on_version {
             problems.push(
-                "require is empty: list at least one of hsts, csp, nosniff, frame, referrer"
+                "require is empty and warn_on_version is false: the probe would check nothing; list one of hsts, csp, nosniff, frame, referrer, or keep warn_on_version"
                     .to_owned(),
             );
         }
@@ -372,6 +399,13 @@ impl Probe for HeadersProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl HeadersProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let request = match Request::new(reqwest::Method::GET, &self.url) {
             Ok(request) => request,
             Err(e) => return Finding::error(e),
@@ -381,7 +415,7 @@ impl Probe for HeadersProbe {
             body: 0,
             keep_body: false,
         };
-        match fetch(ctx, request, limits).await {
+        match fetch(ctx, &self.tls, request, limits).await {
             Ok(exchange) => self.compare(&exchange),
             Err(finding) => finding,
         }
@@ -461,6 +495,35 @@ mod tests {
                 .verdict,
             Verdict::Pass
         );
+    }
+
+    #[test]
+    fn hsts_over_plain_http_does_not_count() {
+        let p = probe("{ url: 'http://app.test/', require: [hsts] }");
+        let mut plain = page(&GOOD);
+        plain.url = reqwest::Url::parse("http://app.test/").unwrap();
+        let f = p.compare(&plain);
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert_eq!(
+            f.evidence,
+            "expected Strict-Transport-Security on an HTTPS response, got \"max-age=31536000; includeSubDomains\" over plain HTTP, which browsers ignore (RFC 6797 §8.1) (200 OK from http://app.test/)"
+        );
+    }
+
+    #[test]
+    fn an_empty_require_checks_only_versions() {
+        let p = probe("{ url: 'https://app.test/', require: [] }");
+        assert!(p.validate(Duration::from_secs(5)).is_empty());
+        let f = p.compare(&page(&[("Server", "nginx")]));
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert_eq!(
+            f.evidence,
+            "no version in Server, X-Powered-By or X-AspNet-Version (200 OK from https://app.test/)"
+        );
+        let f = p.compare(&page(&[("Server", "nginx/1.22.1")]));
+        assert_eq!(f.verdict, Verdict::Warn);
+        let nothing = probe("{ url: 'https://app.test/', require: [], warn_on_version: false }");
+        assert_eq!(nothing.validate(Duration::from_secs(5)).len(), 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `http`: sends a request (or a small sample of them) and compares the
 //! response with expectations — status, latency and its percentiles, body
 //! text, JSON values, response headers, where redirects end — over TLS with an
-//! optional custom CA or client certificate, through the environment's proxy.
+//! optional custom CA or client certificate (the `tls:` block every web probe
+//! takes), through the environment's proxy.
 //!
 //! ```yaml
 //! probe:
@@ -26,7 +27,6 @@ pub mod json;
 pub mod latency;
 pub mod text;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -39,7 +39,7 @@ use crate::probe::expect::Finding;
 use crate::probe::web::exchange::format_bytes;
 use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
 pub use crate::probe::web::fields::{StatusPattern, redact_url};
-use crate::probe::web::{ClientOptions, Limits, RequestHeaders, TlsOptions, prepare, send};
+use crate::probe::web::{Limits, RequestHeaders, TlsBlock, prepare, send};
 pub use crate::probe::web::{Method, StatusSet, Strings};
 use crate::probe::{Context, Probe};
 pub use json::{JsonExpect, JsonPathExpr};
@@ -81,18 +81,10 @@ pub struct HttpProbe {
     /// The most redirects followed before the probe fails (default 10, at most 50).
     #[serde(default)]
     pub max_redirects: Option<usize>,
-    /// A PEM file of certificate authorities to trust instead of the system's (default none).
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
     #[serde(default)]
-    pub ca_file: Option<Text>,
-    /// A PEM client certificate for mutual TLS; needs `client_key` (default none).
-    #[serde(default)]
-    pub client_cert: Option<Text>,
-    /// The PEM private key of `client_cert` (default none).
-    #[serde(default)]
-    pub client_key: Option<Text>,
-    /// Accept any server certificate (default `false`); the probe then warns at best.
-    #[serde(default)]
-    pub insecure: bool,
+    pub tls: TlsBlock,
     /// How many requests to send one after another, for latency percentiles
     /// (default 1, at most 100).
     #[serde(default)]
@@ -176,35 +168,8 @@ impl HttpExpect {
 }
 
 impl HttpProbe {
-    fn client_options(&self) -> ClientOptions {
-        let path = |t: &Option<Text>| t.as_ref().map(|t| PathBuf::from(t.as_str()));
-        ClientOptions {
-            tls: TlsOptions {
-                ca_file: path(&self.ca_file),
-                client_cert: path(&self.client_cert),
-                client_key: path(&self.client_key),
-                insecure: self.insecure,
-            },
-            follow_redirects: false,
-        }
-    }
-
     fn max_body(&self) -> usize {
         self.max_body.map_or(MAX_BODY, |b| b.0)
-    }
-
-    fn validate_tls(&self, problems: &mut Vec<String>) {
-        match (&self.client_cert, &self.client_key) {
-            (Some(_), None) => problems.push("client_cert needs client_key".to_owned()),
-            (None, Some(_)) => problems.push("client_key needs client_cert".to_owned()),
-            _ => {}
-        }
-        if self.insecure && self.ca_file.is_some() {
-            problems.push(
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one"
-                    .to_owned(),
-            );
-        }
     }
 
     fn validate_limits(&self, timeout: Duration, problems: &mut Vec<String>) {
@@ -283,7 +248,7 @@ impl Probe for HttpProbe {
 
     fn validate(&self, timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("http", &self.url, &self.headers);
-        self.validate_tls(&mut problems);
+        problems.extend(self.tls.problems());
         self.validate_limits(timeout, &mut problems);
         let expect = &self.expect;
         for json in &expect.json {
@@ -315,7 +280,7 @@ impl Probe for HttpProbe {
     async fn run(&self, ctx: &Context) -> Finding {
         let prepared = prepare(
             ctx,
-            &self.client_options(),
+            &self.tls,
             &self.method,
             &self.url,
             &self.headers,
@@ -441,7 +406,7 @@ mod tests {
 
     #[test]
     fn insecure_is_never_green() {
-        let p = probe("{ url: 'https://h.test/x', insecure: true }");
+        let p = probe("{ url: 'https://h.test/x', tls: { insecure: true } }");
         let f = finding(&p, &exchange(200, 5, "", &[]));
         assert_eq!(f.verdict, Verdict::Warn);
         assert_eq!(
@@ -453,14 +418,14 @@ mod tests {
     #[test]
     fn validation_catches_impossible_settings() {
         let p = probe(
-            "{ url: 'http://h.test/x', client_cert: c.pem, insecure: true, ca_file: ca.pem, samples: 500, expect: { p95: 1s } }",
+            "{ url: 'http://h.test/x', tls: { client_cert: c.pem, insecure: true, ca_file: ca.pem }, samples: 500, expect: { p95: 1s } }",
         );
         let problems = p.validate(Duration::from_secs(10));
         assert_eq!(
             problems,
             [
-                "client_cert needs client_key",
-                "insecure: true checks no certificate, so ca_file would be ignored: choose one",
+                "tls: client_cert needs client_key",
+                "tls: insecure: true checks no certificate, so ca_file would be ignored: choose one",
                 "samples is 500: send from 1 to 100 requests",
             ]
         );

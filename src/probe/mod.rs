@@ -12,12 +12,16 @@ pub mod dns;
 pub mod exec;
 pub mod expect;
 pub mod file;
+pub mod grafana;
 pub mod graphql;
 pub mod headers;
 pub mod http;
 pub mod nagios;
 pub mod openapi;
+pub mod postgres;
+pub mod prometheus;
 pub mod rate_limit;
+pub mod redis;
 pub mod reply;
 pub mod resolve;
 pub mod tcp;
@@ -151,6 +155,10 @@ probe_kinds! {
     "rate_limit" => RateLimit(rate_limit::RateLimitProbe),
     "graphql" => Graphql(graphql::GraphqlProbe),
     "openapi" => Openapi(openapi::OpenapiProbe),
+    "postgres" => Postgres(Box<postgres::PostgresProbe>),
+    "redis" => Redis(Box<redis::RedisProbe>),
+    "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
+    "grafana" => Grafana(Box<grafana::GrafanaProbe>),
     "aws_ec2" => AwsEc2(aws::ec2::Ec2Probe),
     "aws_rds" => AwsRds(aws::rds::RdsProbe),
     "aws_s3" => AwsS3(aws::s3::S3Probe),
@@ -272,6 +280,18 @@ pub fn stage(what: impl Into<String>) {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *current = what.into();
     });
+}
+
+/// The stage said last in this probe attempt; `None` outside one.
+pub fn current_stage() -> Option<String> {
+    STAGE
+        .try_with(|current| {
+            current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+        .ok()
 }
 
 /// Runs `future` with a fresh stage record; `stage` is where it can be read afterwards.

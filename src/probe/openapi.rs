@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::checklist::text::Text;
 use crate::probe::expect::{Finding, check, excerpt, soft_check};
+use crate::probe::web::TlsBlock;
 use crate::probe::web::exchange::{describe_size, format_bytes};
 use crate::probe::web::fields::{ByteSize, request_secrets, validate_request};
 use crate::probe::web::{Limits, Percent, Request, RequestHeaders, fetch, redact_url};
@@ -54,6 +55,10 @@ pub struct OpenapiProbe {
     /// The largest document read; a larger one fails (default `8MiB`, at most `64MiB`).
     #[serde(default)]
     pub max_size: Option<ByteSize>,
+    /// TLS settings: `ca_file`, `client_cert`/`client_key`, `insecure` (the
+    /// same block on every web probe; default: the system's roots).
+    #[serde(default)]
+    pub tls: TlsBlock,
 }
 
 /// What the document says about its operations.
@@ -281,6 +286,7 @@ impl Probe for OpenapiProbe {
 
     fn validate(&self, _timeout: Duration) -> Vec<String> {
         let mut problems = validate_request("openapi", &self.url, &self.headers);
+        problems.extend(self.tls.problems());
         if let Some(size) = self.max_size
             && (size.0 == 0 || size.0 > MAX_SIZE_CAP)
         {
@@ -293,6 +299,13 @@ impl Probe for OpenapiProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl OpenapiProbe {
+    /// One attempt, before `tls.insecure` has its say.
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let mut request = match Request::build(reqwest::Method::GET, &self.url, &self.headers, None)
         {
             Ok(request) => request,
@@ -311,7 +324,7 @@ impl Probe for OpenapiProbe {
             body: self.max_size(),
             keep_body: true,
         };
-        let exchange = match fetch(ctx, request, limits).await {
+        let exchange = match fetch(ctx, &self.tls, request, limits).await {
             Ok(exchange) => exchange,
             Err(finding) => return finding,
         };

@@ -47,12 +47,14 @@ pub struct TlsProbe {
     /// A PEM file of CA certificates to trust instead of the system's roots.
     #[serde(default)]
     pub ca_file: Option<Text>,
-    /// Warn when the certificate expires within this (default `30d`).
-    #[serde(default = "thirty_days")]
-    pub expiry_warn: Dur,
-    /// Fail when the certificate expires within this (default `14d`).
-    #[serde(default = "fourteen_days")]
-    pub expiry_fail: Dur,
+    /// Warn when the certificate expires within this (default `30d`, or twice
+    /// `expiry_fail` when that is longer).
+    #[serde(default)]
+    pub expiry_warn: Option<Dur>,
+    /// Fail when the certificate expires within this (default `14d`, or half
+    /// `expiry_warn` when that is shorter).
+    #[serde(default)]
+    pub expiry_fail: Option<Dur>,
     /// The oldest acceptable protocol version: `1.0` to `1.3` (default `1.2`).
     #[serde(default)]
     pub min_version: TlsVersion,
@@ -69,7 +71,8 @@ pub struct TlsProbe {
     #[serde(default)]
     pub sans: Strings,
     /// Offer TLS 1.0/1.1 on a second connection to see whether the server still
-    /// accepts them (default `true`; skipped when `min_version` is 1.0).
+    /// accepts them (default `true`; skipped when `min_version` is 1.0, unless
+    /// the TLS 1.2/1.3 handshake fails, to tell a 1.0/1.1-only server apart).
     #[serde(default = "yes")]
     pub check_legacy: bool,
 }
@@ -80,8 +83,32 @@ fn https_port() -> u16 {
 fn thirty_days() -> Dur {
     Dur(Duration::from_secs(30 * 86_400))
 }
+
 fn fourteen_days() -> Dur {
     Dur(Duration::from_secs(14 * 86_400))
+}
+
+impl TlsProbe {
+    /// The warning window: as written, else 30 days — or twice `expiry_fail`
+    /// when only that is written and it is 15 days or more, so setting one
+    /// never makes the other's default wrong.
+    pub fn expiry_warn(&self) -> Dur {
+        match (self.expiry_warn, self.expiry_fail) {
+            (Some(warn), _) => warn,
+            (None, Some(fail)) => thirty_days().max(Dur(fail.0.saturating_mul(2))),
+            (None, None) => thirty_days(),
+        }
+    }
+
+    /// The failure window: as written, else 14 days — or half `expiry_warn`
+    /// when only that is written and shorter than 28 days.
+    pub fn expiry_fail(&self) -> Dur {
+        match (self.expiry_fail, self.expiry_warn) {
+            (Some(fail), _) => fail,
+            (None, Some(warn)) => fourteen_days().min(Dur(warn.0 / 2)),
+            (None, None) => fourteen_days(),
+        }
+    }
 }
 fn rsa_bits() -> usize {
     2048
@@ -190,11 +217,14 @@ impl Probe for TlsProbe {
                 self.name()
             ));
         }
-        if self.expiry_warn <= self.expiry_fail {
+        // Only both written can contradict each other: a default follows the other.
+        if let (Some(warn), Some(fail)) = (self.expiry_warn, self.expiry_fail)
+            && warn <= fail
+        {
             problems.push(format!(
                 "expiry_warn ({}) must be longer than expiry_fail ({}), or it can never warn",
-                judge::days(self.expiry_warn),
-                judge::days(self.expiry_fail)
+                judge::days(warn),
+                judge::days(fail)
             ));
         }
         problems
@@ -237,6 +267,14 @@ impl Probe for TlsProbe {
             Ok(done) => Ok(done),
             Err(Failure::Connect(e)) => return Finding::error(e),
             Err(Failure::Tls(e)) => Err(e),
+        };
+        // A refused TLS 1.2/1.3 handshake may be a server that speaks only
+        // 1.0/1.1, which rustls cannot: ask, so the evidence can say so.
+        let legacy = match legacy {
+            None if handshake.is_err() && self.check_legacy => {
+                Some(legacy::check(&self.host, self.port, sni.as_deref()).await)
+            }
+            other => other,
         };
         let seen = recorder.seen();
         let observed = judge::Observed {

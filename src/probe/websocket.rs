@@ -139,22 +139,20 @@ impl Probe for WebsocketProbe {
             Ok(request) => request,
             Err(e) => return Finding::error(e),
         };
-        let connector = match self.connector(ctx) {
-            Ok(connector) => connector,
-            Err(e) => return Finding::error(e),
-        };
         let config = WebSocketConfig::default()
             .max_message_size(Some(self.max_message_bytes))
             .max_frame_size(Some(self.max_message_bytes));
         let started = Instant::now();
-        crate::probe::stage("connecting and upgrading to WebSocket");
-        let connected = tokio_tungstenite::connect_async_tls_with_config(
-            request,
-            Some(config),
-            true,
-            Some(connector),
-        )
-        .await;
+        let stream = match self.open(ctx, &request).await {
+            Ok(stream) => stream,
+            Err(e) => return Finding::error(e),
+        };
+        let place = place_of(&request);
+        crate::probe::stage(format!(
+            "upgrading to WebSocket at {place} (connected; waiting for 101 Switching Protocols)"
+        ));
+        let connected =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await;
         let connect_time = started.elapsed();
         let mut ws = match connected {
             Ok((ws, _response)) => ws,
@@ -188,6 +186,10 @@ impl Probe for WebsocketProbe {
             ));
         }
         let wait = self.read_timeout.0;
+        let waited = format_duration(wait);
+        if self.send.is_some() {
+            crate::probe::stage(format!("sending the message to {place} (upgraded)"));
+        }
         if let Some(send) = &self.send
             && let Err(e) = ws.send(Message::text(send.as_str())).await
         {
@@ -195,6 +197,10 @@ impl Probe for WebsocketProbe {
             return Finding::from_checks(checks, &summary, "");
         }
         if let Some(expect) = &self.expect {
+            crate::probe::stage(format!(
+                "waiting for a message {} from {place} (upgraded; read_timeout {waited})",
+                expect.describe()
+            ));
             let reply = read_until(&mut ws, wait, |m| match m {
                 Message::Text(t) => expect.holds(t.as_str()),
                 Message::Binary(b) => expect.holds(&String::from_utf8_lossy(b)),
@@ -206,9 +212,13 @@ impl Probe for WebsocketProbe {
         }
         if self.ping {
             let sent = Instant::now();
+            crate::probe::stage(format!("sending a ping to {place} (upgraded)"));
             if let Err(e) = ws.send(Message::Ping(PING_PAYLOAD.to_vec().into())).await {
                 checks.push(check(false, "to send a ping", describe(&e)));
             } else {
+                crate::probe::stage(format!(
+                    "waiting for the pong from {place} (upgraded, ping sent; read_timeout {waited})"
+                ));
                 let pong = read_until(
                     &mut ws,
                     wait,
@@ -222,6 +232,7 @@ impl Probe for WebsocketProbe {
                 checks.push(pong.check("a pong to our ping".to_owned(), wait));
             }
         }
+        crate::probe::stage(format!("closing the connection to {place}"));
         let _ = tokio::time::timeout(Duration::from_millis(250), ws.close(None)).await;
         Finding::from_checks(checks, &summary, "")
     }
@@ -258,24 +269,66 @@ impl WebsocketProbe {
         Ok(request)
     }
 
-    fn connector(&self, ctx: &Context) -> Result<tokio_tungstenite::Connector, String> {
-        if !self
-            .url
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("wss:")
-        {
-            return Ok(tokio_tungstenite::Connector::Plain);
+    /// The TCP connection, and over it the TLS session for `wss://`, each
+    /// stage named as it begins so a deadline says which one stalled.
+    async fn open(
+        &self,
+        ctx: &Context,
+        request: &tungstenite::handshake::client::Request,
+    ) -> Result<Stream, String> {
+        let uri = request.uri();
+        let host = uri
+            .host()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let secure = uri.scheme_str() == Some("wss");
+        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        let place = place_of(request);
+        crate::probe::stage(format!("connecting to {place}"));
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|e| crate::probe::tls::connect_error(&host, port, &e))?;
+        let _ = tcp.set_nodelay(true);
+        if !secure {
+            return Ok(Stream::Plain(tcp));
         }
         let roots = match &self.ca_file {
             Some(path) => verify::file_roots(path)?,
             None => ctx.tls_roots()?,
         };
         let config = verify::verifying_config(roots)?;
-        Ok(tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(
-            config,
-        )))
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|_| format!("`{host}` is not a valid server name"))?;
+        crate::probe::stage(format!("in the TLS handshake with {place} (connected)"));
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map(Stream::Rustls)
+            .map_err(|e| {
+                if is_tls_error(&e) {
+                    format!("TLS with {place} failed: {}", tls_error(&e))
+                } else {
+                    format!("TLS with {place} failed: {e}")
+                }
+            })
     }
+}
+
+type Stream = tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>;
+
+/// `host:port` of the upgrade request, for stages and evidence.
+fn place_of(request: &tungstenite::handshake::client::Request) -> String {
+    let uri = request.uri();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("wss") {
+            443
+        } else {
+            80
+        });
+    format!("{}:{port}", uri.host().unwrap_or_default())
 }
 
 fn basic(user: &str, password: &str) -> String {

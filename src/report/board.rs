@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
 
 use crate::checklist::scalar::format_duration;
-use crate::outcome::{Basis, ItemReport, Report, Status};
+use crate::outcome::{Basis, GateVerdict, ItemReport, Report, Status};
 use crate::report::printable;
+use crate::report::text::{failing_short, gate_headline};
 
 /// How to draw the board.
 #[derive(Debug, Clone)]
@@ -183,14 +184,23 @@ pub fn render(report: &Report, options: &BoardOptions) -> String {
         painter.paint(Painter::status_code(status), status.word())
     );
     let dot = glyphs.dot;
+    // The headline leads with the gate's verdict and what decided it; the
+    // overall roll-up is shown only when no gate judged the run.
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => {
-            format!("{} {dot} overall {overall}", painter.paint("1;32", "READY"))
+        Some(gate) => {
+            let code = match gate.verdict {
+                GateVerdict::Ready => "1;32",
+                GateVerdict::NothingJudged | GateVerdict::Interrupted => "1;33",
+                GateVerdict::NotReady => "1;31",
+            };
+            let why = match gate.verdict {
+                GateVerdict::Ready => gate.policy.clone(),
+                GateVerdict::NothingJudged => format!("no {} item to judge", gate.counted()),
+                GateVerdict::Interrupted => "the run was interrupted".to_owned(),
+                GateVerdict::NotReady => failing_short(gate, false).unwrap_or_default(),
+            };
+            format!("{} {dot} {why}", painter.paint(code, &gate_headline(gate)))
         }
-        Some(_) => format!(
-            "{} {dot} overall {overall}",
-            painter.paint("1;31", "NOT READY")
-        ),
         None => format!("overall {overall}"),
     };
     out.push_str(&fit(
@@ -222,6 +232,7 @@ fn fit(line: &str, width: usize) -> String {
     let options = textwrap::Options::new(width.max(20))
         .subsequent_indent("    ")
         .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = textwrap::wrap(line, &options).join("\n");
     out.push('\n');
@@ -368,8 +379,12 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
     let rest_width = width
         .saturating_sub(unicode_width::UnicodeWidthStr::width(rest))
         .max(8);
+    // Lines break at spaces only: the default Unicode rules would break a URL
+    // after every `/`, and a URL cut in two cannot be copied. A word longer
+    // than the line is still cut, at the edge.
     let options = textwrap::Options::new(first_width)
         .subsequent_indent("")
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(true);
     let mut lines: Vec<String> = Vec::new();
@@ -380,6 +395,7 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<(String, Strin
         let tail = text[consumed.min(text.len())..].trim_start();
         if !tail.is_empty() {
             let rest_options = textwrap::Options::new(rest_width)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
                 .word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .break_words(true);
             lines.extend(
@@ -425,15 +441,26 @@ fn summary(report: &Report, options: &BoardOptions, glyphs: &Glyphs, painter: &P
         String::new()
     };
     let mut out = format!(
-        "{}  {} {leaves} items{waived}\n{} probes in {}: {}\n",
+        "{}  {} {}{waived}\n{} in {}: {}\n",
         counts.join("  "),
         glyphs.dot,
-        s.probes(),
+        crate::report::text::count(leaves, "item"),
+        crate::report::text::count(s.probes(), "probe"),
         format_duration(std::time::Duration::from_millis(report.duration_ms)),
         crate::report::text::probe_counts(s),
     );
     if let Some(gate) = &report.gate {
-        if gate.passed {
+        if gate.verdict == GateVerdict::NothingJudged {
+            let code = if gate.passed { "1;33" } else { "1;31" };
+            out.push_str(&fit(
+                &format!(
+                    "{}: {}",
+                    painter.paint(code, "gate judged nothing"),
+                    gate.nothing_judged()
+                ),
+                options.width,
+            ));
+        } else if gate.passed {
             out.push_str(&fit(
                 &format!("{}: {}", painter.paint("1;32", "gate passed"), gate.policy),
                 options.width,
@@ -498,5 +525,17 @@ mod tests {
         assert!(lines.iter().skip(1).all(|(p, _)| p == "│  "));
         let joined: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
         assert_eq!(joined.join(" "), "one two three four five six");
+    }
+
+    #[test]
+    fn urls_are_never_broken_at_a_slash() {
+        let text =
+            "no answer within 1s (timeout) waiting for http://127.0.0.1:41667/api/v1/reports";
+        let lines = wrap(text, 40, "", "  ");
+        let url = "http://127.0.0.1:41667/api/v1/reports";
+        assert!(
+            lines.iter().any(|(_, t)| t.contains(url)),
+            "the URL stays on one line: {lines:?}"
+        );
     }
 }

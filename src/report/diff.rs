@@ -232,7 +232,10 @@ pub fn render(diff: &Diff, ascii: bool) -> String {
         + diff.removed.len()
         + diff.waivers.len();
     if total == 0 {
-        out.push_str(&format!("no changes ({} items)\n", diff.unchanged));
+        out.push_str(&format!(
+            "no changes ({})\n",
+            crate::report::text::count(diff.unchanged, "item")
+        ));
     } else {
         out.push_str(&format!("{} unchanged\n", diff.unchanged));
     }

@@ -4,7 +4,7 @@
 //! also `:` and `,` in properties). [`summary`] is the job summary, Markdown
 //! that `commands/` appends to `$GITHUB_STEP_SUMMARY`.
 
-use crate::outcome::{ItemReport, Report, Status};
+use crate::outcome::{GateVerdict, ItemReport, Report, Status};
 use crate::report::markdown;
 use crate::report::text::{millis, status_label};
 
@@ -83,8 +83,11 @@ fn critical_ids(report: &Report) -> Vec<&str> {
 pub fn summary(report: &Report) -> String {
     let s = &report.summary;
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => "✅ READY".to_owned(),
-        Some(_) => "⛔ NOT READY".to_owned(),
+        Some(gate) if gate.verdict == GateVerdict::Ready => "✅ READY".to_owned(),
+        Some(gate) if gate.verdict == GateVerdict::NothingJudged => {
+            format!("⚠️ {}", crate::report::text::gate_headline(gate))
+        }
+        Some(gate) => format!("⛔ {}", crate::report::text::gate_headline(gate)),
         None => format!("overall {}", status_label(report.status)),
     };
     let mut out = format!(
@@ -92,7 +95,11 @@ pub fn summary(report: &Report) -> String {
         markdown::escape_inline(&report.checklist.name)
     );
     if let Some(gate) = &report.gate {
-        out.push_str(&format!("Gate: {}.\n\n", gate.policy));
+        out.push_str(&format!(
+            "Gate: {}. Result: {}.\n\n",
+            crate::report::text::gate_rule(gate),
+            crate::report::text::gate_result(gate, |id| format!("`{id}`"))
+        ));
     }
     out.push_str("| 🟢 green | 🟡 yellow | 🔴 red | ⚪ white | probes | time |\n");
     out.push_str("|---:|---:|---:|---:|---:|---:|\n");

@@ -9,8 +9,10 @@
 
 use std::fmt::Write as _;
 
-use crate::outcome::{ItemReport, ProbeOutcome, Report, Status, Verdict};
-use crate::report::text::{emoji, millis, probe_counts, when};
+use crate::outcome::{GateVerdict, ItemReport, ProbeOutcome, Report, Status, Verdict};
+use crate::report::text::{
+    emoji, gate_headline, gate_result, gate_rule, millis, probe_counts, when,
+};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
@@ -35,9 +37,15 @@ pub fn escape(text: &str) -> String {
 /// The report as one HTML document.
 pub fn render(report: &Report) -> String {
     let verdict = match &report.gate {
-        Some(gate) if gate.passed => ("READY", "pass"),
-        Some(_) => ("NOT READY", "fail"),
-        None => ("CHECKED", "none"),
+        Some(gate) => (
+            gate_headline(gate),
+            match gate.verdict {
+                GateVerdict::Ready => "pass",
+                GateVerdict::NothingJudged if gate.passed => "none",
+                _ => "fail",
+            },
+        ),
+        None => ("CHECKED".to_owned(), "none"),
     };
     let name = escape(&report.checklist.name);
     let mut out = String::with_capacity(64 * 1024);
@@ -51,6 +59,7 @@ pub fn render(report: &Report) -> String {
         tool = escape(&report.tool),
         word = verdict.0,
     );
+    let verdict = (verdict.0.as_str(), verdict.1);
     // The filter radios sit before everything they filter, so CSS alone can filter.
     let _ = writeln!(
         out,
@@ -103,40 +112,22 @@ fn header(report: &Report, name: &str, verdict: (&str, &str), out: &mut String) 
         status = report.status.word(),
     );
     if let Some(gate) = &report.gate {
-        let _ = write!(out, "<p class=\"gate\">Gate: {}", escape(&gate.policy));
-        if !gate.passed && !gate.failing.is_empty() {
-            let mut links: Vec<String> = gate
-                .failing
-                .iter()
-                .take(10)
-                .map(|id| format!("<a href=\"#b-{id}\"><code>{id}</code></a>", id = escape(id)))
-                .collect();
-            let n = gate.failing.len();
-            if n > links.len() {
-                // The filter shows them all.
-                let status = if gate.blocking == "red" { "red" } else { "all" };
-                links.push(format!(
-                    "<a href=\"#status={status}\">and {} more</a>",
-                    n - links.len()
-                ));
-            }
-            let _ = write!(
-                out,
-                " — {n} {} {} {}: {}",
-                gate.counted(),
-                if n == 1 { "item is" } else { "items are" },
-                escape(&gate.blocking),
-                links.join(", ")
-            );
-        } else if !gate.passed {
-            out.push_str(" — the run was interrupted");
-        }
+        // The rule and the result on lines of their own: "no required item is
+        // red — 4 required items are red" read as a contradiction.
+        let ids = |id: &str| format!("<a href=\"#b-{id}\"><code>{id}</code></a>", id = escape(id));
+        let _ = write!(
+            out,
+            "<p class=\"gate\"><span class=\"rule\">Gate: {}.</span> <span class=\"result\">Result: {}.</span>",
+            escape(&gate_rule(gate)),
+            // Ids are escaped by `ids`; the rest are Candlefish's own words.
+            gate_result(gate, ids),
+        );
         out.push_str("</p>\n");
     }
     let _ = writeln!(
         out,
-        "<p class=\"meta\">{} probes in {}: {} · started {}</p>\n</header>",
-        s.probes(),
+        "<p class=\"meta\">{} in {}: {} · started {}</p>\n</header>",
+        crate::report::text::count(s.probes(), "probe"),
         millis(report.duration_ms),
         probe_counts(s),
         escape(&when(&report.started_at))

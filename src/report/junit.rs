@@ -14,7 +14,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::outcome::{Basis, ItemReport, Report, Status, Verdict};
+use crate::outcome::{Basis, Gate, GateVerdict, ItemReport, Report, Status, Verdict};
 use crate::report::text::{clean_xml, probe_line, seconds};
 
 /// One test case: a judged item and the groups above it.
@@ -259,6 +259,21 @@ fn write(report: &Report) -> io::Result<Vec<u8>> {
         per_suite.push(counts);
     }
     total.time_ms = report.duration_ms;
+    // A gate that judged nothing is a result of its own, as a test runner's
+    // "no tests collected": a case that fails (or is skipped when accepted),
+    // so a dashboard never shows an empty gate as green.
+    let empty_gate = report
+        .gate
+        .as_ref()
+        .filter(|g| g.verdict == GateVerdict::NothingJudged);
+    if let Some(gate) = empty_gate {
+        total.tests += 1;
+        if gate.passed {
+            total.skipped += 1;
+        } else {
+            total.failures += 1;
+        }
+    }
     let attributes = total.attributes(&report.checklist.name, None, &report.started_at);
     writer
         .create_element("testsuites")
@@ -266,6 +281,9 @@ fn write(report: &Report) -> io::Result<Vec<u8>> {
         .write_inner_content(|w| {
             for ((section, suite_cases), counts) in suites.iter().zip(&per_suite) {
                 write_suite(w, report, section, suite_cases, counts, gate_failing)?;
+            }
+            if let Some(gate) = empty_gate {
+                write_empty_gate(w, report, gate)?;
             }
             Ok(())
         })?;
@@ -293,6 +311,7 @@ fn write_suite(
                         "gate.passed",
                         if gate.passed { "true" } else { "false" }.to_owned(),
                     ));
+                    props.push(("gate.verdict", gate.verdict.word().to_owned()));
                 }
                 props.push(("tool", report.tool.clone()));
                 for (key, value) in props {
@@ -306,6 +325,54 @@ fn write_suite(
             for case in suite_cases {
                 write_case(w, case, gate_failing)?;
             }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// The suite that says the gate judged nothing: one case, a `<failure
+/// type="nothing_judged">`, or `<skipped>` when `--allow-empty-gate` accepted it.
+fn write_empty_gate(w: &mut Writer<Vec<u8>>, report: &Report, gate: &Gate) -> io::Result<()> {
+    let counts = Counts {
+        tests: 1,
+        failures: usize::from(!gate.passed),
+        skipped: usize::from(gate.passed),
+        ..Counts::default()
+    };
+    let attributes = counts.attributes(
+        "Candlefish gate",
+        Some("candlefish-gate"),
+        &report.started_at,
+    );
+    let message = clean_xml(&gate.nothing_judged());
+    w.create_element("testsuite")
+        .with_attributes(borrowed(&attributes))
+        .write_inner_content(|w| {
+            w.create_element("testcase")
+                .with_attributes([
+                    (
+                        "name",
+                        "The gate judged at least one item [candlefish-gate]",
+                    ),
+                    ("classname", "candlefish-gate"),
+                    ("time", "0.000"),
+                ])
+                .write_inner_content(|w| {
+                    let element = if gate.passed {
+                        w.create_element("skipped")
+                            .with_attribute(("message", message.as_str()))
+                    } else {
+                        w.create_element("failure").with_attributes([
+                            ("message", message.as_str()),
+                            ("type", "nothing_judged"),
+                        ])
+                    };
+                    element.write_text_content(BytesText::new(&clean_xml(&format!(
+                        "gate: {}",
+                        gate.policy
+                    ))))?;
+                    Ok(())
+                })?;
             Ok(())
         })?;
     Ok(())

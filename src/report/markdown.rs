@@ -10,13 +10,16 @@
 //!   only because nothing is done yet (declared, awaiting sign-off) is `[ ]`;
 //!   every other status is its emoji. A group shows a marker only when a person
 //!   declared its status (otherwise its colour is the roll-up of its items).
-//! - Critical items end in ` ★`.
+//! - Critical items end in ` ★`; optional ones that are not deferred in
+//!   ` (optional)`.
 //! - Evidence is a sub-bullet starting with `↳`: one per probe (verdict,
 //!   evidence, time), or the reason (blocked by …, awaiting sign-off). When the
 //!   board's colour differs from the status a person declared, a sub-bullet
 //!   `↳ declared: 🟡 (in_progress)` keeps what they said.
 //! - Item notes follow as Markdown (code blocks stay code blocks); notes that
-//!   hold lists or headings are quoted so they are not read back as items.
+//!   hold lists or headings are quoted so they are not read back as items
+//!   (those holding task lines, which `import` reads as items even in a quote,
+//!   start with an HTML comment that marks them as notes).
 //! - The checklist's notes section and the footer (last updated, next review,
 //!   owner) close the file, as in the seed.
 
@@ -67,7 +70,7 @@ pub fn render(report: &Report) -> String {
 pub fn body(report: &Report) -> String {
     let mut out = String::new();
     for section in &report.items {
-        heading(section, 2, &mut out);
+        heading(section, 2, false, &mut out);
     }
     out
 }
@@ -75,36 +78,17 @@ pub fn body(report: &Report) -> String {
 /// `**Candlefish: NOT READY** — …`: the run's verdict in one line.
 fn verdict(report: &Report) -> String {
     let s = &report.summary;
-    let word = match &report.gate {
-        Some(gate) if gate.passed => "READY",
-        Some(_) => "NOT READY",
-        None => "CHECKED",
-    };
+    let word = report
+        .gate
+        .as_ref()
+        .map_or_else(|| "CHECKED".to_owned(), crate::report::text::gate_headline);
     let mut parts = vec![format!("**Candlefish: {word}**")];
     if let Some(gate) = &report.gate {
-        if !gate.passed && !gate.failing.is_empty() {
-            let n = gate.failing.len();
-            let shown: Vec<String> = gate
-                .failing
-                .iter()
-                .take(8)
-                .map(|id| format!("`{id}`"))
-                .collect();
-            let more = if n > shown.len() {
-                format!(" and {} more", n - shown.len())
-            } else {
-                String::new()
-            };
-            parts.push(format!(
-                "{n} {} {} {}: {}{more}",
-                gate.counted(),
-                if n == 1 { "item is" } else { "items are" },
-                gate.blocking,
-                shown.join(", ")
-            ));
-        } else {
-            parts.push(format!("gate: {}", gate.policy));
-        }
+        parts.push(format!("gate: {}", crate::report::text::gate_rule(gate)));
+        parts.push(format!(
+            "result: {}",
+            crate::report::text::gate_result(gate, |id| format!("`{id}`"))
+        ));
     }
     parts.push(format!(
         "overall {} · {} 🟢 {} 🟡 {} 🔴 {} ⚪",
@@ -135,11 +119,12 @@ fn shows_marker(item: &ItemReport) -> bool {
     item.items.is_empty() || item.declared.is_some()
 }
 
-fn heading(item: &ItemReport, level: usize, out: &mut String) {
+fn heading(item: &ItemReport, level: usize, parent_optional: bool, out: &mut String) {
     out.push_str(&format!(
-        "{} {}{}{}\n\n",
+        "{} {}{}{}{}\n\n",
         "#".repeat(level),
         escape_heading(&item.title),
+        optional_tag(item, parent_optional),
         if item.critical { " ★" } else { "" },
         if shows_marker(item) {
             format!(" [{}]", item.status.glyph())
@@ -167,7 +152,7 @@ fn heading(item: &ItemReport, level: usize, out: &mut String) {
                 blank_line(out);
                 in_list = false;
             }
-            heading(child, level + 1, out);
+            heading(child, level + 1, item.optional, out);
         } else {
             list_item(child, "", item.optional, out);
             in_list = true;
@@ -208,8 +193,9 @@ fn list_item(item: &ItemReport, indent: &str, parent_optional: bool, out: &mut S
         String::new()
     };
     out.push_str(&format!(
-        "{indent}- {marker}{}{}\n",
+        "{indent}- {marker}{}{}{}\n",
         escape_inline(&item.title),
+        optional_tag(item, parent_optional),
         if item.critical { " ★" } else { "" }
     ));
     let inner = format!("{indent}  ");
@@ -229,6 +215,21 @@ fn list_item(item: &ItemReport, indent: &str, parent_optional: bool, out: &mut S
     }
     for child in &item.items {
         list_item(child, &inner, item.optional, out);
+    }
+}
+
+/// ` (optional)` for an optional item that would not read back as deferred
+/// (which `import` makes optional): one declared or shown as anything but ⚪,
+/// unless its group is optional already.
+fn optional_tag(item: &ItemReport, parent_optional: bool) -> &'static str {
+    let reads_deferred = match item.declared.as_deref() {
+        Some(word) => word == "deferred",
+        None => shows_marker(item) && item.status == Status::White,
+    };
+    if item.optional && !parent_optional && !reads_deferred {
+        " (optional)"
+    } else {
+        ""
     }
 }
 
@@ -292,6 +293,10 @@ fn notes_block(item: &ItemReport) -> Option<String> {
         notes.push_str(&format!("\n\nDocs: <{docs}>"));
     }
     if needs_quote(&notes) {
+        // `import` reads tasks in a quote as items: say these are notes.
+        if holds_task_lines(&notes) {
+            notes.insert_str(0, &format!("{}\n", crate::import::outline::NOTES_QUOTE));
+        }
         Some(
             notes
                 .lines()
@@ -311,6 +316,24 @@ fn notes_block(item: &ItemReport) -> Option<String> {
 }
 
 /// True when, outside code fences, a line would start a list, heading, quote or table.
+/// Whether notes hold a list line with a marker (`- [ ] drain`).
+fn holds_task_lines(notes: &str) -> bool {
+    notes.lines().any(|line| {
+        let t = line.trim_start();
+        let digits = t.chars().take_while(char::is_ascii_digit).count();
+        let rest = if digits > 0 {
+            t[digits..]
+                .strip_prefix(". ")
+                .or_else(|| t[digits..].strip_prefix(") "))
+        } else {
+            ["- ", "* ", "+ "].iter().find_map(|p| t.strip_prefix(p))
+        };
+        rest.and_then(|r| r.trim_start().strip_prefix('['))
+            .and_then(|r| r.split_once(']'))
+            .is_some_and(|(inside, after)| inside.chars().count() <= 3 && !after.starts_with('('))
+    })
+}
+
 fn needs_quote(notes: &str) -> bool {
     let mut fenced = false;
     for line in notes.lines() {
@@ -337,8 +360,13 @@ fn needs_quote(notes: &str) -> bool {
     false
 }
 
+/// The seed's notes section, with only the lists the checklist has: no
+/// empty `- ` bullets, and no section at all when it has none.
 fn notes_section(report: &Report) -> String {
     let notes = &report.checklist.notes;
+    if notes.is_empty() {
+        return String::new();
+    }
     let mut out = format!("## {NOTES_HEADING}\n\n");
     for (title, entries) in [
         ("Blockers", &notes.blockers),
@@ -346,10 +374,10 @@ fn notes_section(report: &Report) -> String {
         ("Dependencies", &notes.dependencies),
         ("Risk Items", &notes.risks),
     ] {
-        out.push_str(&format!("### {title}\n"));
         if entries.is_empty() {
-            out.push_str("- \n");
+            continue;
         }
+        out.push_str(&format!("### {title}\n"));
         for entry in entries {
             out.push_str(&format!("- {}\n", escape_inline(entry)));
         }
@@ -358,16 +386,28 @@ fn notes_section(report: &Report) -> String {
     out
 }
 
+/// The seed's footer with what the checklist says; a line it has no value
+/// for is left out (never a `[Date]` placeholder), and so is an empty footer.
 fn footer(report: &Report) -> String {
     let info = &report.checklist;
-    format!(
-        "---\n\n**Last Updated**: {}\n**Next Review**: {}\n**Owner**: {}\n",
-        info.last_reviewed.as_deref().unwrap_or("[Date]"),
-        info.next_review.as_deref().unwrap_or("[Date]"),
-        info.owner
-            .as_deref()
-            .map_or("[Name]".to_owned(), escape_inline),
-    )
+    let lines: Vec<String> = [
+        (
+            "Last Updated",
+            info.last_reviewed.as_deref().map(escape_inline),
+        ),
+        (
+            "Next Review",
+            info.next_review.as_deref().map(escape_inline),
+        ),
+        ("Owner", info.owner.as_deref().map(escape_inline)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| format!("**{label}**: {v}\n")))
+    .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("---\n\n{}", lines.concat())
 }
 
 /// Escapes what Markdown would read as formatting in running text.
@@ -447,5 +487,8 @@ mod tests {
         assert!(!needs_quote("```bash\n- not a list\n```\nplain"));
         assert!(needs_quote("first\n- a list"));
         assert!(needs_quote("1. step"));
+        assert!(holds_task_lines("steps:\n- [ ] drain\n"));
+        assert!(holds_task_lines("1. [x] done"));
+        assert!(!holds_task_lines("- the lead\n- [a link](x) later"));
     }
 }

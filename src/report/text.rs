@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::checklist::scalar::format_duration;
 use crate::engine::attest::day;
-use crate::outcome::{ItemReport, ProbeOutcome, Report, Signoff, Status, Summary, Waiver};
+use crate::outcome::{
+    Gate, GateVerdict, ItemReport, ProbeOutcome, Report, Signoff, Status, Summary, Waiver,
+};
 
 /// One probe as one line: `http GET https://x/health — fail: expected status
 /// 200, got 503 (41ms)`.
@@ -103,6 +105,15 @@ pub fn probe_counts(s: &Summary) -> String {
     parts.join(", ")
 }
 
+/// `1 item`, `8 items`: a count with its noun, singular for one.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Milliseconds as people read them: `41ms`, `1.2s`.
 pub fn millis(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))
@@ -160,20 +171,103 @@ fn verdict_text(report: &Report) -> String {
         (false, true) => format!("; let through by a waiver: {}", list(&gate.waived)),
         (false, false) => format!("; waived, not counted: {}", list(&gate.waived)),
     };
-    if gate.passed {
-        return format!("candlefish: READY — {}; {counts}{waived}", gate.policy);
+    let failing = failing_short(gate, true);
+    let head = gate_headline(gate);
+    match gate.verdict {
+        GateVerdict::Ready => format!("candlefish: {head} — {}; {counts}{waived}", gate.policy),
+        GateVerdict::NothingJudged => format!(
+            "candlefish: {head} — {}; {counts}{waived}",
+            gate.nothing_judged()
+        ),
+        GateVerdict::Interrupted => {
+            let failing = failing.map_or(String::new(), |f| format!("; {f}"));
+            format!(
+                "candlefish: {head} — the run was interrupted, not every probe ran{failing}; {counts}{waived}"
+            )
+        }
+        GateVerdict::NotReady => format!(
+            "candlefish: {head} — {}{waived}",
+            failing.unwrap_or_default()
+        ),
     }
-    if gate.failing.is_empty() {
-        return format!("candlefish: NOT READY — the run was interrupted; {counts}{waived}");
+}
+
+/// The gate's verdict in capitals, as headlines show it: `READY`, `NOT READY`,
+/// `NOTHING JUDGED` (`NOTHING JUDGED (accepted)` with `--allow-empty-gate`),
+/// `INTERRUPTED`.
+pub fn gate_headline(gate: &Gate) -> String {
+    match gate.verdict {
+        GateVerdict::NothingJudged if gate.passed => "NOTHING JUDGED (accepted)".to_owned(),
+        verdict => verdict.headline().to_owned(),
     }
+}
+
+/// `4 required items red (a, b, c, d)` (with `ids`) — `None` when nothing failed.
+pub fn failing_short(gate: &Gate, ids: bool) -> Option<String> {
     let n = gate.failing.len();
-    let counted = gate.counted();
-    format!(
-        "candlefish: NOT READY — {n} {counted} {} {} ({}){waived}",
-        if n == 1 { "item" } else { "items" },
-        gate.blocking,
-        list(&gate.failing)
-    )
+    if n == 0 {
+        return None;
+    }
+    let noun = if n == 1 { "item" } else { "items" };
+    let mut text = format!("{n} {} {noun} {}", gate.counted(), gate.blocking);
+    if ids {
+        text.push_str(&format!(" ({})", list(&gate.failing)));
+    }
+    Some(text)
+}
+
+/// The policy as a rule, kept apart from the result so the two never read as
+/// one sentence: `fails when a required item is red` (`; waived items are let
+/// through` with `--allow-waivers`).
+pub fn gate_rule(gate: &Gate) -> String {
+    let mut rule = format!("fails when a {} item is {}", gate.counted(), gate.blocking);
+    if gate.waivers_count {
+        rule.push_str("; waived items are let through");
+    }
+    if gate.allow_empty {
+        rule.push_str("; judging nothing is accepted");
+    }
+    rule
+}
+
+/// What the gate found, in words, for a report's "Result:": the failing items
+/// (their ids formatted by `id`), that it judged nothing, that the run was
+/// interrupted, or how many items it judged and found fine.
+pub fn gate_result(gate: &Gate, id: impl Fn(&str) -> String) -> String {
+    let n = gate.failing.len();
+    let failing = || {
+        let shown: Vec<String> = gate.failing.iter().take(8).map(|i| id(i)).collect();
+        let more = if n > shown.len() {
+            format!(" and {} more", n - shown.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "{n} {} {} {}: {}{more}",
+            gate.counted(),
+            if n == 1 { "item is" } else { "items are" },
+            gate.blocking,
+            shown.join(", ")
+        )
+    };
+    match gate.verdict {
+        GateVerdict::Ready => format!(
+            "{} {} {} judged, none {}",
+            gate.judged,
+            gate.counted(),
+            if gate.judged == 1 { "item" } else { "items" },
+            gate.blocking
+        ),
+        GateVerdict::NotReady => failing(),
+        GateVerdict::NothingJudged => gate.nothing_judged(),
+        GateVerdict::Interrupted if n > 0 => {
+            format!(
+                "the run was interrupted, not every probe ran; {}",
+                failing()
+            )
+        }
+        GateVerdict::Interrupted => "the run was interrupted, not every probe ran".to_owned(),
+    }
 }
 
 /// Up to five ids, then how many more.

@@ -188,6 +188,13 @@ mod tests {
                 failing: Vec::new(),
                 waivers_count: false,
                 waived: Vec::new(),
+                verdict: if go {
+                    crate::outcome::GateVerdict::Ready
+                } else {
+                    crate::outcome::GateVerdict::NotReady
+                },
+                judged: 1,
+                allow_empty: false,
             },
             blocking: Vec::new(),
             skipped: Vec::new(),

@@ -170,8 +170,13 @@ pub fn summarize(watch: &Watch, samples: &[Sample]) -> Summary {
         .iter()
         .filter(|s| s.verdict == Verdict::Warn)
         .count();
+    // The worst value and the trend are read from samples that answered: a
+    // failed sample's number (a refusal in 0ms, a timeout at the deadline) says
+    // nothing about how the system performs, and would call a window where
+    // every sample failed "improving".
     let valued: Vec<(&Sample, f64)> = samples
         .iter()
+        .filter(|s| !matches!(s.verdict, Verdict::Fail | Verdict::Error))
         .filter_map(|s| s.value.map(|v| (s, v)))
         .collect();
     let unit = valued
@@ -252,6 +257,8 @@ pub fn summarize(watch: &Watch, samples: &[Sample]) -> Summary {
             "worst {metric} {} at {when}",
             shown(w.value, &unit)
         ));
+    } else if taken > 0 && failed.len() == taken {
+        parts.push("every sample failed: no worst value or trend".to_owned());
     } else if taken > 0 {
         parts.push(format!("no sample had a {metric} value"));
     }
@@ -398,5 +405,32 @@ mod tests {
         assert_eq!(s.status, Status::Yellow);
         assert!(s.reason.contains("2 of 6 missed"), "{}", s.reason);
         assert_eq!(summarize(&w, &[]).status, Status::Red);
+    }
+
+    #[test]
+    fn failed_samples_give_no_worst_value_or_trend() {
+        let w = watch(0.0, Better::Lower);
+        // Every sample failed, each sooner than the last (timeouts turning
+        // into refusals): not "improving".
+        let all: Vec<Sample> = (0..6)
+            .map(|m| sample(m, Verdict::Error, 1000.0 - 190.0 * f64::from(m)))
+            .collect();
+        let s = summarize(&w, &all);
+        assert_eq!(
+            (s.status, s.trend, s.worst.is_none()),
+            (Status::Red, None, true)
+        );
+        assert!(
+            s.reason
+                .ends_with("every sample failed: no worst value or trend"),
+            "{}",
+            s.reason
+        );
+        // One failure among passes: its number counts for neither.
+        let mut one_bad: Vec<Sample> = (0..6).map(|m| sample(m, Verdict::Pass, 100.0)).collect();
+        one_bad[5] = sample(5, Verdict::Fail, 9000.0);
+        let s = summarize(&w, &one_bad);
+        assert!((s.worst.as_ref().unwrap().value - 100.0).abs() < 1e-9);
+        assert_eq!(s.trend, Some(Trend::Steady));
     }
 }

@@ -2,7 +2,8 @@
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test`) after an intended change.
 
 use candlefish::outcome::{
-    Basis, Check, ChecklistInfo, Gate, ItemReport, ProbeOutcome, Report, Status, Summary, Verdict,
+    Basis, Check, ChecklistInfo, Gate, GateVerdict, ItemReport, ProbeOutcome, Report, Status,
+    Summary, Verdict,
 };
 use candlefish::report::{self, BoardOptions, Format};
 
@@ -164,10 +165,14 @@ pub fn fixed_report() -> Report {
             failing: vec!["api-ready".into(), "billing".into(), "team-training".into()],
             waivers_count: false,
             waived: Vec::new(),
+            verdict: GateVerdict::NotReady,
+            judged: 7,
+            allow_empty: false,
         }),
         interrupted: false,
         warnings: Vec::new(),
         items: vec![api, people, mobile],
+        shard: None,
     }
 }
 

@@ -90,7 +90,7 @@ fn green_red_red_red_with_distinct_readable_evidence() {
     );
     assert_eq!(verdict("too-slow"), "error");
     assert!(
-        evidence("over-budget").starts_with("expected latency <= 50ms, got "),
+        evidence("over-budget").starts_with("expected latency <= 50ms (max_latency), got "),
         "{}",
         evidence("over-budget")
     );
@@ -121,7 +121,7 @@ fn the_board_shows_every_verdict_with_its_evidence() {
     ran.code(1);
     let board = &ran.stdout;
     assert!(
-        board.starts_with("Local services — NOT READY · overall 🟡 yellow\n"),
+        board.starts_with("Local services — NOT READY · 4 required items red\n"),
         "{board}"
     );
     assert!(board.contains("🟢   ├─ Healthy endpoint\u{a0}★"), "{board}");

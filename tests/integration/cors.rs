@@ -102,13 +102,19 @@ fn each_cors_misconfiguration_is_caught_with_evidence() {
 
     let (verdict, evidence) = probe_result(&report, "wildcard");
     assert_eq!(verdict, "fail");
+    // The cause first, the consequences counted, the line short.
     assert!(
-        evidence
-            .contains("expected https://evil.example refused, got Access-Control-Allow-Origin: *"),
+        evidence.starts_with("expected no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true, got both in one answer, which browsers refuse (+ "),
         "{evidence}"
     );
+    assert!(evidence.contains(" more: "), "{evidence}");
     assert!(
-        evidence.contains("expected no Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true, got both"),
+        evidence.chars().count() <= 260,
+        "{} characters: {evidence}",
+        evidence.chars().count()
+    );
+    assert!(
+        evidence.contains("(+ 5 more: a random origin refused; https://evil.example refused;"),
         "{evidence}"
     );
 

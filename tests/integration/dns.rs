@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use hickory_resolver::proto::op::{Message, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{A, AAAA, CAA, CNAME, MX, NS, TXT};
+use hickory_resolver::proto::rr::rdata::{A, AAAA, CAA, CNAME, MX, NS, SRV, TXT};
 use hickory_resolver::proto::rr::{Name, RData, Record};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -74,6 +74,26 @@ fn zone() -> Vec<Record> {
             RData::CNAME(CNAME(name("edge.cdn.test."))),
         ),
         r("nomail.test.", RData::A(A(Ipv4Addr::new(192, 0, 2, 20)))),
+        r(
+            "_sip._tcp.candlefish.test.",
+            RData::SRV(SRV::new(10, 5, 5060, name("sip1.candlefish.test."))),
+        ),
+        r(
+            "_sip._tcp.candlefish.test.",
+            RData::SRV(SRV::new(20, 5, 5060, name("sip2.candlefish.test."))),
+        ),
+        r(
+            "wild.test.",
+            RData::CAA(CAA::new_issue(false, Some(name("letsencrypt.org")), vec![])),
+        ),
+        r(
+            "wild.test.",
+            RData::CAA(CAA::new_issuewild(false, Some(name("pki.goog")), vec![])),
+        ),
+        r(
+            "locked.test.",
+            RData::CAA(CAA::new_issue(false, None, vec![])),
+        ),
     ]
 }
 
@@ -259,5 +279,95 @@ fn a_nameserver_that_never_answers_is_red_in_bounded_time() {
         evidence.starts_with("no answer within 1s (timeout) waiting for 127.0.0.1:")
             && evidence.ends_with("to answer A candlefish.test."),
         "{evidence}"
+    );
+}
+
+#[test]
+fn srv_records_for_service_discovery() {
+    let ns = DnsServer::start(false);
+    let dns = |extra: &str| {
+        outcome(&format!(
+            "dns: {{ name: _sip._tcp.candlefish.test, nameserver: \"{}\", {extra} }}",
+            ns.addr
+        ))
+    };
+    let out =
+        dns("srv: { contains: [10 5 5060 sip1.candlefish.test, 5060 sip2.candlefish.test.] }");
+    assert_eq!(out["verdict"], "pass", "{out}");
+    assert!(
+        out["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("_sip._tcp.candlefish.test: SRV 10 5 5060 sip1.candlefish.test, 20 5 5060 sip2.candlefish.test"),
+        "{out}"
+    );
+    let out = dns("srv: [sip1.candlefish.test]");
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "expected SRV sip1.candlefish.test, got 10 5 5060 sip1.candlefish.test, 20 5 5060 sip2.candlefish.test (via {})",
+            ns.addr
+        )
+    );
+    let out = dns("srv: { contains: [5061 sip1.candlefish.test] }");
+    assert_eq!(out["verdict"], "fail", "{out}");
+}
+
+#[test]
+fn caa_says_which_cas_may_issue_climbing_to_the_parent() {
+    let ns = DnsServer::start(false);
+    let dns = |name: &str, extra: &str| {
+        outcome(&format!(
+            "dns: {{ name: {name}, nameserver: \"{}\", {extra} }}",
+            ns.addr
+        ))
+    };
+    // No CAA at api.candlefish.test: the parent's set is the relevant one.
+    let out = dns("api.candlefish.test", "caa_issuers: letsencrypt.org");
+    assert_eq!(out["verdict"], "pass", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "api.candlefish.test: certificates from letsencrypt.org (CAA at candlefish.test) (via {})",
+            ns.addr
+        )
+    );
+    let out = dns("api.candlefish.test", "caa_issuers: pki.goog");
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "expected CAs that may issue certificates for api.candlefish.test: exactly pki.goog, got letsencrypt.org (CAA at candlefish.test) (via {})",
+            ns.addr
+        )
+    );
+    // issuewild takes the place of issue for wildcard certificates.
+    let out = dns(
+        "wild.test",
+        "caa_issuers: letsencrypt.org, caa_wildcard_issuers: pki.goog",
+    );
+    assert_eq!(out["verdict"], "pass", "{out}");
+    // `issue ";"` lets no CA issue; no CAA anywhere lets any CA issue.
+    let out = dns(
+        "locked.test",
+        "caa_issuers: { contains: [letsencrypt.org] }",
+    );
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert!(
+        out["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("expected letsencrypt.org among the CAs that may issue certificates for locked.test, got no CA (CAA at locked.test allows none)"),
+        "{out}"
+    );
+    let out = dns("nomail.test", "caa_issuers: { exists: true }");
+    assert_eq!(out["verdict"], "fail", "{out}");
+    assert!(
+        out["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("got any CA (no CAA record on nomail.test or its parents)"),
+        "{out}"
     );
 }

@@ -341,8 +341,10 @@ fn ctrl_c_twice_quits_at_once() {
         .expect("spawn");
     wait_for("the slow request", || server.max_in_flight() == 1);
     interrupt(&child);
-    // The first stops the run, which then blocks on the summary.
-    std::thread::sleep(Duration::from_millis(500));
+    // The first stops the run, which then blocks on the summary. A signal
+    // within a second of the first is the same interrupt delivered twice, so
+    // the second press comes later.
+    std::thread::sleep(Duration::from_millis(1300));
     assert!(
         child.try_wait().expect("try_wait").is_none(),
         "still writing the summary after the first Ctrl-C"

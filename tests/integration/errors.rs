@@ -187,3 +187,15 @@ fn a_chain_through_groups_counts_against_the_limit_too() {
         ran.stderr
     );
 }
+
+#[test]
+fn a_directory_given_as_a_file_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().display().to_string();
+    let ran = Run::new(&["import", &path]).run();
+    ran.code(2);
+    assert_eq!(
+        ran.stderr,
+        format!("error: cannot read {path}: it is a directory, not a file\n")
+    );
+}

@@ -155,3 +155,122 @@ fn the_board_says_which_items_the_gate_judged() {
         ran.stdout
     );
 }
+
+/// Nothing critical: `--gate critical` has nothing to judge.
+fn nothing_critical() -> String {
+    r"
+version: 1
+name: Nothing critical
+sections:
+  - id: launch
+    title: Launch
+    items:
+      - id: docs
+        title: Docs written
+        status: not_started
+      - id: api
+        title: API deployed
+        status: done
+"
+    .to_owned()
+}
+
+#[test]
+fn a_gate_that_judged_nothing_says_so_everywhere_and_exits_5() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = |name: &str| dir.path().join(name).display().to_string();
+    let reports: Vec<String> = ["json", "junit", "md", "html", "github"]
+        .iter()
+        .map(|f| format!("{f}={}", report(&format!("r.{f}"))))
+        .collect();
+    let mut args = vec!["check", "--no-progress", "--gate", "critical"];
+    for r in &reports {
+        args.extend(["--report", r.as_str()]);
+    }
+    let ran = Run::new(&args).with_checklist(&nothing_critical()).run();
+    ran.code(5);
+    assert!(
+        ran.stdout
+            .starts_with("Nothing critical — NOTHING JUDGED · no critical item to judge\n"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("gate judged nothing: no item to judge: nothing is critical"),
+        "{}",
+        ran.stdout
+    );
+    let read = |name: &str| std::fs::read_to_string(report(name)).expect(name);
+    let json: serde_json::Value = serde_json::from_str(&read("r.json")).expect("json");
+    crate::schema::assert_valid(&json);
+    assert_eq!(json["gate"]["verdict"], "nothing_judged");
+    assert_eq!(json["gate"]["judged"], 0);
+    assert_eq!(json["gate"]["passed"], false);
+    let junit = read("r.junit");
+    assert!(
+        junit.contains(r#"<failure message="no item to judge: nothing is critical"#)
+            && junit.contains(r#"type="nothing_judged""#),
+        "{junit}"
+    );
+    assert!(read("r.md").contains("**Candlefish: NOTHING JUDGED**"));
+    assert!(read("r.html").contains("<strong id=\"verdict\">NOTHING JUDGED</strong>"));
+    assert!(read("r.github").contains("NOTHING JUDGED"));
+
+    let quiet = Run::new(&["check", "-q", "--gate", "critical"])
+        .with_checklist(&nothing_critical())
+        .run();
+    quiet.code(5);
+    assert!(
+        quiet
+            .stdout
+            .starts_with("candlefish: NOTHING JUDGED — no item to judge: nothing is critical"),
+        "{}",
+        quiet.stdout
+    );
+
+    // Accepted explicitly: exit 0, and still not called READY.
+    let accepted = Run::new(&["check", "-q", "--gate", "critical", "--allow-empty-gate"])
+        .with_checklist(&nothing_critical())
+        .run();
+    accepted.code(0);
+    assert!(
+        accepted
+            .stdout
+            .starts_with("candlefish: NOTHING JUDGED (accepted) — "),
+        "{}",
+        accepted.stdout
+    );
+    assert!(accepted.stdout.contains("accepted by --allow-empty-gate"));
+
+    // The default gate judges these items: an ordinary verdict.
+    Run::new(&["check", "-q"])
+        .with_checklist(&nothing_critical())
+        .run()
+        .code(1);
+}
+
+#[test]
+fn the_headline_leads_with_the_verdict_and_html_keeps_rule_and_result_apart() {
+    let ran = Run::new(&["check", "--no-progress", "--report", "html=board.html"])
+        .with_checklist(&checklist("blocked", "not_started"))
+        .run();
+    ran.code(1);
+    // Not "overall 🟡" over red items: the verdict and what decided it.
+    assert!(
+        ran.stdout
+            .starts_with("Gate policies — NOT READY · 2 required items red\n"),
+        "{}",
+        ran.stdout
+    );
+    let dir = ran.dir.as_ref().expect("temp dir").path();
+    let html = std::fs::read_to_string(dir.join("board.html")).expect("html");
+    assert!(
+        html.contains(
+            "<p class=\"gate\"><span class=\"rule\">Gate: fails when a required item is red.</span> \
+             <span class=\"result\">Result: 2 required items are red: \
+             <a href=\"#b-core-api\"><code>core-api</code></a>, <a href=\"#b-docs\"><code>docs</code></a>.</span></p>"
+        ),
+        "{html}"
+    );
+}

@@ -250,7 +250,7 @@ fn every_web_probe_ends_red_with_a_reason_whatever_the_server_does() {
     }
     assert!(
         evidence("loop-rate_limit")
-            .starts_with("expected 429 within 20 requests at 50/s, got 20 × 302 Found (no limit)"),
+            .starts_with("expected 429 within 20 requests at 50/s, got 20 × 302 Found, none limited in 20 requests over "),
         "{}",
         evidence("loop-rate_limit")
     );

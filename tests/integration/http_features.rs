@@ -23,6 +23,11 @@ fn api(asked: &Asked) -> Reply {
             r#"{"status":"ok","latency_ms":42,"replicas":["a","b","c"],"features":["search","export"]}"#,
         )
         .header("X-Request-Id", "req-7"),
+        // Prometheus's query API: every sample value is a JSON string.
+        "/api/v1/query" => Reply::json(
+            200,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"api"},"value":[1764666000.123,"90.49"]}]}}"#,
+        ),
         "/loop/a" => Reply::new(302, "").header("Location", "/loop/b"),
         "/loop/b" => Reply::new(302, "").header("Location", "/loop/a"),
         "/moved" => Reply::new(301, "").header("Location", "/status"),
@@ -84,6 +89,54 @@ fn headers_json_and_redirects_are_judged_with_evidence() {
             "expected no redirect loop, got a loop: {} → /loop/b → /loop/a",
             url("/loop/a")
         )
+    );
+}
+
+#[test]
+fn numbers_sent_as_strings_compare_as_numbers() {
+    let app = App::start(api);
+    let url = app.url("/api/v1/query");
+    let rule = |id: &str, json: &str| {
+        (
+            id.to_owned(),
+            format!(r#"http: {{ url: "{url}", expect: {{ json: [{json}] }} }}"#),
+        )
+    };
+    let items = [
+        rule(
+            "above",
+            r#"{ path: "$.data.result[0].value[1]", greater_than: 90 }"#,
+        ),
+        rule(
+            "below",
+            r#"{ path: "$.data.result[0].value[1]", less_than: 50 }"#,
+        ),
+        rule("word", r#"{ path: "$.status", less_than: 5 }"#),
+    ];
+    let items: Vec<(&str, &str)> = items
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist_of(&items))
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    let (verdict, evidence) = probe_result(&report, "above");
+    assert_eq!(verdict, "pass", "{evidence}");
+    let (verdict, evidence) = probe_result(&report, "below");
+    assert_eq!(verdict, "fail", "{evidence}");
+    assert!(
+        evidence.starts_with(
+            r#"expected $.data.result[0].value[1] < 50, got "90.49" (a string, read as the number 90.49) in "#
+        ),
+        "{evidence}"
+    );
+    let (verdict, evidence) = probe_result(&report, "word");
+    assert_eq!(verdict, "fail", "{evidence}");
+    assert!(
+        evidence.starts_with(r#"expected $.status < 5, got "success" (not a number) in "#),
+        "{evidence}"
     );
 }
 
@@ -189,13 +242,13 @@ fn tls_with_a_custom_ca_client_certificates_and_insecure() {
     let ca = pki.ca.display().to_string();
     let ran = Run::new(&["check", "--format", "json"])
         .with_checklist(&checklist_of(&[
-            ("ca", &format!(r#"http: {{ url: "{}", ca_file: "{ca}", expect: {{ body_contains: secure }} }}"#, https("/"))),
+            ("ca", &format!(r#"http: {{ url: "{}", tls: {{ ca_file: "{ca}" }}, expect: {{ body_contains: secure }} }}"#, https("/"))),
             ("system-roots", &format!(r#"http: {{ url: "{}" }}"#, https("/"))),
-            ("wrong-ca", &format!(r#"http: {{ url: "{}", ca_file: "{}" }}"#, https("/"), pki.stranger_ca.display())),
-            ("insecure", &format!(r#"http: {{ url: "{}", insecure: true }}"#, https("/"))),
-            ("mtls", &format!(r#"http: {{ url: "{}", ca_file: "{ca}", client_cert: "{}", client_key: "{}", expect: {{ body_contains: "CN=candlefish-client" }} }}"#, https("/mtls"), pki.client_cert.display(), pki.client_key.display())),
-            ("no-client-cert", &format!(r#"http: {{ url: "{}", ca_file: "{ca}" }}"#, https("/mtls"))),
-            ("missing-key-file", &format!(r#"http: {{ url: "{}", client_cert: "{}", client_key: /nonexistent/client.key }}"#, https("/mtls"), pki.client_cert.display())),
+            ("wrong-ca", &format!(r#"http: {{ url: "{}", tls: {{ ca_file: "{}" }} }}"#, https("/"), pki.stranger_ca.display())),
+            ("insecure", &format!(r#"http: {{ url: "{}", tls: {{ insecure: true }} }}"#, https("/"))),
+            ("mtls", &format!(r#"http: {{ url: "{}", tls: {{ ca_file: "{ca}", client_cert: "{}", client_key: "{}" }}, expect: {{ body_contains: "CN=candlefish-client" }} }}"#, https("/mtls"), pki.client_cert.display(), pki.client_key.display())),
+            ("no-client-cert", &format!(r#"http: {{ url: "{}", tls: {{ ca_file: "{ca}" }} }}"#, https("/mtls"))),
+            ("missing-key-file", &format!(r#"http: {{ url: "{}", tls: {{ client_cert: "{}", client_key: /nonexistent/client.key }} }}"#, https("/mtls"), pki.client_cert.display())),
         ]))
         .run();
     ran.code(1);
@@ -210,7 +263,7 @@ fn tls_with_a_custom_ca_client_certificates_and_insecure() {
         assert_eq!(
             evidence,
             format!(
-                "the TLS certificate of 127.0.0.1:{} is not trusted (UnknownIssuer): for a private CA, set ca_file",
+                "the TLS certificate of 127.0.0.1:{} is not trusted (UnknownIssuer): for a private CA, set tls: {{ ca_file: … }}",
                 nginx.ssl_port.unwrap_or_default()
             ),
             "{id}"
@@ -236,6 +289,37 @@ fn tls_with_a_custom_ca_client_certificates_and_insecure() {
         (
             "error".to_owned(),
             "client_key /nonexistent/client.key: No such file or directory (os error 2)".to_owned()
+        )
+    );
+}
+
+#[test]
+fn a_stalled_tls_handshake_is_named_as_such() {
+    // Accepts the connection, never answers the TLS hello.
+    let silent = crate::tls_support::SilentServer::start();
+    let port = silent.addr.port();
+    let checklist = format!(
+        "version: 1\nname: t\nsections:\n  - id: stalled\n    title: t\n    probe:\n      http: {{ url: \"https://127.0.0.1:{port}/health\" }}\n      timeout: 600ms\n  - id: headers\n    title: t\n    probe:\n      http: {{ url: \"http://127.0.0.1:{port}/health\" }}\n      timeout: 600ms\n"
+    );
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    assert_eq!(
+        probe_result(&report, "stalled"),
+        (
+            "error".to_owned(),
+            format!(
+                "no answer within 600ms (timeout) in the TLS handshake with 127.0.0.1:{port} (connected; no answer to the TLS hello yet)"
+            )
+        )
+    );
+    // Over plain HTTP the same silence is a wait for the response headers.
+    assert_eq!(
+        probe_result(&report, "headers").1,
+        format!(
+            "no answer within 600ms (timeout) waiting for the response headers from 127.0.0.1:{port}"
         )
     );
 }

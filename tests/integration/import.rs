@@ -86,6 +86,11 @@ fn seed_lines() -> Vec<(String, String)> {
                 body[..open].trim().to_owned(),
             )
         };
+        // `(optional)` is a tag the importer takes off the title.
+        let title = title
+            .strip_suffix(" (optional)")
+            .unwrap_or(&title)
+            .to_owned();
         out.push((title, word(&marker).to_owned()));
     }
     out
@@ -139,6 +144,12 @@ fn the_seed_imports_with_every_item_and_status() {
         .filter(|i| i.3)
         .count();
     assert_eq!(critical, 10, "the critical path list");
+    let yaml = std::fs::read_to_string(dir.path().join("seed.yaml")).expect("written");
+    assert!(
+        yaml.contains("title: Canary deployments\n")
+            && stderr.contains("Canary deployments (optional)"),
+        "`- [ ] Canary deployments (optional)` is an optional item, and said so:\n{stderr}"
+    );
 }
 
 #[test]
@@ -238,14 +249,29 @@ fn the_round_trip_loses_nothing_the_seed_said() {
     // Metadata: title, legend, notes section, footer.
     assert_eq!(back.title, seed.title);
     assert_eq!(back.legend, seed.legend);
+    // Lists with entries come back; empty ones are left out of the report
+    // (no empty `- ` bullets).
     let headings = |o: &Outline| {
         o.notes
             .iter()
+            .filter(|(_, e)| !e.is_empty())
             .map(|(h, e)| (h.clone(), e.clone()))
             .collect::<Vec<_>>()
     };
     assert_eq!(headings(&back), headings(&seed));
-    assert_eq!(back.footer, seed.footer, "Last Updated, Next Review, Owner");
+    // The footer's values come back; placeholders (`[Date]`) are not written.
+    let footer = |o: &Outline| {
+        o.footer
+            .iter()
+            .filter(|(_, v)| !v.starts_with('['))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        footer(&back),
+        footer(&seed),
+        "Last Updated, Next Review, Owner"
+    );
 
     // And the exported board imports back to the same checklist.
     std::fs::write(dir.path().join("STATUS.md"), &exported).expect("write");
@@ -257,6 +283,19 @@ fn the_round_trip_loses_nothing_the_seed_said() {
         listed(&dir.path().join("again.yaml")),
         listed(&dir.path().join("seed.yaml")),
         "ids, titles, declared statuses and critical flags survive a second import"
+    );
+    let optional = |file: &str| -> Vec<String> {
+        list_items(&dir.path().join(file))
+            .into_iter()
+            .filter(|i| i.optional)
+            .map(|i| i.title)
+            .collect()
+    };
+    assert!(optional("seed.yaml").contains(&"Canary deployments".to_owned()));
+    assert_eq!(
+        optional("again.yaml"),
+        optional("seed.yaml"),
+        "and optional ones"
     );
 }
 
@@ -354,4 +393,207 @@ fn leading_status_glyphs_are_markers_and_empty_items_are_reported() {
     assert_eq!(find("Docs written").2, "done");
     // A glyph no legend knows stays in the title.
     assert_eq!(find("🚀 Launch party").2, "not_started");
+}
+
+/// An imported item as `candlefish list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Listed {
+    title: String,
+    declared: String,
+    critical: bool,
+    optional: bool,
+    children: usize,
+}
+
+/// Imports `markdown`; returns stderr and every item, by title.
+fn import_text(markdown: &str) -> (String, Vec<Listed>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("team.md"), markdown).expect("write");
+    let ran = Run::new(&["import", "team.md", "-o", "team.yaml"])
+        .in_dir(dir.path())
+        .run();
+    ran.code(0);
+    Run::new(&["validate", "team.yaml"])
+        .in_dir(dir.path())
+        .run()
+        .code(0);
+    (ran.stderr, list_items(&dir.path().join("team.yaml")))
+}
+
+/// Every item of a checklist file as `candlefish list` shows it.
+fn list_items(file: &Path) -> Vec<Listed> {
+    let list = Run::new(&["list", file.to_str().expect("utf-8"), "--format", "json"]).run();
+    list.code(0);
+    fn walk(items: &serde_json::Value, out: &mut Vec<Listed>) {
+        for item in items.as_array().into_iter().flatten() {
+            out.push(Listed {
+                title: item["title"].as_str().unwrap_or_default().to_owned(),
+                declared: item["declared"].as_str().unwrap_or("-").to_owned(),
+                critical: item["critical"].as_bool().unwrap_or_default(),
+                optional: item["optional"].as_bool().unwrap_or_default(),
+                children: item["items"].as_array().map_or(0, Vec::len),
+            });
+            walk(&item["items"], out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&list.json(), &mut out);
+    out
+}
+
+fn item<'a>(items: &'a [Listed], title: &str) -> &'a Listed {
+    items
+        .iter()
+        .find(|i| i.title == title)
+        .unwrap_or_else(|| panic!("{title:?} in {items:#?}"))
+}
+
+#[test]
+fn a_status_glyph_at_the_end_of_the_line_is_the_status() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## Data\n\n- Backups restored — ⏳\n- Replica promoted ✅\n- Launch 🚀\n",
+    );
+    assert_eq!(item(&items, "Backups restored").declared, "in_progress");
+    assert_eq!(item(&items, "Replica promoted").declared, "done");
+    assert_eq!(item(&items, "Launch 🚀").declared, "not_started");
+    assert!(
+        stderr.contains(
+            "import: statuses read from a glyph at the end of the line (2): Backups restored ⏳, Replica promoted ✅"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_heavy_minus_is_not_applicable() {
+    let (_, items) =
+        import_text("# Ops\n\n## Mail\n\n- [➖] Fax gateway\n- ➖ Pager relay\n- [ ] SPF\n");
+    for title in ["Fax gateway", "Pager relay"] {
+        let fax = item(&items, title);
+        assert_eq!(
+            (fax.declared.as_str(), fax.optional),
+            ("deferred", true),
+            "{title}"
+        );
+    }
+    assert_eq!(item(&items, "SPF").declared, "not_started");
+}
+
+#[test]
+fn a_struck_item_is_deferred_unless_ticked() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## Cache\n\n- [ ] ~~Warm the old cache~~ (deferred)\n- ~~Memcached tuning~~\n\
+         - [x] ~~Drop Redis 6~~\n- [ ] Use ~~Redis~~ Valkey\n",
+    );
+    assert_eq!(item(&items, "Warm the old cache").declared, "deferred");
+    assert_eq!(item(&items, "Memcached tuning").declared, "deferred");
+    assert_eq!(item(&items, "Drop Redis 6").declared, "done");
+    assert_eq!(item(&items, "Use ~~Redis~~ Valkey").declared, "not_started");
+    assert!(
+        stderr.contains("import: items struck through: deferred unless ticked (3): ~~Warm the old cache~~, ~~Memcached tuning~~, ~~Drop Redis 6~~"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[ ] Warm the old cache → deferred"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn priority_and_blocker_tags_make_items_critical() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## Auth\n\n- [ ] [P0] Rotate signing keys\n- [ ] SSO for admins (launch blocker)\n\
+         - [ ] [P1] Audit log export\n- [x] Session timeout [Blocker]\n",
+    );
+    assert!(item(&items, "Rotate signing keys").critical);
+    assert!(item(&items, "SSO for admins").critical);
+    assert!(item(&items, "Session timeout").critical);
+    let p1 = item(&items, "[P1] Audit log export");
+    assert!(!p1.critical, "only P0 is critical: {p1:?}");
+    assert_eq!(p1.declared, "not_started", "`[P1]` is not a status marker");
+    assert!(
+        stderr.contains("import: 3 items marked critical"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tags read as critical, optional or deferred (3): Rotate signing keys [P0], SSO for admins (launch blocker), Session timeout [Blocker]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn optional_and_nice_to_have_make_items_optional() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## UI\n\n- [ ] Dark mode (nice to have)\n- [x] Keyboard shortcuts (optional)\n- [ ] Login page\n",
+    );
+    let dark = item(&items, "Dark mode");
+    assert_eq!(
+        (dark.declared.as_str(), dark.optional),
+        ("not_started", true)
+    );
+    let keys = item(&items, "Keyboard shortcuts");
+    assert_eq!((keys.declared.as_str(), keys.optional), ("done", true));
+    assert!(!item(&items, "Login page").optional);
+    assert!(stderr.contains("Dark mode (nice to have)"), "{stderr}");
+}
+
+#[test]
+fn a_glyph_after_a_checkbox_says_more_than_the_box() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## Deploy\n\n- [ ] 🟡 Blue/green switch\n- [ ] ⛔ DNS cutover\n- [x] ✅ Canary\n- [ ] Rollback plan\n",
+    );
+    assert_eq!(item(&items, "Blue/green switch").declared, "in_progress");
+    assert_eq!(item(&items, "DNS cutover").declared, "blocked");
+    assert_eq!(item(&items, "Canary").declared, "done");
+    assert_eq!(item(&items, "Rollback plan").declared, "not_started");
+    assert!(
+        stderr.contains("import: checkboxes overridden by a more specific marker in the text (2): [ ] Blue/green switch → in_progress, [ ] DNS cutover → blocked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn open_tasks_in_a_blockquote_are_items() {
+    let (stderr, items) = import_text(
+        "# Ops\n\n## Legal\n\n> **Before launch:**\n>\n> - [ ] Confirm the DPA with legal\n> - [x] Cookie banner reviewed\n\n\
+         - [ ] Privacy policy live\n  > - [ ] Translated to German\n\n> A plain remark, not a task.\n",
+    );
+    assert_eq!(
+        item(&items, "Confirm the DPA with legal").declared,
+        "not_started"
+    );
+    assert_eq!(item(&items, "Cookie banner reviewed").declared, "done");
+    assert_eq!(item(&items, "Privacy policy live").children, 1);
+    assert_eq!(item(&items, "Translated to German").declared, "not_started");
+    assert_eq!(item(&items, "Legal").children, 3);
+    assert!(
+        stderr.contains("import: tasks inside block quotes imported as items (3): Confirm the DPA with legal, Cookie banner reviewed, Translated to German"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn notes_holding_task_lines_read_back_as_notes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        "version: 1\nname: Notes\nsections:\n  - id: s\n    title: S\n    items:\n      - id: cutover\n        title: Cutover\n        status: in_progress\n        notes: |-\n          Steps:\n          - [ ] drain\n          - [ ] switch\n",
+    )
+    .expect("write");
+    Run::new(&["check", "c.yaml", "-q", "--report", "md=c.md"])
+        .in_dir(dir.path())
+        .run();
+    let md = std::fs::read_to_string(dir.path().join("c.md")).expect("report written");
+    assert!(md.contains("<!-- candlefish: notes -->"), "{md}");
+    let (_, items) = import_text(&md);
+    let cutover = item(&items, "Cutover");
+    assert_eq!(cutover.children, 0, "the task lines stay notes: {items:#?}");
+    let ran = Run::new(&["import", "c.md"]).in_dir(dir.path()).run();
+    assert!(
+        ran.stdout.contains("Steps:\n")
+            && ran.stdout.contains("- [ ] switch")
+            && !ran.stdout.contains("candlefish: notes"),
+        "{}",
+        ran.stdout
+    );
 }

@@ -125,7 +125,7 @@ fn included_parts_run_in_order_with_the_checklists_variables() {
     assert!(
         listed
             .stdout
-            .contains("candlefish.yaml and 3 included files: 9 items"),
+            .contains("candlefish.yaml and 3 included files: 5 items in 4 groups"),
         "{}",
         listed.stdout
     );

@@ -66,6 +66,7 @@ pub struct Ssl {
 /// How to start an nginx.
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
+    main: String,
     http: String,
     server: String,
     ssl: Option<Ssl>,
@@ -73,6 +74,13 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// Directives at the top of the configuration (`load_module`, …).
+    pub fn main(mut self, directives: &str) -> Self {
+        self.main.push_str(directives);
+        self.main.push('\n');
+        self
+    }
+
     /// Directives at `http` level (`map`, `limit_req_zone`, …).
     pub fn http(mut self, directives: &str) -> Self {
         self.http.push_str(directives);
@@ -174,7 +182,7 @@ impl Builder {
     fn config(&self, prefix: &Path, port: u16, ssl_port: Option<u16>) -> String {
         let p = prefix.display();
         let mut config = format!(
-            "daemon off;
+            "{main}daemon off;
 master_process off;
 worker_processes 1;
 pid {p}/logs/nginx.pid;
@@ -196,6 +204,7 @@ http {{
 {server}
     }}
 ",
+            main = self.main,
             http = self.http,
             server = self.server,
         );

@@ -142,3 +142,49 @@ fn production_checklist_marks_what_people_verify_as_manual() {
         "green"
     );
 }
+
+/// The seed's PostgreSQL, Redis and monitoring items ask the servers themselves.
+#[test]
+fn production_checklist_probes_databases_and_monitoring() {
+    let ran = Run::new(&["list", "checklists/production.yaml", "--format", "json"]).run();
+    ran.code(0);
+    let listed = ran.json();
+    fn kinds(items: &serde_json::Value, id: &str) -> Option<Vec<String>> {
+        items.as_array()?.iter().find_map(|i| {
+            if i["id"] == id {
+                Some(
+                    i["probes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p["kind"].as_str().unwrap_or_default().to_owned())
+                        .collect(),
+                )
+            } else {
+                kinds(&i["items"], id)
+            }
+        })
+    }
+    for (id, kind) in [
+        ("pg-schema-migrations", "postgres"),
+        ("pg-multi-tenant-schema", "postgres"),
+        ("pg-row-level-security", "postgres"),
+        ("pg-pitr-tested", "postgres"),
+        ("pg-read-replicas", "postgres"),
+        ("redis-cluster-mode", "redis"),
+        ("redis-persistence", "redis"),
+        ("redis-eviction", "redis"),
+        ("redis-pubsub-channels", "redis"),
+        ("redis-backup-schedule", "redis"),
+        ("prometheus", "prometheus"),
+        ("grafana-dashboards", "grafana"),
+        ("alert-rules", "prometheus"),
+        ("qc-database", "postgres"),
+    ] {
+        let found = kinds(&listed, id).unwrap_or_else(|| panic!("no item {id}"));
+        assert!(
+            found.iter().any(|k| k == kind),
+            "{id} has no {kind} probe: {found:?}"
+        );
+    }
+}

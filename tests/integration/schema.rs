@@ -2,7 +2,7 @@
 
 use crate::support::{Run, root};
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let text =
         std::fs::read_to_string(root().join("docs/report.schema.json")).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
@@ -55,6 +55,15 @@ fn record_validator() -> jsonschema::Validator {
         .expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+/// Panics with every violation when `record` does not match the launch record's schema.
+pub fn assert_record_valid(record: &serde_json::Value) {
+    let errors: Vec<String> = record_validator()
+        .iter_errors(record)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
 #[test]

@@ -309,9 +309,33 @@ fn a_server_that_only_speaks_tls_1_0_fails_the_handshake_and_the_legacy_check() 
     let out = outcome(&probe(server.addr, ""));
     assert_eq!(verdict(&out), "fail", "{out}");
     let e = evidence(&out);
-    assert!(e.starts_with("expected a TLS handshake, got "), "{e}");
     assert!(
-        e.contains("expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"),
+        e.starts_with("expected TLS 1.2 or newer, got TLS 1.0 at most (the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert "),
+        "{e}"
+    );
+    assert!(
+        e.contains("; Candlefish speaks TLS 1.2 and 1.3 only); expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"),
+        "{e}"
+    );
+}
+
+#[test]
+fn min_version_1_0_against_a_tls_1_0_only_server_says_why_nothing_was_inspected() {
+    let server = OpensslServer::start(
+        &Cert::self_signed(&["localhost"], Validity::current()),
+        &["-tls1"],
+    );
+    let out = outcome(&probe(server.addr, ", min_version: 1.0"));
+    assert_eq!(verdict(&out), "error", "{out}");
+    let e = evidence(&out);
+    assert!(
+        e.starts_with("the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert "),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(
+            "; Candlefish speaks TLS 1.2 and 1.3 only, so it cannot inspect the certificate"
+        ),
         "{e}"
     );
 }

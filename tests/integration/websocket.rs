@@ -201,6 +201,50 @@ fn a_server_that_never_answers_is_red_after_read_timeout() {
 }
 
 #[test]
+fn a_deadline_names_the_stage_that_stalled() {
+    let server = WsServer::start(None);
+    // The timeout is not above read_timeout: the deadline fires while the
+    // probe waits for its pong, long after the upgrade.
+    let out = outcome(&format!(
+        "websocket: {{ url: \"ws://127.0.0.1:{}/deaf\", read_timeout: 2s }}\ntimeout: 700ms",
+        server.port
+    ));
+    assert_eq!(out["verdict"], "error", "{out}");
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "no answer within 700ms (timeout) waiting for the pong from 127.0.0.1:{} (upgraded, ping sent; read_timeout 2s)",
+            server.port
+        )
+    );
+    // A server that accepts the connection and never answers the TLS hello.
+    let silent = crate::tls_support::SilentServer::start();
+    let out = outcome(&format!(
+        "websocket: {{ url: \"wss://127.0.0.1:{}/\" }}\ntimeout: 500ms",
+        silent.addr.port()
+    ));
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "no answer within 500ms (timeout) in the TLS handshake with 127.0.0.1:{} (connected)",
+            silent.addr.port()
+        )
+    );
+    // Plain ws:// to the same silent server: the upgrade is what stalls.
+    let out = outcome(&format!(
+        "websocket: {{ url: \"ws://127.0.0.1:{}/\" }}\ntimeout: 500ms",
+        silent.addr.port()
+    ));
+    assert_eq!(
+        out["evidence"],
+        format!(
+            "no answer within 500ms (timeout) upgrading to WebSocket at 127.0.0.1:{} (connected; waiting for 101 Switching Protocols)",
+            silent.addr.port()
+        )
+    );
+}
+
+#[test]
 fn passwords_in_the_url_never_appear() {
     let server = WsServer::start(None);
     let checklist = format!(

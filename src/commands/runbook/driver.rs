@@ -274,15 +274,22 @@ impl Driver {
     /// The command that continues this session: the same checklist, T-0,
     /// journal and store.
     pub(super) fn resume_command(&self) -> String {
+        self.follow_up("--resume", true)
+    }
+
+    /// A later command about this launch: the same checklist and T-0, then
+    /// `what`, then `--journal` (and `--state` when `store`) whenever they are
+    /// not the defaults — so what it shows is this launch, not another one.
+    pub(super) fn follow_up(&self, what: &str, store: bool) -> String {
         let mut command = format!(
-            "candlefish runbook {} --t0 {} --resume",
+            "candlefish runbook {} --t0 {} {what}",
             self.cx.file.display(),
             self.cx.t0
         );
         if self.cx.journal.path() != crate::runbook::default_journal(&self.cx.file, self.cx.t0) {
             command.push_str(&format!(" --journal {}", self.cx.journal.path().display()));
         }
-        if self.cx.store != crate::commands::store::store_path(&self.cx.file, None) {
+        if store && self.cx.store != crate::commands::store::store_path(&self.cx.file, None) {
             command.push_str(&format!(" --state {}", self.cx.store.display()));
         }
         command
@@ -371,9 +378,8 @@ impl Driver {
             }
         }
         say!(
-            "\nThe launch record: candlefish runbook {} --t0 {} --report md",
-            self.cx.file.display(),
-            self.cx.t0
+            "\nThe launch record: {}",
+            self.follow_up("--report md", false)
         );
         if any_no_go {
             Exit::Failed

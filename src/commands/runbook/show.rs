@@ -217,13 +217,27 @@ pub fn result(result: &ItemReport, settled: bool, file: &std::path::Path, ascii:
 /// `T-4h GO — …` or `T-4h NO-GO — 2 steps block it: …`.
 pub fn decision(phase: &Phase, verdict: &Verdict, ascii: bool) -> String {
     let mut out = String::new();
+    let judged_nothing = verdict.gate.verdict == crate::outcome::GateVerdict::NothingJudged;
     if verdict.go {
+        let why = if judged_nothing {
+            verdict.gate.nothing_judged()
+        } else {
+            verdict.gate.policy.clone()
+        };
         let _ = write!(
             out,
-            "\n{} {} GO — {}",
+            "\n{} {} GO — {why}",
             glyph(Status::Green, ascii),
             phase.at,
-            verdict.gate.policy
+        );
+    } else if judged_nothing {
+        // Nothing blocks it, and nothing vouches for it either.
+        let _ = write!(
+            out,
+            "\n{} {} NO-GO — {}",
+            glyph(Status::Red, ascii),
+            phase.at,
+            verdict.gate.nothing_judged()
         );
     } else {
         let n = verdict.blocking.len();

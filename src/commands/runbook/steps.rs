@@ -109,6 +109,7 @@ impl Driver {
         let options = RunOptions {
             cancel: Some(self.cx.cancel.clone()),
             attested,
+            started_at: Some(self.cx.clock.now()),
             ..RunOptions::default()
         };
         let report = run_engine(plan, &options, None).await;

@@ -203,6 +203,17 @@ fn normalize(kind: RecordType, value: &str) -> String {
             }
             _ => name_text(value),
         },
+        RecordType::SRV => {
+            let words: Vec<&str> = value.split_whitespace().collect();
+            match words.split_last() {
+                Some((target, numbers)) => {
+                    let mut parts: Vec<String> = numbers.iter().map(|n| (*n).to_owned()).collect();
+                    parts.push(name_text(target));
+                    parts.join(" ")
+                }
+                None => String::new(),
+            }
+        }
         RecordType::CAA => {
             let plain = value.replace('"', "").to_ascii_lowercase();
             let words: Vec<&str> = plain.split_whitespace().collect();
@@ -220,6 +231,14 @@ fn same(kind: RecordType, expected: &str, answer: &str) -> bool {
     let (e, a) = (normalize(kind, expected), normalize(kind, answer));
     if kind == RecordType::MX && !e.contains(' ') {
         return a.split_once(' ').is_some_and(|(_, host)| host == e);
+    }
+    // SRV written as `port target` or `target`: the words given must end the answer.
+    if kind == RecordType::SRV {
+        let (given, answer): (Vec<&str>, Vec<&str>) =
+            (e.split(' ').collect(), a.split(' ').collect());
+        return given.len() <= answer.len()
+            && matches!(given.len(), 1 | 2 | 4)
+            && answer.ends_with(&given);
     }
     e == a
 }
@@ -266,6 +285,12 @@ mod tests {
             "issue \"letsencrypt.org\""
         ));
         assert!(same(RecordType::AAAA, "2001:DB8::1", "2001:db8:0::1"));
+        let srv = "10 5 5060 sip.candlefish.test";
+        assert!(same(RecordType::SRV, "10 5 5060 SIP.candlefish.test.", srv));
+        assert!(same(RecordType::SRV, "5060 sip.candlefish.test", srv));
+        assert!(same(RecordType::SRV, "sip.candlefish.test", srv));
+        assert!(!same(RecordType::SRV, "5061 sip.candlefish.test", srv));
+        assert!(!same(RecordType::SRV, "5 5060 sip.candlefish.test", srv));
     }
 
     #[test]

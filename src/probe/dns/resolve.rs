@@ -105,6 +105,13 @@ fn render(data: &RData) -> String {
         RData::CNAME(n) => name_text(&n.0.to_string()),
         RData::NS(n) => name_text(&n.0.to_string()),
         RData::MX(mx) => format!("{} {}", mx.preference, name_text(&mx.exchange.to_string())),
+        RData::SRV(srv) => format!(
+            "{} {} {} {}",
+            srv.priority,
+            srv.weight,
+            srv.port,
+            name_text(&srv.target.to_string())
+        ),
         RData::TXT(txt) => txt
             .txt_data
             .iter()

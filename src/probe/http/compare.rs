@@ -120,14 +120,15 @@ impl HttpProbe {
         if let Some(max) = expect.max_latency {
             checks.push(check(
                 slowest <= max.0,
-                format!("latency <= {max}"),
+                // Named, so a red (max) and a yellow (warn) read apart.
+                format!("latency <= {max} (max_latency)"),
                 slowest_text.clone(),
             ));
         }
         if let Some(warn) = expect.warn_latency {
             checks.push(soft_check(
                 slowest <= warn.0,
-                format!("latency <= {warn}"),
+                format!("latency <= {warn} (warn_latency)"),
                 slowest_text,
             ));
         }
@@ -135,13 +136,7 @@ impl HttpProbe {
         if complete {
             checks.extend(latency::checks(&sorted, &expect.percentiles()));
         }
-        if self.insecure {
-            checks.push(soft_check(
-                false,
-                "TLS certificates verified",
-                "insecure: true (certificate checks are off)",
-            ));
-        }
+        checks.extend(self.tls.insecure_check());
         let status = exchange.status_line();
         let redirects = match exchange.redirects.len() {
             0 => String::new(),
@@ -153,11 +148,19 @@ impl HttpProbe {
         } else {
             format!("in {}", format_duration(exchange.latency))
         };
-        let summary = if samples > 1 {
+        let mut summary = if samples > 1 {
             format!("{status}{redirects}; {latency_text}")
         } else {
             format!("{status} {latency_text}{redirects}")
         };
+        if let Some((coding, wire)) = exchange.body.encoding
+            && !exchange.body.truncated
+        {
+            summary.push_str(&format!(
+                "; {coding} body, {wire} bytes decoded to {}",
+                exchange.body.seen
+            ));
+        }
         let worst = checks.iter().map(|c| c.verdict).max();
         // When a latency is itself the complaint, it is already in the evidence.
         let latency_failed = checks.iter().any(|c| {
@@ -174,7 +177,7 @@ impl HttpProbe {
         } else {
             latency_text
         };
-        if self.insecure && worst == Some(Verdict::Fail) {
+        if self.tls.insecure && worst == Some(Verdict::Fail) {
             context.push_str(" — TLS certificate checks are off (insecure: true)");
         }
         Finding::from_checks(checks, &summary, context.trim_start())

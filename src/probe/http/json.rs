@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::checklist::scalar::Pattern;
 use crate::outcome::Check;
-use crate::probe::expect::{check, excerpt};
+use crate::probe::expect::{above, below, check, excerpt, shown_as_number};
 
 /// An assertion on the values a JSONPath selects in the body. Every comparison
 /// given must hold for every selected value; with none, the path must select something.
@@ -36,10 +36,11 @@ pub struct JsonExpect {
     /// an array, or a key of an object.
     #[serde(default)]
     pub contains: Option<Value>,
-    /// Every selected value is a number below this.
+    /// Every selected value is a number below this. A string that holds a
+    /// number (`"90.49"`, as Prometheus sends samples) is read as that number.
     #[serde(default)]
     pub less_than: Option<f64>,
-    /// Every selected value is a number above this.
+    /// Every selected value is a number above this (strings holding a number count).
     #[serde(default)]
     pub greater_than: Option<f64>,
     /// Every selected value (array, string or object) has exactly this many
@@ -141,8 +142,9 @@ impl JsonExpect {
         let mut compare = |expected: String, holds: &dyn Fn(&Value) -> bool, numeric: bool| {
             let bad = nodes.iter().find(|v| !holds(v));
             let observed = match bad {
+                None if numeric => shown_as_number(nodes[0]),
                 None => shown(nodes[0]),
-                Some(v) if numeric && !v.is_number() => format!("{} (not a number)", shown(v)),
+                Some(v) if numeric => shown_as_number(v),
                 Some(v) => shown(v),
             };
             out.push(check(bad.is_none(), expected, observed));
@@ -168,11 +170,11 @@ impl JsonExpect {
             );
         }
         if let Some(limit) = self.less_than {
-            let holds = |v: &Value| v.as_f64().is_some_and(|n| n < limit);
+            let holds = |v: &Value| below(v, limit);
             compare(format!("{path} < {limit}"), &holds, true);
         }
         if let Some(limit) = self.greater_than {
-            let holds = |v: &Value| v.as_f64().is_some_and(|n| n > limit);
+            let holds = |v: &Value| above(v, limit);
             compare(format!("{path} > {limit}"), &holds, true);
         }
         if let Some(length) = self.length {
@@ -293,6 +295,15 @@ mod tests {
         );
         assert_eq!(verdict("{ path: '$.name', contains: fish }"), Verdict::Pass);
         assert_eq!(verdict("{ path: '$', contains: status }"), Verdict::Pass);
+        let text = json!({"value": "90.49"});
+        let above = rule("{ path: '$.value', greater_than: 90 }").checks(&text);
+        assert_eq!(above[0].verdict, Verdict::Pass);
+        let under = rule("{ path: '$.value', less_than: 50 }").checks(&text);
+        assert_eq!(under[0].verdict, Verdict::Fail);
+        assert_eq!(
+            under[0].observed,
+            "\"90.49\" (a string, read as the number 90.49)"
+        );
         let wrong_type = rule("{ path: '$.status', less_than: 5 }").checks(&doc());
         assert_eq!(wrong_type[0].expected, "$.status < 5");
         assert_eq!(wrong_type[0].observed, "\"ok\" (not a number)");

@@ -46,7 +46,31 @@ pub(crate) fn compare(probe: &TlsProbe, seen: &Observed) -> Finding {
             ));
             checks.push(check(true, "a cipher suite", done.suite.clone()));
         }
-        Err(why) => checks.push(check(false, "a TLS handshake", why.clone())),
+        Err(why) => match &seen.legacy {
+            // rustls speaks TLS 1.2 and 1.3 only; the hand-made hello found
+            // a server that speaks only something older.
+            Some(Legacy::Accepted(old)) => {
+                let old_name = version_name(*old);
+                let refused = why
+                    .strip_prefix("the server refused the handshake ")
+                    .map_or_else(
+                        || format!("refused TLS 1.2 and 1.3: {why}"),
+                        |alert| format!("refused TLS 1.2 and 1.3 {alert}"),
+                    );
+                let told = format!(
+                    "the server accepts {old_name} and {refused}; Candlefish speaks TLS 1.2 and 1.3 only"
+                );
+                if *old >= probe.min_version.0 {
+                    return Finding::error(format!("{told}, so it cannot inspect the certificate"));
+                }
+                checks.push(check(
+                    false,
+                    format!("{min} or newer"),
+                    format!("{old_name} at most ({told})"),
+                ));
+            }
+            _ => checks.push(check(false, "a TLS handshake", why.clone())),
+        },
     }
     let leaf = match &seen.leaf {
         Some(Ok(leaf)) => Some(leaf),
@@ -151,12 +175,13 @@ fn expiry_check(probe: &TlsProbe, leaf: &CertFacts, now: i64) -> Check {
             format!("valid from {}", date(leaf.not_before)),
         );
     }
-    let (verdict, limit) = if left < secs(probe.expiry_fail) {
-        (Verdict::Fail, probe.expiry_fail)
-    } else if left < secs(probe.expiry_warn) {
-        (Verdict::Warn, probe.expiry_warn)
+    let (warn, fail) = (probe.expiry_warn(), probe.expiry_fail());
+    let (verdict, limit) = if left < secs(fail) {
+        (Verdict::Fail, fail)
+    } else if left < secs(warn) {
+        (Verdict::Warn, warn)
     } else {
-        (Verdict::Pass, probe.expiry_warn)
+        (Verdict::Pass, warn)
     };
     Check {
         expected: format!("more than {} before expiry", days(limit)),

@@ -7,7 +7,6 @@
 //! no proxy is configured in code, and nothing here configures one.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,18 +15,7 @@ use crate::probe::web::error::root_cause;
 /// The most redirects reqwest's own policy follows, for callers that ask for it.
 pub const MAX_CLIENT_REDIRECTS: usize = 10;
 
-/// TLS settings that need a client of their own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct TlsOptions {
-    /// PEM file of the certificate authorities to trust instead of the system's.
-    pub ca_file: Option<PathBuf>,
-    /// PEM file of the client certificate (chain) for mutual TLS.
-    pub client_cert: Option<PathBuf>,
-    /// PEM file of the client certificate's private key.
-    pub client_key: Option<PathBuf>,
-    /// Accept any server certificate.
-    pub insecure: bool,
-}
+pub use super::tls::TlsOptions;
 
 /// Everything that makes two clients different.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -66,8 +54,9 @@ impl Clients {
     }
 }
 
-/// Builds a client: rustls, the system's roots (or `ca_file`), connection reuse,
-/// proxies from the environment.
+/// Builds a client: rustls configured by [`super::tls`] (the system's roots or
+/// `ca_file`, a client certificate, or `insecure`), the connecting stage named
+/// ([`super::stages`]), connection reuse, proxies from the environment.
 pub fn build(
     options: &ClientOptions,
     resolver: Option<&Resolver>,
@@ -84,54 +73,13 @@ pub fn build(
     if let Some(resolver) = resolver {
         builder = builder.dns_resolver(Arc::clone(resolver));
     }
-    let tls = &options.tls;
-    if let Some(path) = &tls.ca_file {
-        let pem = read_pem(path, "ca_file")?;
-        let roots = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| format!("ca_file {}: {}", path.display(), root_cause(&e)))?;
-        if roots.is_empty() {
-            return Err(format!(
-                "ca_file {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
-                path.display()
-            ));
-        }
-        builder = builder.tls_certs_only(roots);
-    }
-    match (&tls.client_cert, &tls.client_key) {
-        (Some(cert), Some(key)) => {
-            let mut pem = read_pem(cert, "client_cert")?;
-            pem.push(b'\n');
-            pem.extend(read_pem(key, "client_key")?);
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                format!(
-                    "client_cert {} with client_key {}: {}",
-                    cert.display(),
-                    key.display(),
-                    root_cause(&e)
-                )
-            })?;
-            builder = builder.identity(identity);
-        }
-        (None, None) => {}
-        _ => return Err("client_cert and client_key go together".to_owned()),
-    }
-    if tls.insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
+    let tls = super::tls::client_config(&options.tls)?;
+    builder = builder
+        .tls_backend_preconfigured(tls)
+        .connector_layer(super::stages::ConnectStages);
     builder
         .build()
         .map_err(|e| format!("could not create the HTTP client: {}", root_cause(&e)))
-}
-
-/// Reads a PEM file, at most 1 MiB; errors name the field and the path, never the content.
-fn read_pem(path: &Path, field: &str) -> Result<Vec<u8>, String> {
-    const MAX_PEM: u64 = 1 << 20;
-    crate::bounded::read_at_most(path, MAX_PEM, "a PEM file").map_err(|e| match e {
-        crate::bounded::ReadError::Io { path, error } => format!("{field} {path}: {error}"),
-        crate::bounded::ReadError::TooLarge { path, problem } => {
-            format!("{field} {path}: {problem}")
-        }
-    })
 }
 
 #[cfg(test)]
@@ -140,6 +88,7 @@ mod tests {
 
     #[test]
     fn clients_are_shared_per_options() {
+        use std::path::PathBuf;
         let clients = Clients::default();
         let plain = ClientOptions::default();
         assert!(clients.get(&plain, None).is_ok());

@@ -26,7 +26,7 @@ pub fn describe_error(error: &reqwest::Error, url: &reqwest::Url) -> String {
         format!("the response headers are too large ({place}): {cause}")
     } else if lower.contains("invalid peer certificate") {
         format!(
-            "the TLS certificate of {place} is not trusted ({}): for a private CA, set ca_file",
+            "the TLS certificate of {place} is not trusted ({}): for a private CA, set tls: {{ ca_file: … }}",
             cause.trim_start_matches("invalid peer certificate: ")
         )
     } else if lower.starts_with("invalid http") {

@@ -13,6 +13,7 @@ use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::{StatusCode, Url};
 
 use crate::probe::expect::{Finding, check, excerpt};
+use crate::probe::web::decode::{Decoder, Encoding, Sink, Stop};
 use crate::probe::web::error::describe_error;
 use crate::probe::web::fields::redact_url;
 
@@ -99,6 +100,9 @@ pub struct Body {
     pub seen: usize,
     /// Whether the body went on past the limit.
     pub truncated: bool,
+    /// The content coding it was decoded from (`gzip`, `deflate`, `br`), and
+    /// how many compressed bytes were read.
+    pub encoding: Option<(&'static str, usize)>,
 }
 
 /// What one exchange showed.
@@ -139,6 +143,7 @@ impl Exchange {
                 bytes: body.as_bytes().to_vec(),
                 seen: body.len(),
                 truncated: false,
+                encoding: None,
             },
         }
     }
@@ -185,16 +190,22 @@ pub async fn send(
     let mut current = request;
     let mut redirects: Vec<Url> = Vec::new();
     loop {
+        let mut headers = current.headers.clone();
+        if !headers.contains_key(header::ACCEPT_ENCODING) {
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                header::HeaderValue::from_static(super::decode::ACCEPT),
+            );
+        }
         let mut builder = client
             .request(current.method.clone(), current.url.clone())
-            .headers(current.headers.clone());
+            .headers(headers);
         if let Some(body) = &current.body {
             builder = builder.body(body.clone());
         }
-        crate::probe::stage(format!(
-            "waiting for the response headers from {}",
-            super::fields::host_of(current.url.as_str()).unwrap_or_default()
-        ));
+        super::stages::waiting_for_headers(
+            &super::fields::host_of(current.url.as_str()).unwrap_or_default(),
+        );
         let response = builder
             .send()
             .await
@@ -229,9 +240,7 @@ pub async fn send(
         let body = if limits.body == 0 {
             Body::default()
         } else {
-            read_bounded(response, limits.body, limits.keep_body)
-                .await
-                .map_err(|e| Failure::Transport(describe_error(&e, &url)))?
+            read_bounded(response, limits.body, limits.keep_body).await?
         };
         return Ok(Exchange {
             status,
@@ -334,42 +343,99 @@ pub fn show_chain(urls: &[Url]) -> String {
     excerpt(&parts.join(" → "), 300)
 }
 
+/// Reads the body up to `limit` decoded bytes, decoding gzip, deflate and br
+/// as it arrives ([`super::decode`]).
 async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
     keep: bool,
-) -> Result<Body, reqwest::Error> {
-    let mut body = Body::default();
+) -> Result<Body, Failure> {
+    let url = response.url().clone();
+    let place = super::fields::host_of(url.as_str()).unwrap_or_default();
+    let coding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    // A coding Candlefish cannot decode matters only when the body is read;
+    // otherwise its bytes are counted as they come.
+    let encoding = match Encoding::from_header(coding.as_deref()) {
+        Ok(encoding) => encoding,
+        Err(_) if !keep => None,
+        Err(name) => {
+            return Err(Failure::Transport(format!(
+                "the body from {place} is {name}-encoded, which Candlefish does not decode (it asks for {})",
+                super::decode::ACCEPT
+            )));
+        }
+    };
     let expected = response
         .content_length()
         .map_or_else(String::new, |n| format!(" of {n}"));
+    let sink = Sink::new(limit, keep);
+    let mut decoder = encoding.map(|e| Decoder::new(e, Sink::new(limit, keep)));
+    let mut plain = sink;
+    let mut wire = 0usize;
     crate::probe::stage(format!("reading the body (0{expected} bytes so far)"));
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.seen;
-        let take = chunk.len().min(room);
-        if keep {
-            body.bytes.extend_from_slice(&chunk[..take]);
-        }
-        body.seen += take;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Failure::Transport(describe_error(&e, &url)))?
+    {
+        wire += chunk.len();
         // A deadline in the middle of a slow body says how far it got.
-        crate::probe::stage(format!(
-            "reading the body ({}{expected} bytes so far)",
-            body.seen
-        ));
-        if chunk.len() > room {
-            body.truncated = true;
+        crate::probe::stage(format!("reading the body ({wire}{expected} bytes so far)"));
+        let more = match &mut decoder {
+            None => plain.take(&chunk),
+            Some(decoder) => match decoder.feed(&chunk) {
+                Ok(()) => true,
+                Err(Stop::Full) => false,
+                Err(Stop::Bomb(why) | Stop::Corrupt(why)) => {
+                    return Err(Failure::Transport(format!("{why} ({place})")));
+                }
+            },
+        };
+        if !more {
             break;
         }
     }
-    Ok(body)
+    let body = match decoder {
+        None => plain,
+        Some(mut decoder) => {
+            if !decoder.sink().truncated
+                && let Err(Stop::Bomb(why) | Stop::Corrupt(why)) = decoder.finish()
+            {
+                return Err(Failure::Transport(format!("{why} ({place})")));
+            }
+            let wire = decoder.wire;
+            let name = encoding.map_or("", Encoding::name);
+            let sink = decoder.into_sink();
+            return Ok(Body {
+                bytes: sink.bytes,
+                seen: sink.seen,
+                truncated: sink.truncated,
+                encoding: Some((name, wire)),
+            });
+        }
+    };
+    Ok(Body {
+        bytes: body.bytes,
+        seen: body.seen,
+        truncated: body.truncated,
+        encoding: None,
+    })
 }
 
-/// `a 12-byte body` or `more than 1 MiB of body`, for evidence.
+/// `a 12-byte body`, `more than 1 MiB of body`, with the coding when the
+/// body came compressed (`a 2300-byte body (gzip, 410 bytes sent)`), for evidence.
 pub fn describe_size(body: &Body, limit: usize) -> String {
-    if body.truncated {
+    let size = if body.truncated {
         format!("more than {} of body", format_bytes(limit))
     } else {
         format!("a {}-byte body", body.seen)
+    };
+    match body.encoding {
+        Some((name, wire)) => format!("{size} ({name}, {wire} bytes sent)"),
+        None => size,
     }
 }
 

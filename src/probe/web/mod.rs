@@ -1,24 +1,39 @@
 //! What the web probes (`http`, `cors`, `headers`, `rate_limit`, `graphql`,
-//! `openapi`) share: clients per TLS configuration ([`client`]), one bounded
-//! exchange with redirects followed by hand ([`exchange`]), error descriptions
+//! `openapi`) share: the one `tls:` block they all take and the rustls
+//! configuration built from it ([`tls`]), clients per TLS configuration
+//! ([`client`]), one bounded exchange with redirects followed by hand
+//! ([`exchange`]), the stage a deadline names ([`stages`]), error descriptions
 //! ([`error`]) and the configuration types they all accept ([`fields`]).
 
 pub mod client;
+pub mod decode;
 pub mod error;
 pub mod exchange;
 pub mod fields;
+pub mod stages;
+pub mod tls;
 
-pub use client::{ClientOptions, Clients, TlsOptions};
+pub use client::{ClientOptions, Clients};
 pub use exchange::{Body, Exchange, Failure, Limits, Request, send};
 pub use fields::{Method, Percent, RequestHeaders, StatusSet, Strings, redact_url};
+pub use tls::{TlsBlock, TlsOptions};
 
 use crate::probe::{Context, Finding};
 
-/// Sends `request` with the run's default client: the exchange, or the finding
-/// of a probe that cannot go on (could not connect, redirects gone wrong).
-pub async fn fetch(ctx: &Context, request: Request, limits: Limits) -> Result<Exchange, Finding> {
+/// Sends `request` with the run's client for the probe's `tls` block: the
+/// exchange, or the finding of a probe that cannot go on (could not connect,
+/// redirects gone wrong, a certificate file missing).
+pub async fn fetch(
+    ctx: &Context,
+    tls: &TlsBlock,
+    request: Request,
+    limits: Limits,
+) -> Result<Exchange, Finding> {
     let client = ctx
-        .web_client(&ClientOptions::default())
+        .web_client(&ClientOptions {
+            tls: tls.options(),
+            follow_redirects: false,
+        })
         .map_err(Finding::error)?;
     send(&client, request, limits)
         .await
@@ -29,6 +44,23 @@ pub async fn fetch(ctx: &Context, request: Request, limits: Limits) -> Result<Ex
 /// a probe that cannot start (a certificate file missing, a header value that
 /// cannot be sent).
 pub fn prepare(
+    ctx: &Context,
+    tls: &TlsBlock,
+    method: &Method,
+    url: &str,
+    headers: &RequestHeaders,
+    body: Option<&crate::checklist::text::Text>,
+) -> Result<(reqwest::Client, Request), Finding> {
+    let options = ClientOptions {
+        tls: tls.options(),
+        follow_redirects: false,
+    };
+    prepare_with_options(ctx, &options, method, url, headers, body)
+}
+
+/// [`prepare`] for a probe that builds its own [`ClientOptions`] (the
+/// `prometheus` and `grafana` probes, whose TLS settings are their own fields).
+pub fn prepare_with_options(
     ctx: &Context,
     options: &ClientOptions,
     method: &Method,

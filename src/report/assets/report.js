@@ -66,10 +66,15 @@
   apply(wanted.status, wanted.q);
   radios.forEach(function (r) { r.addEventListener("change", update); });
   search.addEventListener("input", update);
-  window.addEventListener("hashchange", function () {
+  // One listener per window, even when a live page runs this script again on a new body.
+  if (window.candlefishHashchange) {
+    window.removeEventListener("hashchange", window.candlefishHashchange);
+  }
+  window.candlefishHashchange = function () {
     if (location.hash.indexOf("=") < 0) { return; } // a link to an item, not a filter
     var w = fromUrl();
     search.value = w.q;
     apply(w.status, w.q);
-  });
+  };
+  window.addEventListener("hashchange", window.candlefishHashchange);
 })();

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use super::{DecisionRecord, Event, LaunchRecord, PhaseRecord, StepRecord, clock};
-use crate::outcome::ItemReport;
-use crate::report::text::{one_line, probe_line};
-use crate::runbook::journal::{Mode, Record};
+use crate::outcome::{GateVerdict, ItemReport, Status};
+use crate::report::text::{gate_result, gate_rule, one_line, probe_line};
+use crate::runbook::journal::{Decision, Finish, Mode, Record, Reply};
 use crate::runbook::plan::{Action, Offset, Phase, Runbook, Step};
 use crate::runbook::replay::{Attempt, Replay};
-use crate::runbook::timeline::{StepState, phase_done, phase_time, step_state};
+use crate::runbook::timeline::{StepState, phase_done, phase_time, step_result, step_state};
 use crate::runbook::watch::shown;
 
 /// Builds the record of the launch at `t0` from the runbook and the journal.
@@ -82,15 +82,61 @@ fn who(record: &Record) -> Option<&str> {
 }
 
 fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
-    let decision = replay.decisions.get(&phase.id).map(|d| DecisionRecord {
-        go: d.go,
-        at: d.at.to_string(),
-        offset: Offset::between(t0, d.at).to_string(),
-        by: d.by.clone(),
-        policy: d.gate.policy.clone(),
-        blocking: d.blocking.clone(),
-        skipped: d.skipped.clone(),
-    });
+    let record_of = |d: &Decision, standing: bool| {
+        let mut gate = d.gate.clone();
+        if gate.passed && gate.verdict == GateVerdict::NotReady {
+            // A journal written before verdicts were recorded.
+            gate.verdict = GateVerdict::Ready;
+        }
+        let mut result = gate_result(&gate, |id| format!("`{id}`"));
+        if gate.waivers_count && !gate.waived.is_empty() {
+            result.push_str(&format!("; let through by a waiver: {}", ids(&gate.waived)));
+        }
+        if standing {
+            // Red items the phase ran that the gate did not count: named, so
+            // a GO never hides a red item.
+            let uncounted: Vec<String> = phase
+                .steps
+                .iter()
+                .map(|s| step_result(replay, s))
+                .flat_map(|r| {
+                    r.walk()
+                        .into_iter()
+                        .filter(|i| i.items.is_empty() && i.status == Status::Red)
+                        .map(|i| i.id.clone())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|id| !gate.failing.contains(id) && !gate.waived.contains(id))
+                .collect();
+            if !uncounted.is_empty() {
+                result.push_str(&format!(
+                    "; red but outside the gate ({} items only): {}",
+                    gate.counted(),
+                    ids(&uncounted)
+                ));
+            }
+        }
+        DecisionRecord {
+            go: d.go,
+            at: d.at.to_string(),
+            offset: Offset::between(t0, d.at).to_string(),
+            by: d.by.clone(),
+            policy: gate.policy.clone(),
+            rule: gate_rule(&gate),
+            result,
+            blocking: d.blocking.clone(),
+            skipped: d.skipped.clone(),
+        }
+    };
+    let decision = replay.decisions.get(&phase.id).map(|d| record_of(d, true));
+    let decisions: Vec<DecisionRecord> = replay
+        .entries
+        .iter()
+        .filter_map(|e| match &e.record {
+            Record::Decide(d) if d.phase == phase.id => Some(record_of(d, false)),
+            _ => None,
+        })
+        .collect();
     // A decision taken while steps still wait (a non-interactive run stopping
     // at a missing sign-off) is shown as such, never as "not decided".
     let verdict = match &decision {
@@ -118,6 +164,7 @@ fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
             )
         }),
         decision,
+        decisions,
         steps: phase
             .steps
             .iter()
@@ -135,15 +182,18 @@ fn step_record(step: &Step, replay: &Replay, t0: Timestamp) -> StepRecord {
         StepState::Pending => "not started",
     };
     let finished = attempt.finished.as_ref();
+    let done = finished.map(|f| done_by(&attempt, f));
     StepRecord {
         id: step.id.clone(),
         title: step.title.clone(),
         kind: step.action.kind().to_owned(),
         state: state.to_owned(),
         status: finished.map(|f| f.result.status),
-        at: finished.map(|f| f.at.to_string()),
-        offset: finished.map(|f| Offset::between(t0, f.at).to_string()),
-        by: finished.map(|f| f.by.clone()),
+        at: done.as_ref().map(|(_, at)| at.to_string()),
+        offset: done
+            .as_ref()
+            .map(|(_, at)| Offset::between(t0, *at).to_string()),
+        by: done.map(|(by, _)| by),
         reason: finished
             .map(|f| one_line(&f.result.reason))
             .unwrap_or_default(),
@@ -167,8 +217,54 @@ fn step_record(step: &Step, replay: &Replay, t0: Timestamp) -> StepRecord {
     }
 }
 
+/// Who did a finished step, and when: the people who vouched for it (their
+/// confirmations and sign-offs) when no probe ran — a confirmation given hours
+/// before the phase is theirs, at their time, not the later operator's —
+/// else the operator whose session finished it.
+fn done_by(attempt: &Attempt, finished: &Finish) -> (String, Timestamp) {
+    let result = &finished.result;
+    let probed = result.walk().iter().any(|i| !i.probes.is_empty());
+    let mut people: Vec<String> = Vec::new();
+    let mut last: Option<Timestamp> = None;
+    let mut vouch = |by: &str, at: Timestamp| {
+        if !people.iter().any(|p| p == by) {
+            people.push(by.to_owned());
+        }
+        last = Some(last.map_or(at, |l| l.max(at)));
+    };
+    for a in attempt.answers.iter().filter(|a| a.reply == Reply::Confirm) {
+        vouch(&a.by, a.at);
+    }
+    for item in result.walk() {
+        for s in &item.signoffs {
+            if let Ok(at) = s.at.parse::<Timestamp>() {
+                vouch(&s.by, at);
+            }
+        }
+    }
+    match last {
+        Some(at) if !probed => (people.join(", "), at),
+        _ => (finished.by.clone(), finished.at),
+    }
+}
+
+/// `` `a`, `b` ``.
+fn ids(ids: &[String]) -> String {
+    ids.iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
     let mut out = Vec::new();
+    // A confirmation of an item is also its sign-off: said once, as the answer.
+    let confirmed: Vec<(&str, &str)> = attempt
+        .answers
+        .iter()
+        .filter(|a| a.reply == Reply::Confirm)
+        .map(|a| (a.by.as_str(), a.item.as_deref().unwrap_or(&step.id)))
+        .collect();
     for a in &attempt.answers {
         let item = a
             .item
@@ -191,7 +287,7 @@ fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
         out.push(line);
     }
     if let Some(f) = &attempt.finished {
-        item_lines(&f.result, true, t0, &mut out);
+        item_lines(&f.result, true, t0, &confirmed, &mut out);
     }
     if let Action::Watch(_) = step.action {
         for s in &attempt.samples {
@@ -211,7 +307,13 @@ fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
 }
 
 /// The evidence of an item: its sign-offs and probes, then its children's.
-fn item_lines(item: &ItemReport, top: bool, t0: Timestamp, out: &mut Vec<String>) {
+fn item_lines(
+    item: &ItemReport,
+    top: bool,
+    t0: Timestamp,
+    confirmed: &[(&str, &str)],
+    out: &mut Vec<String>,
+) {
     if !top {
         let reason = if item.reason.is_empty() {
             String::new()
@@ -226,6 +328,9 @@ fn item_lines(item: &ItemReport, top: bool, t0: Timestamp, out: &mut Vec<String>
         ));
     }
     for s in &item.signoffs {
+        if confirmed.contains(&(s.by.as_str(), item.id.as_str())) {
+            continue;
+        }
         let evidence = s
             .evidence
             .as_deref()
@@ -248,7 +353,7 @@ fn item_lines(item: &ItemReport, top: bool, t0: Timestamp, out: &mut Vec<String>
         out.push(probe_line(p));
     }
     for child in &item.items {
-        item_lines(child, false, t0, out);
+        item_lines(child, false, t0, confirmed, out);
     }
 }
 
@@ -472,7 +577,8 @@ mod tests {
         assert_eq!(r.phases[0].verdict, "not decided", "no decision yet");
         let step = &r.phases[0].steps[0];
         assert_eq!(step.status, Some(Status::Green));
-        assert_eq!(step.by.as_deref(), Some("Ada"));
+        // Bob's confirmation settled it, not the operator who finished it.
+        assert_eq!(step.by.as_deref(), Some("Bob"));
         assert_eq!(
             step.earlier,
             ["red at 14:00 UTC by Ada: failed by Ada: <script>x</script> | *not* yet"]
@@ -490,6 +596,64 @@ mod tests {
             .collect();
         assert_eq!(events[0], ("T-1h5m", "opened the runbook (interactive)"));
         assert_eq!(events[2], ("T-55m", "asked to redo `flags`"));
+    }
+
+    #[test]
+    fn a_confirmation_that_is_also_a_sign_off_is_said_once() {
+        // At the prompt Ada confirmed the item `backups` that the step runs;
+        // the confirmation is also her sign-off in the store.
+        let mut item = leaf("backups", Status::Green);
+        item.basis = Basis::Signoff;
+        item.signoffs = vec![crate::outcome::Signoff {
+            by: "Ada".into(),
+            at: "2026-12-01T14:02:00Z".into(),
+            evidence: Some("restore drill".into()),
+            note: None,
+            expires: None,
+            stale: false,
+        }];
+        let mut result = leaf("backups-step", Status::Green);
+        result.basis = Basis::Children;
+        result.items = vec![item];
+        let answer = Answer {
+            at: at("2026-12-01T14:02:00Z"),
+            by: "Ada".into(),
+            session: "s".into(),
+            phase: "pre".into(),
+            step: "flags".into(),
+            item: Some("backups".into()),
+            reply: Reply::Confirm,
+            evidence: Some("restore drill".into()),
+            reason: None,
+        };
+        let finish = Finish {
+            at: at("2026-12-01T14:30:00Z"),
+            by: "CI".into(),
+            session: "s".into(),
+            phase: "pre".into(),
+            step: "flags".into(),
+            result,
+            settled: true,
+            watch: None,
+        };
+        let attempt = Attempt {
+            answers: vec![answer],
+            finished: Some(finish.clone()),
+            ..Attempt::default()
+        };
+        let step = &runbook().phases[0].steps[0];
+        let lines = evidence(step, &attempt, at("2026-12-01T15:00:00Z"));
+        let ada: Vec<&String> = lines.iter().filter(|l| l.contains("Ada")).collect();
+        assert_eq!(
+            ada,
+            ["confirmed `backups` by Ada at 14:02 UTC: restore drill"],
+            "{lines:?}"
+        );
+        // And the step is hers, at her time, not the operator's.
+        assert_eq!(
+            done_by(&attempt, &finish),
+            ("Ada".to_owned(), at("2026-12-01T14:02:00Z"))
+        );
     }
 
     #[test]

@@ -20,6 +20,28 @@ ul{margin:.3rem 0;padding-left:1.3rem}code{font-size:.9em}
 details summary{cursor:pointer;color:#57606a}
 ";
 
+/// Recorded text as HTML: escaped, and its `code` spans (ids, as the
+/// Markdown record writes them) shown as code, never as literal backticks.
+fn rich(text: &str) -> String {
+    let escaped = esc(text);
+    let parts: Vec<&str> = escaped.split('`').collect();
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else if i + 1 < parts.len() {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            // An unpaired backtick stays as written.
+            out.push('`');
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// The record as one HTML document.
 pub fn render(record: &LaunchRecord) -> String {
     let mut out = String::with_capacity(32 * 1024);
@@ -71,7 +93,7 @@ pub fn render(record: &LaunchRecord) -> String {
             esc(&clock_of(&record.t0, &e.at, false)),
             e.offset,
             esc(&e.by),
-            esc(&e.what)
+            rich(&e.what)
         );
     }
     out.push_str("</table>\n");
@@ -116,15 +138,41 @@ fn phase_section(record: &LaunchRecord, phase: &PhaseRecord, out: &mut String) {
     if let Some(d) = &phase.decision {
         let _ = write!(
             out,
-            " Decided {} at {} ({}) by {}; gate: {}.",
+            " Decided {} at {} ({}) by {}.</p>\n<p class=\"gate\">Gate: {}. Result: {}.",
             if d.go { "GO" } else { "NO-GO" },
             esc(&clock_of(&record.t0, &d.at, false)),
             d.offset,
             esc(&d.by),
-            esc(&d.policy)
+            rich(&d.rule),
+            rich(&d.result)
         );
     }
     out.push_str("</p>\n");
+    if phase.decisions.len() > 1 {
+        out.push_str("<p>Every decision on this phase:</p>\n<ol>\n");
+        for d in &phase.decisions {
+            let blocking: Vec<String> = d
+                .blocking
+                .iter()
+                .map(|b| format!("<code>{}</code>", esc(&b.step)))
+                .collect();
+            let why = if blocking.is_empty() {
+                String::new()
+            } else {
+                format!(" — blocked by {}", blocking.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "<li><span class=\"{}\">{}</span> at {} ({}) by {}{why}</li>",
+                if d.go { "go" } else { "nogo" },
+                if d.go { "GO" } else { "NO-GO" },
+                esc(&clock_of(&record.t0, &d.at, false)),
+                d.offset,
+                esc(&d.by)
+            );
+        }
+        out.push_str("</ol>\n");
+    }
     if let Some(d) = &phase.decision
         && (!d.blocking.is_empty() || !d.skipped.is_empty())
     {
@@ -135,7 +183,7 @@ fn phase_section(record: &LaunchRecord, phase: &PhaseRecord, out: &mut String) {
                 "<li>{} <code>{}</code> blocks it: {}</li>",
                 emoji(b.status),
                 esc(&b.step),
-                esc(&b.reason)
+                rich(&b.reason)
             );
         }
         for s in &d.skipped {
@@ -151,7 +199,7 @@ fn phase_section(record: &LaunchRecord, phase: &PhaseRecord, out: &mut String) {
         let _ = writeln!(
             out,
             "<p><strong>Went on after the NO-GO</strong>: {}</p>",
-            esc(p)
+            rich(p)
         );
     }
     for step in &phase.steps {
@@ -181,7 +229,7 @@ fn step_section(record: &LaunchRecord, step: &StepRecord, out: &mut String) {
         step.kind, step.state
     );
     if !step.reason.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", esc(&step.reason));
+        let _ = writeln!(out, "<p>{}</p>", rich(&step.reason));
     }
     let (samples, lines): (Vec<&String>, Vec<&String>) = step
         .evidence
@@ -190,18 +238,18 @@ fn step_section(record: &LaunchRecord, step: &StepRecord, out: &mut String) {
     if !lines.is_empty() || !step.earlier.is_empty() {
         out.push_str("<ul>\n");
         for line in lines {
-            let _ = writeln!(out, "<li>{}</li>", esc(line));
+            let _ = writeln!(out, "<li>{}</li>", rich(line));
         }
         for line in &step.earlier {
-            let _ = writeln!(out, "<li>earlier attempt (redone): {}</li>", esc(line));
+            let _ = writeln!(out, "<li>earlier attempt (redone): {}</li>", rich(line));
         }
         out.push_str("</ul>\n");
     }
     if !samples.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} samples</summary>\n<ul>",
-            samples.len()
+            "<details><summary>{}</summary>\n<ul>",
+            crate::report::text::count(samples.len(), "sample")
         );
         for line in samples {
             let _ = writeln!(out, "<li>{}</li>", esc(line));

@@ -94,11 +94,12 @@ fn phase_section(record: &LaunchRecord, phase: &PhaseRecord, out: &mut String) {
         let word = if d.go { "GO" } else { "NO-GO" };
         let _ = writeln!(
             out,
-            "Decided **{word}** at {} ({}) by {}; gate: {}.",
+            "Decided **{word}** at {} ({}) by {}.\n\nGate: {}. Result: {}.\n",
             clock_of(&record.t0, &d.at, false),
             d.offset,
             esc(&d.by),
-            esc(&d.policy)
+            esc(&d.rule),
+            esc(&d.result)
         );
         for b in &d.blocking {
             let _ = writeln!(
@@ -111,6 +112,28 @@ fn phase_section(record: &LaunchRecord, phase: &PhaseRecord, out: &mut String) {
         }
         if !d.skipped.is_empty() {
             let _ = writeln!(out, "- skipped by a person: `{}`", d.skipped.join("`, `"));
+        }
+    }
+    if phase.decisions.len() > 1 {
+        out.push_str("\nEvery decision on this phase:\n\n");
+        for (n, d) in phase.decisions.iter().enumerate() {
+            let blocking: Vec<String> =
+                d.blocking.iter().map(|b| format!("`{}`", b.step)).collect();
+            let why = if blocking.is_empty() {
+                String::new()
+            } else {
+                format!(" — blocked by {}", blocking.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "{}. {} {} at {} ({}) by {}{why}",
+                n + 1,
+                emoji(if d.go { Status::Green } else { Status::Red }),
+                if d.go { "GO" } else { "NO-GO" },
+                clock_of(&record.t0, &d.at, false),
+                d.offset,
+                esc(&d.by)
+            );
         }
     }
     if let Some(p) = &phase.proceeded {

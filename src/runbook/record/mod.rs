@@ -62,6 +62,10 @@ pub struct PhaseRecord {
     /// The standing decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionRecord>,
+    /// Every decision taken on the phase, in order (the standing one last when
+    /// it still stands): two NO-GOs before a GO are part of the story.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<DecisionRecord>,
     /// Who went on after a no-go, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proceeded: Option<String>,
@@ -82,6 +86,11 @@ pub struct DecisionRecord {
     pub by: String,
     /// The gate policy, in words.
     pub policy: String,
+    /// The policy as a rule: `fails when a required item is red`.
+    pub rule: String,
+    /// What the gate found, naming every red item the phase ran: those that
+    /// blocked it, those a waiver let through, those outside the gate's scope.
+    pub result: String,
     /// What blocked it.
     pub blocking: Vec<Blocker>,
     /// Steps a person skipped.
@@ -102,13 +111,15 @@ pub struct StepRecord {
     /// Its status, when it has a result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    /// When it finished, RFC 3339.
+    /// When it was done, RFC 3339: the last confirmation or sign-off of a
+    /// step settled by people, else when its session finished it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
     /// When it finished, from T-0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
-    /// Whose session finished it.
+    /// Who did it: the people whose confirmations or sign-offs settled a
+    /// step no probe ran, else the operator whose session finished it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
     /// Why it has its status.

@@ -15,8 +15,8 @@ fn probe() -> TlsProbe {
         port: 443,
         sni: None,
         ca_file: None,
-        expiry_warn: Dur(Duration::from_secs(30 * DAY as u64)),
-        expiry_fail: Dur(Duration::from_secs(14 * DAY as u64)),
+        expiry_warn: None,
+        expiry_fail: None,
         min_version: TlsVersion::default(),
         key_type: None,
         min_rsa_bits: 2048,
@@ -135,7 +135,25 @@ fn a_failed_handshake_without_a_chain_is_a_failure_with_the_reason() {
     assert_eq!(f.verdict, Verdict::Fail);
     assert_eq!(
         f.evidence,
-        "expected a TLS handshake, got the server refused the handshake (alert ProtocolVersion); expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"
+        "expected TLS 1.2 or newer, got TLS 1.0 at most (the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert ProtocolVersion); Candlefish speaks TLS 1.2 and 1.3 only); expected TLS 1.0 and 1.1 refused, got TLS 1.0 accepted"
+    );
+    let mut refused = observed;
+    refused.legacy = Some(Legacy::Refused("alert protocol_version".into()));
+    let f = compare(&probe(), &refused);
+    assert_eq!(
+        f.evidence,
+        "expected a TLS handshake, got the server refused the handshake (alert ProtocolVersion)"
+    );
+    let mut legacy_allowed = probe();
+    legacy_allowed.min_version = TlsVersion(0x0301);
+    let mut only_old = seen(leaf(89, Key::Ec(256)), Legacy::Accepted(0x0301));
+    only_old.handshake = Err("the server refused the handshake (alert ProtocolVersion)".into());
+    only_old.leaf = None;
+    let f = compare(&legacy_allowed, &only_old);
+    assert_eq!(f.verdict, Verdict::Error);
+    assert_eq!(
+        f.evidence,
+        "the server accepts TLS 1.0 and refused TLS 1.2 and 1.3 (alert ProtocolVersion); Candlefish speaks TLS 1.2 and 1.3 only, so it cannot inspect the certificate"
     );
 }
 
@@ -145,11 +163,26 @@ fn versions_parse_and_thresholds_are_validated() {
     assert_eq!(TlsVersion::parse("1.0"), Ok(TlsVersion(0x0301)));
     assert!(TlsVersion::parse("2").is_err());
     let mut p = probe();
-    p.expiry_warn = Dur(Duration::from_secs(7 * DAY as u64));
+    p.expiry_warn = Some(Dur(Duration::from_secs(7 * DAY as u64)));
+    p.expiry_fail = Some(Dur(Duration::from_secs(14 * DAY as u64)));
     let problems = p.validate(Duration::from_secs(10));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].starts_with("expiry_warn (7 days) must be longer than expiry_fail (14 days)"),
         "{problems:?}"
+    );
+    // One written alone moves the other's default: nothing to contradict.
+    let mut p = probe();
+    p.expiry_fail = Some(Dur(Duration::from_secs(30 * DAY as u64)));
+    assert!(p.validate(Duration::from_secs(10)).is_empty());
+    assert_eq!(p.expiry_warn().0.as_secs(), 60 * DAY as u64);
+    let mut p = probe();
+    p.expiry_warn = Some(Dur(Duration::from_secs(10 * DAY as u64)));
+    assert!(p.validate(Duration::from_secs(10)).is_empty());
+    assert_eq!(p.expiry_fail().0.as_secs(), 5 * DAY as u64);
+    let p = probe();
+    assert_eq!(
+        (p.expiry_warn().0.as_secs(), p.expiry_fail().0.as_secs()),
+        (30 * DAY as u64, 14 * DAY as u64)
     );
 }
