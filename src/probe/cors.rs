@@ -699,7 +699,7 @@ mod tests {
         assert_eq!(
             f.evidence,
             format!(
-                "expected a random origin refused, got Access-Control-Allow-Origin: {RANDOM} (the server reflects any origin, with credentials); expected https://evil.example refused, got Access-Control-Allow-Origin: https://evil.example"
+                "expected a random origin refused, got Access-Control-Allow-Origin: {RANDOM} (the server reflects any origin, with credentials); expected https://evil.example refused, got Access-Control-Allow-Origin: https://evil.example + 1 warning: expected Vary: Origin with the echoed origin https://app.example.com, got no Vary"
             )
         );
         let star = [
@@ -737,7 +737,7 @@ mod tests {
         );
         assert_eq!(
             f.evidence,
-            "expected PUT allowed for https://app.example.com, got Access-Control-Allow-Methods: GET; expected headers Authorization allowed for https://app.example.com, got no Access-Control-Allow-Headers"
+            "expected PUT allowed for https://app.example.com, got Access-Control-Allow-Methods: GET; expected headers Authorization allowed for https://app.example.com, got no Access-Control-Allow-Headers + 1 warning: expected Vary: Origin with the echoed origin https://app.example.com, got no Vary"
         );
         let p = probe("{ url: 'http://h.test/', allow: [https://app.example.com] }");
         let no_vary = [("Access-Control-Allow-Origin", "https://app.example.com")];

@@ -477,7 +477,7 @@ mod tests {
         let f = probe("{ url: 'https://app.test/', require: [hsts, csp] }").compare(&page(&weak));
         assert_eq!(
             f.evidence,
-            "expected HSTS max-age >= 180d, got 1d (max-age=86400) (200 OK from https://app.test/)"
+            "expected HSTS max-age >= 180d, got 1d (max-age=86400) (200 OK from https://app.test/) + 1 warning: expected a CSP whose scripts exclude 'unsafe-inline' and 'unsafe-eval', got scripts allow 'unsafe-inline' and 'unsafe-eval'"
         );
         let f = probe("{ url: 'https://app.test/', require: [csp] }").compare(&page(&weak));
         assert_eq!(f.verdict, Verdict::Warn);
