@@ -51,6 +51,7 @@ pub(crate) use settings_of;
 /// one `Vec`: `all_pages!("ec2", "DescribeVpcs", client.describe_vpcs().into_paginator(), |page| page.vpcs)`.
 /// Used inside an `async` function returning `Result<_, String>`.
 #[cfg(feature = "aws")]
+#[allow(unused_macros)] // used by the service features only
 macro_rules! all_pages {
     ($service:literal, $operation:literal, $paginator:expr, |$page:ident| $items:expr) => {{
         let mut stream = $paginator.send();

@@ -159,12 +159,12 @@ probe_kinds! {
     "redis" => Redis(Box<redis::RedisProbe>),
     "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
     "grafana" => Grafana(Box<grafana::GrafanaProbe>),
-    "aws_ec2" => AwsEc2(aws::ec2::Ec2Probe),
-    "aws_rds" => AwsRds(aws::rds::RdsProbe),
-    "aws_s3" => AwsS3(aws::s3::S3Probe),
-    "aws_iam" => AwsIam(aws::iam::IamProbe),
-    "aws_cloudtrail" => AwsCloudtrail(aws::cloudtrail::CloudtrailProbe),
-    "aws_secretsmanager" => AwsSecretsmanager(aws::secretsmanager::SecretsProbe),
+    "aws_ec2" => AwsEc2(Box<aws::ec2::Ec2Probe>),
+    "aws_rds" => AwsRds(Box<aws::rds::RdsProbe>),
+    "aws_s3" => AwsS3(Box<aws::s3::S3Probe>),
+    "aws_iam" => AwsIam(Box<aws::iam::IamProbe>),
+    "aws_cloudtrail" => AwsCloudtrail(Box<aws::cloudtrail::CloudtrailProbe>),
+    "aws_secretsmanager" => AwsSecretsmanager(Box<aws::secretsmanager::SecretsProbe>),
 }
 
 impl ProbeKind {

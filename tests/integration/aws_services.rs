@@ -506,7 +506,7 @@ fn no_credentials_anywhere_is_one_clear_reason_on_every_item_quickly() {
     run.command()
         .env_clear()
         .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &metadata_url);
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata_url);
     let started = std::time::Instant::now();
     let ran = run.run();
     let took = started.elapsed();

@@ -133,7 +133,7 @@ pub fn judge(trails: &[Trail], wanted: Option<&str>, e: &TrailExpect) -> Finding
 
 impl Probe for CloudtrailProbe {
     fn target(&self) -> String {
-        let which = self.trail.as_ref().map_or("trails", |t| t.as_str());
+        let which = self.trail.as_ref().map_or("trails", Text::as_str);
         format!(
             "aws cloudtrail {which}{}",
             self.settings().access().describe()

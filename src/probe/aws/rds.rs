@@ -152,7 +152,7 @@ impl Probe for RdsProbe {
         match (&self.instance, &self.cluster) {
             (None, None) => problems.push("give `instance` or `cluster`".to_owned()),
             (Some(_), Some(_)) => {
-                problems.push("give `instance` or `cluster`, not both".to_owned())
+                problems.push("give `instance` or `cluster`, not both".to_owned());
             }
             (Some(id), None) | (None, Some(id)) if id.trim().is_empty() => {
                 problems.push("the identifier is empty".to_owned());

@@ -11,8 +11,9 @@
 //! Existence comes from one ListBuckets call per run; the rest from one
 //! GetPublicAccessBlock, GetBucketEncryption and GetBucketVersioning call per
 //! bucket, only when asked. Give the bucket's `region` (S3 answers calls about
-//! a bucket in its own region). With `endpoint_url`, buckets are addressed by
-//! path (`http://127.0.0.1:5000/bucket`), as emulators and VPC endpoints expect.
+//! a bucket in its own region). With an endpoint (`endpoint_url`,
+//! `AWS_ENDPOINT_URL`), buckets are addressed by path
+//! (`http://127.0.0.1:5000/bucket`), as emulators and VPC endpoints expect.
 //! The account-wide public access block (S3 Control) is not read.
 
 #[cfg(feature = "aws-s3")]

@@ -64,7 +64,7 @@ async fn load(access: Access) -> Result<SdkConfig, String> {
         Ok(Err(CredentialsError::CredentialsNotLoaded(_))) => Err(no_credentials(&access, None)),
         Ok(Err(CredentialsError::ProviderTimedOut(_))) | Err(_) => Err(no_credentials(
             &access,
-            Some(format!(
+            Some(&format!(
                 "gave up after {}s (the instance metadata service did not answer)",
                 CREDENTIALS_LIMIT.as_secs()
             )),
@@ -107,14 +107,14 @@ fn profile_files(access: &Access) -> String {
 }
 
 /// The one sentence for a run without credentials.
-fn no_credentials(access: &Access, extra: Option<String>) -> String {
+fn no_credentials(access: &Access, extra: Option<&str>) -> String {
     let mut line = format!(
         "no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), {}, a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE), the container credentials endpoint and the EC2 instance metadata service",
         profile_files(access)
     );
     if let Some(extra) = extra {
         line.push_str("; ");
-        line.push_str(&extra);
+        line.push_str(extra);
     }
     line
 }

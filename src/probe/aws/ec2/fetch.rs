@@ -221,7 +221,7 @@ async fn acls(client: Client) -> Result<Vec<NetworkAcl>, String> {
                                 .to_owned(),
                             ports: e
                                 .port_range()
-                                .map(|r| (r.from().unwrap_or(0), r.to().unwrap_or(65535))),
+                                .map(|r| (r.from().unwrap_or(0), r.to().unwrap_or(65_535))),
                         })
                         .collect(),
                 })

@@ -233,7 +233,7 @@ fn subnets(
         .collect();
     let is_public = |s: &Subnet| explicit.get(s.id.as_str()).copied().unwrap_or(main_public);
     let (public, private): (Vec<&Subnet>, Vec<&Subnet>) =
-        net.subnets.iter().partition(|s| is_public(*s));
+        net.subnets.iter().partition(|s| is_public(s));
     for (kind, wanted, found) in [
         ("public", expect.public_subnets, &public),
         ("private", expect.private_subnets, &private),
@@ -291,7 +291,7 @@ pub fn open_ports(group: &SecurityGroup, ports: &[u16]) -> Vec<String> {
             continue;
         }
         let all = rule.protocol == "-1";
-        let (from, to) = (rule.from.unwrap_or(0), rule.to.unwrap_or(65535));
+        let (from, to) = (rule.from.unwrap_or(0), rule.to.unwrap_or(65_535));
         let ranged = matches!(rule.protocol.as_str(), "tcp" | "udp" | "6" | "17");
         let hit: Vec<u16> = ports
             .iter()
@@ -366,7 +366,7 @@ pub fn allows_all(acl: &NetworkAcl) -> Option<String> {
     inbound.sort_by_key(|e| e.number);
     for entry in inbound {
         let everything =
-            entry.protocol == "-1" || entry.ports.is_some_and(|(a, b)| a <= 0 && b >= 65535);
+            entry.protocol == "-1" || entry.ports.is_some_and(|(a, b)| a <= 0 && b >= 65_535);
         let anywhere = WORLD.contains(&entry.cidr.as_str());
         if !entry.allow && anywhere {
             return None;
@@ -538,7 +538,7 @@ mod tests {
             subnets: vec!["a".into()],
             entries: vec![
                 entry(100, true, "0.0.0.0/0"),
-                entry(32767, false, "0.0.0.0/0"),
+                entry(32_767, false, "0.0.0.0/0"),
             ],
         };
         assert_eq!(
@@ -555,7 +555,7 @@ mod tests {
             cidr: "0.0.0.0/0".into(),
             ports: Some((443, 443)),
         };
-        acl.entries = vec![tcp, entry(32767, false, "0.0.0.0/0")];
+        acl.entries = vec![tcp, entry(32_767, false, "0.0.0.0/0")];
         assert_eq!(allows_all(&acl), None);
     }
 

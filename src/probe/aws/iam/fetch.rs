@@ -90,7 +90,10 @@ async fn report(client: Client) -> Result<Vec<User>, String> {
         .send()
         .await
         .map_err(|e| describe("iam", "GetCredentialReport", &e))?;
-    let bytes = out.content().map(|b| b.as_ref()).unwrap_or_default();
+    let bytes: &[u8] = match out.content() {
+        Some(blob) => blob.as_ref(),
+        None => &[],
+    };
     if bytes.len() > MAX_REPORT {
         return Err(format!(
             "the IAM credential report is larger than {} MiB",

@@ -19,7 +19,7 @@ async fn gather(probe: &S3Probe, ctx: &Context) -> Result<Finding, String> {
     let shared = ctx.aws();
     let config = shared.config(&access).await?;
     let mut builder = aws_sdk_s3::config::Builder::from(config.as_ref());
-    if access.endpoint_url.is_some() {
+    if config.endpoint_url().is_some() {
         builder = builder.force_path_style(true);
     }
     let client = Client::from_conf(builder.build());
