@@ -415,7 +415,7 @@ fn secrets_rotation_without_reading_values() {
             .expect("rotate");
     });
     let expect = "expect: { rotation: true, rotated_within: 30d }";
-    let probes = vec![
+    let probes = [
         p(
             "rotated",
             &format!("aws_secretsmanager: {{ secret: cf/db-password, {expect} }}"),

@@ -243,7 +243,7 @@ async fn forward(
     let body = body
         .collect()
         .await
-        .map(|b| b.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let query = parts.uri.query().unwrap_or("");
     let op = operation(
@@ -295,13 +295,15 @@ async fn forward(
     *response.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
     for (name, value) in &headers {
-        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
-            if let (Ok(n), Ok(v)) = (
+        if name != "content-length"
+            && name != "transfer-encoding"
+            && name != "connection"
+            && let (Ok(n), Ok(v)) = (
                 hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),
                 hyper::header::HeaderValue::from_bytes(value.as_bytes()),
-            ) {
-                response.headers_mut().append(n, v);
-            }
+            )
+        {
+            response.headers_mut().append(n, v);
         }
     }
     Ok(response)
