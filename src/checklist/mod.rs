@@ -139,6 +139,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Loaded, Load
     let checklist = match load::parse(&mut sources, scope) {
         Ok(mut checklist) => {
             checklist.inherit_defaults();
+            checklist.inherit_aws_defaults();
             checklist
         }
         Err(diagnostics) => {

@@ -56,6 +56,33 @@ pub struct Checklist {
 }
 
 impl Checklist {
+    /// Gives every AWS probe (items' and runbook steps') what it leaves unset
+    /// of `defaults.aws`.
+    pub fn inherit_aws_defaults(&mut self) {
+        let defaults = self.defaults.aws.clone();
+        fn visit(item: &mut Item, defaults: &crate::probe::aws::AwsSettings) {
+            for spec in item.probe.iter_mut().chain(item.probes.iter_mut()) {
+                spec.value.kind.inherit_aws(defaults);
+            }
+            for child in &mut item.items {
+                visit(child, defaults);
+            }
+        }
+        for section in &mut self.sections {
+            visit(section, &defaults);
+        }
+        if let Some(runbook) = &mut self.runbook {
+            for step in runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+                for spec in step.probe.iter_mut().chain(step.probes.iter_mut()) {
+                    spec.value.kind.inherit_aws(&defaults);
+                }
+                if let Some(watch) = &mut step.watch {
+                    watch.value.probe.value.kind.inherit_aws(&defaults);
+                }
+            }
+        }
+    }
+
     /// Every string any of its probes (items' and runbook steps') must never
     /// show: for masking diagnostics about a checklist that did not validate.
     pub fn secrets(&self) -> Vec<String> {
@@ -142,6 +169,9 @@ pub struct Defaults {
     /// `context`, `namespace`.
     #[serde(default)]
     pub kubernetes: Option<crate::probe::kubernetes::KubernetesDefaults>,
+    /// `region`, `profile` and `endpoint_url` for every AWS probe that sets none.
+    #[serde(default)]
+    pub aws: crate::probe::aws::AwsSettings,
 }
 
 /// The checklist's notes section.

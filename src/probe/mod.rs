@@ -6,6 +6,7 @@
 //! its expectations through [`expect`]; it never prints and never panics on what
 //! the other side sends.
 
+pub mod aws;
 pub mod cors;
 pub mod dns;
 pub mod exec;
@@ -164,6 +165,28 @@ probe_kinds! {
     "redis" => Redis(Box<redis::RedisProbe>),
     "prometheus" => Prometheus(Box<prometheus::PrometheusProbe>),
     "grafana" => Grafana(Box<grafana::GrafanaProbe>),
+    "aws_ec2" => AwsEc2(Box<aws::ec2::Ec2Probe>),
+    "aws_rds" => AwsRds(Box<aws::rds::RdsProbe>),
+    "aws_s3" => AwsS3(Box<aws::s3::S3Probe>),
+    "aws_iam" => AwsIam(Box<aws::iam::IamProbe>),
+    "aws_cloudtrail" => AwsCloudtrail(Box<aws::cloudtrail::CloudtrailProbe>),
+    "aws_secretsmanager" => AwsSecretsmanager(Box<aws::secretsmanager::SecretsProbe>),
+}
+
+impl ProbeKind {
+    /// Fills an AWS probe's unset `region`, `profile` and `endpoint_url` from
+    /// the checklist's `defaults.aws`; other kinds are left alone.
+    pub fn inherit_aws(&mut self, defaults: &aws::AwsSettings) {
+        match self {
+            ProbeKind::AwsEc2(p) => p.inherit(defaults),
+            ProbeKind::AwsRds(p) => p.inherit(defaults),
+            ProbeKind::AwsS3(p) => p.inherit(defaults),
+            ProbeKind::AwsIam(p) => p.inherit(defaults),
+            ProbeKind::AwsCloudtrail(p) => p.inherit(defaults),
+            ProbeKind::AwsSecretsmanager(p) => p.inherit(defaults),
+            _ => {}
+        }
+    }
 }
 
 /// One probe as written in a checklist: its kind, plus options every kind shares.
@@ -322,6 +345,7 @@ pub struct Context {
     dns: dns::Resolvers,
     kubernetes: kubernetes::Shared,
     fly: fly::Shared,
+    aws: aws::Shared,
 }
 
 impl fmt::Debug for Context {
@@ -367,6 +391,13 @@ impl Context {
     pub fn web_client(&self, options: &web::ClientOptions) -> Result<reqwest::Client, String> {
         let resolver: web::client::Resolver = std::sync::Arc::new(self.resolver.clone());
         self.web.get(options, Some(&resolver))
+    }
+}
+
+impl Context {
+    /// What the run's AWS probes share: configurations and API answers.
+    pub fn aws(&self) -> &aws::Shared {
+        &self.aws
     }
 }
 

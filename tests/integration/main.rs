@@ -3,6 +3,12 @@
 
 mod alerting;
 mod apps;
+#[cfg(feature = "aws-ec2")]
+mod aws_ec2;
+#[cfg(feature = "aws-rds")]
+mod aws_rds;
+#[cfg(feature = "aws")]
+mod aws_services;
 mod board;
 mod catalogue;
 mod certs;
@@ -41,6 +47,8 @@ mod kube_objects;
 mod kubernetes;
 mod kubernetes_checks;
 mod launch_record;
+#[cfg(feature = "aws")]
+mod moto;
 mod nginx;
 mod nginx_tls;
 mod openapi;
