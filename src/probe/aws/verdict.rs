@@ -97,6 +97,8 @@ impl Verdicts {
             verdict: worst,
             evidence,
             checks: self.checks,
+            steps: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }
