@@ -234,9 +234,9 @@ fn verifier(
     ca_file: Option<&str>,
     system_roots: impl FnOnce() -> RootsResult,
 ) -> Result<Arc<dyn ServerCertVerifier>, String> {
-    let algorithms = provider().signature_verification_algorithms;
     if mode == SslMode::Require && ca_file.is_none() {
-        return Ok(Arc::new(Unverified { algorithms }));
+        // Any certificate; handshake signatures are still checked.
+        return Ok(Arc::new(crate::probe::web::tls::AcceptAny(provider())));
     }
     let roots = match ca_file {
         Some(path) => file_roots(path)?,
@@ -298,47 +298,6 @@ impl ServerCertVerifier for Checked {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.webpki.supported_verify_schemes()
-    }
-}
-
-/// `sslmode=require` without a CA: any certificate, handshake signatures still checked.
-#[derive(Debug)]
-struct Unverified {
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
     }
 }
 

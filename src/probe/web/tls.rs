@@ -226,8 +226,9 @@ fn read_pem(path: &Path, field: &str) -> Result<Vec<u8>, String> {
 
 /// `insecure: true`: any certificate is accepted; handshake signatures are
 /// still checked, so the peer holds the key of what it presented.
+/// Also the postgres probe's `sslmode=require` without a CA.
 #[derive(Debug)]
-struct AcceptAny(Arc<CryptoProvider>);
+pub(crate) struct AcceptAny(pub(crate) Arc<CryptoProvider>);
 
 impl ServerCertVerifier for AcceptAny {
     fn verify_server_cert(
