@@ -55,20 +55,7 @@ pub fn prepare(
         tls: tls.options_in(ctx),
         follow_redirects: false,
     };
-    prepare_with_options(ctx, &options, method, url, headers, body)
-}
-
-/// [`prepare`] for a probe that builds its own [`ClientOptions`] (from its
-/// `tls` block, with a redirect policy of its own).
-pub fn prepare_with_options(
-    ctx: &Context,
-    options: &ClientOptions,
-    method: &Method,
-    url: &str,
-    headers: &RequestHeaders,
-    body: Option<&crate::checklist::text::Text>,
-) -> Result<(reqwest::Client, Request), Finding> {
-    let client = ctx.web_client(options).map_err(Finding::error)?;
+    let client = ctx.web_client(&options).map_err(Finding::error)?;
     let request = Request::build(method.0.clone(), url, headers, body).map_err(Finding::error)?;
     Ok((client, request))
 }
