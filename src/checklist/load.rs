@@ -53,7 +53,7 @@ fn yaml_options() -> serde_saphyr::Options {
 /// Parses the checklist `sources[0]` with `scope` (the environment and
 /// overrides), then every file it includes; the included files are appended to
 /// `sources`, in the order they were read, whether or not they parse.
-pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
+pub fn parse(sources: &mut Vec<Source>, scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
     let source = &sources[0];
     if source.text.trim().is_empty() {
         return Err(vec![
@@ -62,9 +62,92 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
             ),
         ]);
     }
+    // The quick way first: `vars:` read from its own lines. It is kept only
+    // when it resolves cleanly and the full parse reads the same `vars:`;
+    // otherwise the file is read the careful way, whole, as if it had not
+    // been tried (so a syntax error anywhere is still reported first).
+    if let Some(vars) = vars_block(&source.text)
+        .and_then(|text| {
+            serde_saphyr::from_str_with_options::<VarsOnly>(&text, yaml_options()).ok()
+        })
+        .map(|v| v.vars)
+        && let Ok(resolved) = resolve_vars(&vars, scope.clone())
+    {
+        let read = sources.len();
+        if let Ok(checklist) = parse_resolved(sources, resolved)
+            && same_vars(&checklist.vars, &vars)
+        {
+            return Ok(checklist);
+        }
+        sources.truncate(read);
+    }
+    let source = &sources[0];
     let vars = serde_saphyr::from_str_with_options::<VarsOnly>(&source.text, yaml_options())
         .map_err(|e| vec![diagnostic_from(&e)])?
         .vars;
+    let scope = resolve_vars(&vars, scope)?;
+    parse_resolved(sources, scope)
+}
+
+/// The checklist's top-level `vars:` block alone, every line before it left
+/// empty so that lines keep their numbers and the block its columns; `None`
+/// when the file is not a plain block mapping with exactly one `vars:` at the
+/// start of a line (flow style, several documents, directives), or has none.
+fn vars_block(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut lines = text.split_inclusive('\n');
+    let mut found = false;
+    for line in lines.by_ref() {
+        if line.starts_with("vars:") {
+            found = true;
+            out.push_str(line);
+            break;
+        }
+        if line.starts_with(['{', '[', '%', '&', '*', '!', '?', '"', '\'', '-', '.']) {
+            return None;
+        }
+        out.push('\n');
+    }
+    if !found {
+        return None;
+    }
+    let mut ended = false;
+    for line in lines {
+        let top = !(line.starts_with([' ', '\t', '#', '\n', '\r']) || line.trim().is_empty());
+        if top {
+            // The rest is only checked: another `vars:` or a document marker
+            // means the quick way could read something else than the parser.
+            if line.starts_with("vars:") || line.starts_with("---") || line.starts_with("...") {
+                return None;
+            }
+            ended = true;
+        }
+        if !ended {
+            out.push_str(line);
+        }
+    }
+    Some(out)
+}
+
+/// Whether the full parse read the same `vars:` as the quick way.
+fn same_vars(
+    full: &IndexMap<String, Spanned<String>>,
+    quick: &IndexMap<String, Spanned<String>>,
+) -> bool {
+    full.len() == quick.len()
+        && full.iter().zip(quick).all(|((a, av), (b, bv))| {
+            a == b
+                && av.value == bv.value
+                && av.referenced.line() == bv.referenced.line()
+                && av.referenced.column() == bv.referenced.column()
+        })
+}
+
+/// Resolves `vars:` into `scope`, or says every var that cannot be.
+fn resolve_vars(
+    vars: &IndexMap<String, Spanned<String>>,
+    mut scope: Scope,
+) -> Result<Scope, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     // Vars may use each other in any order: resolve in passes, a var waiting
     // while one it uses is still unresolved (so that `${b}` means the `b` under
@@ -72,7 +155,7 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
     // name inside it means the environment: `API: ${API:-https://…}`. A var
     // that `--var` overrides is not resolved at all.
     let mut waiting: Vec<(&String, &Spanned<String>)> = Vec::new();
-    for (name, raw) in &vars {
+    for (name, raw) in vars {
         if !is_var_name(name) {
             problems.push(
                 Diagnostic::error(
@@ -139,9 +222,16 @@ pub fn parse(sources: &mut Vec<Source>, mut scope: Scope) -> Result<Checklist, V
         );
     }
     scope.pending.clear();
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(scope)
+    } else {
+        Err(problems)
     }
+}
+
+/// The whole of `sources[0]` (and what it includes) parsed with the vars resolved.
+fn parse_resolved(sources: &mut Vec<Source>, scope: Scope) -> Result<Checklist, Vec<Diagnostic>> {
+    let source = &sources[0];
     let (parsed, scope) = with_scope(scope, || {
         parse_collecting(&source.text, diagnostic_from, |text| {
             serde_saphyr::from_str_with_options::<Checklist>(text, yaml_options())
@@ -793,6 +883,56 @@ pub fn parse_overrides(pairs: &[String]) -> Result<HashMap<String, String>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vars_block_keeps_its_lines_and_columns() {
+        let text = "version: 1\nname: X # vars: no\nvars:\n  a: one\n\n  # note\n  b: ${a}\nsections: []\n";
+        let block = vars_block(text).unwrap();
+        assert_eq!(block, "\n\nvars:\n  a: one\n\n  # note\n  b: ${a}\n");
+        let vars = serde_saphyr::from_str::<VarsOnly>(&block).unwrap().vars;
+        assert_eq!(vars["b"].referenced.line(), 7);
+        assert_eq!(vars["b"].referenced.column(), 6);
+    }
+
+    #[test]
+    fn the_vars_block_is_not_guessed_at() {
+        for text in [
+            "{version: 1, vars: {a: b}}\n",
+            "---\nvars: {a: b}\n",
+            "vars: {a: b}\n---\nvars: {a: c}\n",
+            "vars: {a: b}\nvars: {a: c}\n",
+            "%YAML 1.2\n---\nvars: {a: b}\n",
+            "version: 1\nsections: []\n",
+        ] {
+            assert_eq!(vars_block(text), None, "{text}");
+        }
+    }
+
+    fn parse_text(text: &str) -> Result<Checklist, Vec<Diagnostic>> {
+        let mut sources = vec![Source {
+            name: "candlefish.yaml".to_owned(),
+            text: text.to_owned(),
+        }];
+        parse(&mut sources, Scope::default())
+    }
+
+    #[test]
+    fn vars_the_quick_way_cannot_read_are_read_the_careful_way() {
+        // The var is an alias of an anchor above the block: read alone, the
+        // block does not parse, and the whole file gives the value.
+        let text = "version: 1\nname: &n shop\nvars:\n  who: *n\nsections:\n  - id: a\n    title: A\n    probe: { http: { url: \"http://${who}.test/\" } }\n";
+        let checklist = parse_text(text).unwrap();
+        assert!(format!("{checklist:?}").contains("http://shop.test/"));
+        // A syntax error after the block is reported, not the block's vars.
+        let broken = "version: 1\nvars:\n  bad name: x\nsections: [\n";
+        let problems = parse_text(broken).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("unclosed bracket"),
+            "{:?}",
+            problems[0].message
+        );
+    }
 
     #[test]
     fn strips_only_the_location_suffix() {

@@ -689,3 +689,82 @@ fn kubernetes_bad_kubeconfigs_and_credentials_are_one_clear_reason() {
         "{evidence}"
     );
 }
+
+/// Runs `checklist` as a pod would: no kubeconfig anywhere, the API server in
+/// `KUBERNETES_SERVICE_HOST`/`_PORT`, and the service account's token, CA and
+/// namespace in `/var/run/secrets/kubernetes.io/serviceaccount`. That path is
+/// fixed, so the binary runs in a mount namespace of its own (`unshare -m`,
+/// root) with a tmpfs over `/run` holding the three files: nothing outside the
+/// test sees them.
+fn run_in_pod(checklist: &str, api: &KubeApi, ca: &TestCa, token: &str) -> crate::support::Ran {
+    let account = tempfile::tempdir().unwrap();
+    ca.write(account.path(), "ca.crt");
+    std::fs::write(account.path().join("token"), token).unwrap();
+    std::fs::write(account.path().join("namespace"), NS).unwrap();
+    let script = "set -e
+run=$(readlink -f /var/run)
+mount -t tmpfs candlefish-test \"$run\"
+mkdir -p \"$run/secrets/kubernetes.io/serviceaccount\"
+cp \"$ACCOUNT\"/* \"$run/secrets/kubernetes.io/serviceaccount/\"
+exec \"$@\"";
+    let probe = std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .output();
+    assert!(
+        probe.as_ref().is_ok_and(|o| o.status.success()),
+        "this test needs `unshare -m` (util-linux) run as root, to give the binary its own \
+         /var/run/secrets: {probe:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist).unwrap();
+    let mut run = Run::via(
+        &["unshare", "-m", "sh", "-c", script, "sh"],
+        &["check", "--format", "json"],
+    )
+    .in_dir(dir.path())
+    .env("ACCOUNT", account.path().to_str().unwrap())
+    .env("HOME", "/nonexistent")
+    .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    .env("KUBERNETES_SERVICE_PORT", &api.addr.port().to_string());
+    run.command().env_remove("KUBECONFIG");
+    let mut ran = run.run();
+    ran.dir = Some(dir);
+    ran
+}
+
+#[test]
+fn kubernetes_in_a_pod_uses_the_service_account() {
+    let ca = TestCa::new("Kube Test CA");
+    let api = KubeApi::start(&ca, TOKEN);
+    namespace(&api, NS, false);
+    // The items name no namespace: the service account's namespace file gives it.
+    let ran = run_in_pod(WORKLOAD_ITEMS, &api, &ca, TOKEN);
+    ran.code(0);
+    let report = ran.json();
+    assert_eq!(
+        probe_result(&report, "pods"),
+        (
+            "pass".to_owned(),
+            "5/5 pods ready (namespace candlefish-prod)".to_owned()
+        )
+    );
+    assert!(
+        api.seen().iter().all(|s| s.method == "GET"),
+        "{:?}",
+        api.seen()
+    );
+
+    // A token the API server does not accept: one clear reason on every item.
+    let ran = run_in_pod(WORKLOAD_ITEMS, &api, &ca, "expired-token");
+    ran.code(1);
+    let report = ran.json();
+    for id in IDS {
+        let (verdict, evidence) = probe_result(&report, id);
+        assert_eq!(verdict, "error", "{id}: {evidence}");
+        assert!(
+            evidence.contains("401") || evidence.to_lowercase().contains("unauthorized"),
+            "{id}: {evidence}"
+        );
+        assert!(!evidence.contains("expired-token"), "{id}: {evidence}");
+    }
+}

@@ -89,6 +89,24 @@ impl Run {
         Run { command, dir: None }
     }
 
+    /// Runs the binary through `wrapper` (a program and its arguments, the
+    /// binary's path and `args` appended), e.g. `unshare` to give it a mount
+    /// namespace of its own.
+    pub fn via(wrapper: &[&str], args: &[&str]) -> Self {
+        let mut run = Run::new(args);
+        let mut command = Command::new(wrapper[0]);
+        command.args(&wrapper[1..]).arg(binary()).args(args);
+        for (key, value) in run.command.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command.current_dir(root()).stdin(Stdio::null());
+        run.command = command;
+        run
+    }
+
     /// Writes `checklist` to a temporary `candlefish.yaml` and runs in that directory.
     pub fn with_checklist(mut self, checklist: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
