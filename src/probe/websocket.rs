@@ -10,7 +10,8 @@
 //! Messages and frames larger than `max_message_bytes` are refused as they
 //! arrive (tungstenite checks the frame header), at most [`MAX_MESSAGES`] are
 //! read while waiting for a reply, and no wait is longer than `read_timeout`.
-//! TLS is rustls with the system's roots (or `ca_file`).
+//! TLS is rustls through the `tls:` block every web probe takes (a private
+//! CA, a client certificate, or `insecure`), offering only HTTP/1.1 by ALPN.
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,8 @@ use crate::outcome::Check;
 use crate::probe::expect::{Finding, check};
 use crate::probe::http::redact_url;
 use crate::probe::reply::{ReplyExpect, quote, validate_waits};
-use crate::probe::tls::{is_tls_error, tls_error, verify};
+use crate::probe::tls::{is_tls_error, tls_error};
+use crate::probe::web::tls::TlsBlock;
 use crate::probe::{Context, Probe};
 
 /// The most messages read while waiting for a reply or a pong.
@@ -66,7 +68,13 @@ pub struct WebsocketProbe {
     /// How long to wait for a reply, and for the pong (default `5s`).
     #[serde(default = "default_read_timeout")]
     pub read_timeout: Dur,
-    /// A PEM file of CA certificates to trust for `wss://` instead of the system's roots.
+    /// TLS settings for `wss://`, the block every web probe takes:
+    /// `ca_file`, `client_cert` and `client_key`, `insecure` (default: the
+    /// system's roots).
+    #[serde(default)]
+    pub tls: TlsBlock,
+    /// The same as `tls: { ca_file }`, kept for older checklists; relative to
+    /// the checklist (default none).
     #[serde(default)]
     pub ca_file: Option<Text>,
 }
@@ -131,10 +139,23 @@ impl Probe for WebsocketProbe {
             self.max_connect_time,
             timeout,
         ));
+        problems.extend(self.tls.problems());
+        if self.ca_file.is_some() && (self.tls.ca_file.is_some() || self.tls.insecure) {
+            problems.push(
+                "ca_file is a shorthand for tls: { ca_file }: give the CA once, under tls:"
+                    .to_owned(),
+            );
+        }
         problems
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        self.tls.judge(self.attempt(ctx).await)
+    }
+}
+
+impl WebsocketProbe {
+    async fn attempt(&self, ctx: &Context) -> Finding {
         let request = match self.request() {
             Ok(request) => request,
             Err(e) => return Finding::error(e),
@@ -236,9 +257,7 @@ impl Probe for WebsocketProbe {
         let _ = tokio::time::timeout(Duration::from_millis(250), ws.close(None)).await;
         Finding::from_checks(checks, &summary, "")
     }
-}
 
-impl WebsocketProbe {
     /// The upgrade request: the URL without credentials, and the headers
     /// (URL credentials become Basic authentication).
     fn request(&self) -> Result<tungstenite::handshake::client::Request, String> {
@@ -294,11 +313,16 @@ impl WebsocketProbe {
         if !secure {
             return Ok(Stream::Plain(tcp));
         }
-        let roots = match &self.ca_file {
-            Some(path) => verify::file_roots(path)?,
-            None => ctx.tls_roots()?,
-        };
-        let config = verify::verifying_config(roots)?;
+        let mut options = self.tls.options_in(ctx);
+        if let Some(path) = &self.ca_file {
+            options.ca_file = Some(ctx.resolve(std::path::Path::new(path.as_str())));
+        }
+        let mut config = crate::probe::web::tls::client_config(&options)?;
+        // The upgrade is an HTTP/1.1 request: never let the server pick h2.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // The stage below names the handshake with the port; the web clients'
+        // session store, which names it from the host alone, is not needed.
+        config.resumption = rustls::client::Resumption::default();
         let name = rustls::pki_types::ServerName::try_from(host.clone())
             .map_err(|_| format!("`{host}` is not a valid server name"))?;
         crate::probe::stage(format!("in the TLS handshake with {place} (connected)"));

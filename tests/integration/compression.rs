@@ -2,7 +2,8 @@
 //! filter (`libnginx-mod-http-brotli-filter`) compress JSON that the probes
 //! must read as JSON, naming the coding; a precompressed gzip bomb
 //! (`gzip_static`) stays bounded, by the body limit on decoded bytes or by
-//! the ratio cap; the response headers stay as the server sent them.
+//! the ratio cap; the response headers stay as the server sent them. zstd
+//! bodies are files compressed by Debian's zstd command and served by nginx.
 
 use std::io::Write as _;
 
@@ -128,10 +129,112 @@ fn a_compression_bomb_stays_bounded() {
     );
 }
 
+/// `data` compressed by Debian's zstd command with `args`.
+fn zstd(data: &[u8], args: &[&str]) -> Vec<u8> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("zstd")
+        .args(args)
+        .args(["-q", "-c", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the zstd tests need Debian's zstd command: apt-get install zstd (scripts/test installs it)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = data.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().expect("zstd");
+    writer.join().expect("writer").expect("write to zstd");
+    assert!(out.status.success(), "zstd {args:?} failed");
+    out.stdout
+}
+
+/// nginx serving files compressed ahead of time by the zstd command, as a
+/// site serves precompressed assets: `Content-Encoding: zstd` on each.
+fn nginx_zstd(files: &[(&str, Vec<u8>)]) -> Nginx {
+    let nginx = Nginx::builder()
+        .server(
+            "location /zst/ { default_type application/json; add_header Content-Encoding zstd; }",
+        )
+        .start();
+    let dir = nginx.prefix().join("html/zst");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).expect("write a zstd file");
+    }
+    nginx
+}
+
+#[test]
+fn zstd_bodies_are_decoded_bounded_and_refused_when_their_window_is_too_large() {
+    let nginx = nginx_zstd(&[
+        ("status.json", zstd(STATUS.as_bytes(), &["-3", "--check"])),
+        // Two frames, as a server flushing mid-body sends them.
+        (
+            "two-frames.json",
+            [
+                zstd(&STATUS.as_bytes()[..20], &[]),
+                zstd(&STATUS.as_bytes()[20..], &[]),
+            ]
+            .concat(),
+        ),
+        ("bomb.json", zstd(&vec![0u8; 64 << 20], &["-19"])),
+        // A 128 MiB window: more than the 8 MiB HTTP allows a decoder to need.
+        (
+            "wide.json",
+            zstd(STATUS.repeat(2000).as_bytes(), &["--long=27"]),
+        ),
+    ]);
+    let json = |path: &str, extra: &str| {
+        format!(
+            r#"http: {{ url: "{}"{extra}, expect: {{ json: [{{ path: "$.status", equals: ok }}], headers: {{ Content-Encoding: zstd }} }} }}"#,
+            nginx.url(path),
+        )
+    };
+    let ran = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist_of(&[
+            ("zstd", &json("/zst/status.json", "")),
+            ("frames", &json("/zst/two-frames.json", "")),
+            ("bomb", &json("/zst/bomb.json", "")),
+            ("bomb-room", &json("/zst/bomb.json", ", max_body: 64MiB")),
+            ("wide", &json("/zst/wide.json", "")),
+        ]))
+        .run();
+    ran.code(1);
+    let report = ran.json();
+    for id in ["zstd", "frames"] {
+        let (verdict, evidence) = probe_result(&report, id);
+        assert_eq!(verdict, "pass", "{id}: {evidence}\n{}", nginx.logs());
+        assert!(
+            evidence.contains("; zstd body, ")
+                && evidence.ends_with(&format!("bytes decoded to {}", STATUS.len())),
+            "{id}: {evidence}"
+        );
+    }
+    let (verdict, evidence) = probe_result(&report, "bomb");
+    assert_eq!(verdict, "fail", "{evidence}");
+    assert!(
+        evidence
+            .starts_with("expected a body of at most 1 MiB, got more than 1 MiB of body (zstd, "),
+        "{evidence}"
+    );
+    let (verdict, evidence) = probe_result(&report, "bomb-room");
+    assert_eq!(verdict, "error", "{evidence}");
+    assert!(
+        evidence.starts_with("the zstd body grows more than 200 times its size when decoded ("),
+        "{evidence}"
+    );
+    let (verdict, evidence) = probe_result(&report, "wide");
+    assert_eq!(verdict, "error", "{evidence}");
+    assert!(
+        evidence.contains("a frame asks for a 128 MiB window, more than the 8 MiB HTTP allows"),
+        "{evidence}"
+    );
+}
+
 #[test]
 fn a_coding_candlefish_does_not_decode_is_named_when_the_body_matters() {
     let app = crate::apps::App::start(|_| {
-        crate::apps::Reply::new(200, "(zstd bytes)").header("Content-Encoding", "zstd")
+        crate::apps::Reply::new(200, "(compress bytes)").header("Content-Encoding", "compress")
     });
     let ran = Run::new(&["check", "--format", "json"])
         .with_checklist(&checklist_of(&[
@@ -152,7 +255,7 @@ fn a_coding_candlefish_does_not_decode_is_named_when_the_body_matters() {
     assert_eq!(
         evidence,
         format!(
-            "the body from {} is zstd-encoded, which Candlefish does not decode (it asks for gzip, deflate, br)",
+            "the body from {} is compress-encoded, which Candlefish does not decode (it asks for gzip, deflate, br, zstd)",
             app.addr
         )
     );

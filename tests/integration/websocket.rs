@@ -156,6 +156,59 @@ fn wss_with_the_test_ca_is_green() {
 }
 
 #[test]
+fn wss_takes_the_tls_block_of_every_web_probe() {
+    let ca = TestCa::new("Candlefish Test CA");
+    let leaf = ca.leaf(&["localhost"], Validity::current());
+    let server = WsServer::start(Some(server_config(&leaf, rustls::ALL_VERSIONS)));
+    let url = format!("wss://localhost:{}/echo", server.port);
+    // `ca_file` relative to the checklist, under `tls:` and in the old place.
+    let dir = tempfile::tempdir().expect("temp dir");
+    ca.write(dir.path(), "ca.pem");
+    let checklist = format!(
+        "version: 1\nname: t\nsections:
+  - id: block
+    title: t
+    probe: {{ websocket: {{ url: \"{url}\", tls: {{ ca_file: ca.pem }} }} }}
+  - id: shorthand
+    title: t
+    probe: {{ websocket: {{ url: \"{url}\", ca_file: ca.pem }} }}
+  - id: insecure
+    title: t
+    probe: {{ websocket: {{ url: \"{url}\", tls: {{ insecure: true }} }} }}
+"
+    );
+    std::fs::write(dir.path().join("candlefish.yaml"), checklist).expect("write");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("candlefish.yaml");
+    let ran = Run::new(&["check", "--format", "json", path.to_str().expect("utf-8")])
+        .in_dir(elsewhere.path())
+        .run();
+    let report = ran.json();
+    for id in ["block", "shorthand"] {
+        let (verdict, evidence) = crate::support::probe_result(&report, id);
+        assert_eq!(verdict, "pass", "{id}: {evidence}");
+    }
+    let (verdict, evidence) = crate::support::probe_result(&report, "insecure");
+    assert_eq!(verdict, "warn", "{evidence}");
+    assert!(
+        evidence.contains("insecure: true (certificate checks are off)"),
+        "{evidence}"
+    );
+    // The CA given twice, or beside `insecure`, is refused before anything runs.
+    let ran = Run::new(&["validate", "candlefish.yaml"])
+        .with_checklist(&format!(
+            "version: 1\nname: t\nsections:\n  - id: t\n    title: t\n    probe: {{ websocket: {{ url: \"{url}\", ca_file: a.pem, tls: {{ ca_file: b.pem }} }} }}\n"
+        ))
+        .run();
+    ran.code(2);
+    assert!(
+        ran.stderr.contains("give the CA once, under tls:"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
 fn a_refused_upgrade_is_red_with_the_status() {
     let server = WsServer::start(None);
     let out = outcome(&format!(

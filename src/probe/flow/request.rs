@@ -95,14 +95,19 @@ impl FlowStep {
     }
 
     /// The WebSocket to open: captures filled in, the flow's cookies for its
-    /// origin sent with the upgrade.
+    /// origin sent with the upgrade, the flow's `tls:` unless the step has
+    /// TLS settings of its own.
     pub(super) fn socket(
         ws: &WebsocketProbe,
+        tls: &Tls,
         jar: &reqwest::cookie::Jar,
         captured: &Captured,
     ) -> WebsocketProbe {
         use reqwest::cookie::CookieStore as _;
         let mut socket = ws.clone();
+        if ws.tls.options() == crate::probe::web::TlsOptions::default() && ws.ca_file.is_none() {
+            socket.tls = tls.clone();
+        }
         socket.url = template::render(&ws.url, captured);
         socket.send = ws.send.as_ref().map(|s| template::render(s, captured));
         socket.headers = ws

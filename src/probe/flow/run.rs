@@ -81,7 +81,7 @@ impl FlowStep {
         captured: &Captured,
     ) -> (Finding, Option<crate::probe::web::Exchange>) {
         if let Some(ws) = &self.websocket {
-            return (Self::socket(ws, jar, captured).run(ctx).await, None);
+            return (Self::socket(ws, tls, jar, captured).run(ctx).await, None);
         }
         match self.http(tls, captured, false) {
             Ok(http) => {

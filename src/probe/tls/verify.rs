@@ -200,12 +200,3 @@ pub fn recording_config(
         .with_custom_certificate_verifier(recorder)
         .with_no_client_auth())
 }
-
-/// A client configuration that verifies for real against `roots`.
-pub fn verifying_config(roots: Arc<RootCertStore>) -> Result<rustls::ClientConfig, String> {
-    Ok(rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS configuration: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}

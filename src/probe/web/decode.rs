@@ -1,9 +1,10 @@
-//! Compressed response bodies: the web probes ask for `gzip, deflate, br`
-//! (what browsers accept, short of zstd) and decode what comes back as it
+//! Compressed response bodies: the web probes ask for `gzip, deflate, br,
+//! zstd` (what browsers accept) and decode what comes back as it
 //! arrives, so every limit holds for the **decoded** bytes: the body limit
 //! counts decoded bytes, and a body that grows more than [`MAX_RATIO`] times
 //! its compressed size (past [`RATIO_FLOOR`]) is stopped as a compression
-//! bomb. Decoders are flate2 (pure Rust, miniz_oxide) and brotli-decompressor.
+//! bomb. Decoders are flate2 (pure Rust, miniz_oxide), brotli-decompressor
+//! and ruzstd ([`super::zstd`], which also refuses windows over 8 MiB).
 //!
 //! The response headers are kept as the server sent them (`Content-Encoding`
 //! included): only the body is decoded.
@@ -11,7 +12,7 @@
 use std::io::Write;
 
 /// The `Accept-Encoding` sent unless the checklist sets its own.
-pub const ACCEPT: &str = "gzip, deflate, br";
+pub const ACCEPT: &str = "gzip, deflate, br, zstd";
 
 /// The most a body may grow when decoded, once past [`RATIO_FLOOR`].
 pub const MAX_RATIO: usize = 200;
@@ -29,6 +30,8 @@ pub enum Encoding {
     Deflate,
     /// `br`.
     Brotli,
+    /// `zstd`.
+    Zstd,
 }
 
 impl Encoding {
@@ -44,6 +47,7 @@ impl Encoding {
             "gzip" | "x-gzip" => Ok(Some(Encoding::Gzip)),
             "deflate" => Ok(Some(Encoding::Deflate)),
             "br" => Ok(Some(Encoding::Brotli)),
+            "zstd" => Ok(Some(Encoding::Zstd)),
             _ => Err(value.to_owned()),
         }
     }
@@ -54,6 +58,7 @@ impl Encoding {
             Encoding::Gzip => "gzip",
             Encoding::Deflate => "deflate",
             Encoding::Brotli => "br",
+            Encoding::Zstd => "zstd",
         }
     }
 }
@@ -118,6 +123,7 @@ enum Writer {
     Zlib(flate2::write::ZlibDecoder<Sink>),
     Raw(flate2::write::DeflateDecoder<Sink>),
     Brotli(Box<brotli_decompressor::DecompressorWriter<Sink>>),
+    Zstd(Box<super::zstd::Zstd>),
 }
 
 /// Decodes one body chunk by chunk into a [`Sink`].
@@ -150,6 +156,7 @@ impl Decoder {
             Encoding::Brotli => Writer::Brotli(Box::new(
                 brotli_decompressor::DecompressorWriter::new(sink, 4096),
             )),
+            Encoding::Zstd => Writer::Zstd(Box::new(super::zstd::Zstd::new(sink))),
         };
         Decoder {
             encoding,
@@ -166,6 +173,7 @@ impl Decoder {
             Some(Writer::Zlib(w)) => w.get_ref(),
             Some(Writer::Raw(w)) => w.get_ref(),
             Some(Writer::Brotli(w)) => w.get_ref(),
+            Some(Writer::Zstd(w)) => w.sink(),
             None => unreachable!("a decoder always holds its writer"),
         }
     }
@@ -193,6 +201,7 @@ impl Decoder {
             Some(Writer::Zlib(w)) => w.write_all(chunk),
             Some(Writer::Raw(w)) => w.write_all(chunk),
             Some(Writer::Brotli(w)) => w.write_all(chunk),
+            Some(Writer::Zstd(w)) => w.feed(chunk).map_err(zstd_error),
             _ => Ok(()),
         };
         // The body limit is the plainer reason: it wins when both hold.
@@ -219,6 +228,7 @@ impl Decoder {
             Some(Writer::Zlib(w)) => w.try_finish(),
             Some(Writer::Raw(w)) => w.try_finish(),
             Some(Writer::Brotli(w)) => w.flush().and_then(|()| w.close()),
+            Some(Writer::Zstd(w)) => w.finish().map_err(zstd_error),
             _ => Ok(()),
         };
         self.judge(done)
@@ -244,8 +254,17 @@ impl Decoder {
             Some(Writer::Zlib(mut w)) => std::mem::take(w.get_mut()),
             Some(Writer::Raw(mut w)) => std::mem::take(w.get_mut()),
             Some(Writer::Brotli(mut w)) => std::mem::take(w.get_mut()),
+            Some(Writer::Zstd(mut w)) => std::mem::take(w.sink_mut()),
             None => Sink::default(),
         }
+    }
+}
+
+/// A zstd stop as the other decoders report theirs: the sink says whether it was full.
+fn zstd_error(error: super::zstd::Error) -> std::io::Error {
+    match error {
+        super::zstd::Error::Full => std::io::Error::other(FULL),
+        super::zstd::Error::Corrupt(why) => std::io::Error::other(why),
     }
 }
 
@@ -267,7 +286,11 @@ mod tests {
         );
         assert_eq!(Encoding::from_header(Some("identity")), Ok(None));
         assert_eq!(Encoding::from_header(None), Ok(None));
-        assert_eq!(Encoding::from_header(Some("zstd")), Err("zstd".to_owned()));
+        assert_eq!(
+            Encoding::from_header(Some("zstd")),
+            Ok(Some(Encoding::Zstd))
+        );
+        assert_eq!(Encoding::from_header(Some("zst")), Err("zst".to_owned()));
         assert_eq!(
             Encoding::from_header(Some("gzip, br")),
             Err("gzip, br".to_owned())

@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod fields;
 pub mod stages;
 pub mod tls;
+pub mod zstd;
 
 pub use client::{ClientOptions, Clients};
 pub use exchange::{Body, Exchange, Failure, Limits, Request, send, send_with_jar};
