@@ -1,6 +1,6 @@
 //! The AWS probes: one kind per service (`aws_ec2`, `aws_rds`, `aws_s3`,
-//! `aws_iam`, `aws_cloudtrail`, `aws_secretsmanager`), judged from the AWS API
-//! itself.
+//! `aws_iam`, `aws_cloudtrail`, `aws_secretsmanager`, `aws_elasticache`,
+//! `aws_ecr`, `aws_acm`, `aws_budgets`), judged from the AWS API itself.
 //!
 //! What they share lives here:
 //!
@@ -81,6 +81,12 @@ pub mod iam;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
+
+pub mod acm;
+pub mod budgets;
+pub mod ecr;
+pub mod elasticache;
+
 pub mod settings;
 pub mod verdict;
 

@@ -171,6 +171,10 @@ probe_kinds! {
     "aws_iam" => AwsIam(Box<aws::iam::IamProbe>),
     "aws_cloudtrail" => AwsCloudtrail(Box<aws::cloudtrail::CloudtrailProbe>),
     "aws_secretsmanager" => AwsSecretsmanager(Box<aws::secretsmanager::SecretsProbe>),
+    "aws_elasticache" => AwsElasticache(Box<aws::elasticache::ElasticacheProbe>),
+    "aws_ecr" => AwsEcr(Box<aws::ecr::EcrProbe>),
+    "aws_acm" => AwsAcm(Box<aws::acm::AcmProbe>),
+    "aws_budgets" => AwsBudgets(Box<aws::budgets::BudgetsProbe>),
 }
 
 impl ProbeKind {
@@ -184,6 +188,10 @@ impl ProbeKind {
             ProbeKind::AwsIam(p) => p.inherit(defaults),
             ProbeKind::AwsCloudtrail(p) => p.inherit(defaults),
             ProbeKind::AwsSecretsmanager(p) => p.inherit(defaults),
+            ProbeKind::AwsElasticache(p) => p.inherit(defaults),
+            ProbeKind::AwsEcr(p) => p.inherit(defaults),
+            ProbeKind::AwsAcm(p) => p.inherit(defaults),
+            ProbeKind::AwsBudgets(p) => p.inherit(defaults),
             _ => {}
         }
     }

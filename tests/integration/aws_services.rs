@@ -4,11 +4,11 @@
 use crate::moto::{Counter, Moto, aws_checklist, aws_run, seed_config};
 use crate::support::probe_result;
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("runtime")
 }
 
-fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
+pub(crate) fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
     let items: Vec<(&str, &str)> = probes
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
@@ -19,7 +19,7 @@ fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
         .json()
 }
 
-fn p(id: &str, probe: &str) -> (String, String) {
+pub(crate) fn p(id: &str, probe: &str) -> (String, String) {
     (id.to_owned(), probe.to_owned())
 }
 
@@ -492,8 +492,12 @@ fn no_credentials_anywhere_is_one_clear_reason_on_every_item_quickly() {
         "aws_iam: { expect: { root_mfa: true } }",
         "aws_cloudtrail: {}",
         "aws_secretsmanager: { secret: prod/db }",
+        "aws_elasticache: { replication_group: redis-prod }",
+        "aws_ecr: {}",
+        "aws_acm: { certificate: app.example.com }",
+        "aws_budgets: { expect: { alert: true } }",
     ];
-    let probes: Vec<(String, String)> = (0..30)
+    let probes: Vec<(String, String)> = (0..40)
         .map(|i| (format!("aws-{i}"), kinds[i % kinds.len()].to_owned()))
         .collect();
     let items: Vec<(&str, &str)> = probes

@@ -5,6 +5,8 @@ mod alerting;
 mod apps;
 #[cfg(feature = "aws-ec2")]
 mod aws_ec2;
+#[cfg(feature = "aws")]
+mod aws_estate;
 #[cfg(feature = "aws-rds")]
 mod aws_rds;
 #[cfg(feature = "aws")]
