@@ -171,6 +171,9 @@ probe_kinds! {
     "aws_iam" => AwsIam(Box<aws::iam::IamProbe>),
     "aws_cloudtrail" => AwsCloudtrail(Box<aws::cloudtrail::CloudtrailProbe>),
     "aws_secretsmanager" => AwsSecretsmanager(Box<aws::secretsmanager::SecretsProbe>),
+    "aws_cloudfront" => AwsCloudfront(Box<aws::cloudfront::CloudfrontProbe>),
+    "aws_wafv2" => AwsWafv2(Box<aws::wafv2::Wafv2Probe>),
+    "aws_eks" => AwsEks(Box<aws::eks::EksProbe>),
 }
 
 impl ProbeKind {
@@ -184,6 +187,9 @@ impl ProbeKind {
             ProbeKind::AwsIam(p) => p.inherit(defaults),
             ProbeKind::AwsCloudtrail(p) => p.inherit(defaults),
             ProbeKind::AwsSecretsmanager(p) => p.inherit(defaults),
+            ProbeKind::AwsCloudfront(p) => p.inherit(defaults),
+            ProbeKind::AwsWafv2(p) => p.inherit(defaults),
+            ProbeKind::AwsEks(p) => p.inherit(defaults),
             _ => {}
         }
     }

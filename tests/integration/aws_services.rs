@@ -492,6 +492,9 @@ fn no_credentials_anywhere_is_one_clear_reason_on_every_item_quickly() {
         "aws_iam: { expect: { root_mfa: true } }",
         "aws_cloudtrail: {}",
         "aws_secretsmanager: { secret: prod/db }",
+        "aws_cloudfront: { distribution: cdn.example.com }",
+        "aws_wafv2: { web_acl: prod-edge, scope: CLOUDFRONT }",
+        "aws_eks: { cluster: prod }",
     ];
     let probes: Vec<(String, String)> = (0..30)
         .map(|i| (format!("aws-{i}"), kinds[i % kinds.len()].to_owned()))

@@ -5,6 +5,8 @@ mod alerting;
 mod apps;
 #[cfg(feature = "aws-ec2")]
 mod aws_ec2;
+#[cfg(all(feature = "aws-wafv2", feature = "aws-eks"))]
+mod aws_edge;
 #[cfg(feature = "aws-rds")]
 mod aws_rds;
 #[cfg(feature = "aws")]
