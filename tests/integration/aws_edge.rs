@@ -12,7 +12,8 @@ use aws_sdk_wafv2::types::{
     Statement, VisibilityConfig,
 };
 
-use crate::moto::{Counter, Moto, aws_checklist, aws_run, seed_config};
+use crate::aws_services::{p, run_items};
+use crate::moto::{Counter, Moto, seed_config};
 use crate::support::probe_result;
 
 const ALB_API: &str =
@@ -271,21 +272,6 @@ async fn seed(endpoint: &str) -> Seeded {
     .await;
     cluster(&eks, "cf-old", "1.27", true, &[]).await;
     Seeded { modern, legacy }
-}
-
-fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
-    let items: Vec<(&str, &str)> = probes
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let home = tempfile::tempdir().expect("home");
-    aws_run(&aws_checklist(endpoint, &items), home.path())
-        .run()
-        .json()
-}
-
-fn p(id: &str, probe: &str) -> (String, String) {
-    (id.to_owned(), probe.to_owned())
 }
 
 fn pair(verdict: &str, evidence: &str) -> (String, String) {

@@ -8,7 +8,7 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("runtime")
 }
 
-fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
+pub(crate) fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
     let items: Vec<(&str, &str)> = probes
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
@@ -19,7 +19,7 @@ fn run_items(endpoint: &str, probes: &[(String, String)]) -> serde_json::Value {
         .json()
 }
 
-fn p(id: &str, probe: &str) -> (String, String) {
+pub(crate) fn p(id: &str, probe: &str) -> (String, String) {
     (id.to_owned(), probe.to_owned())
 }
 
