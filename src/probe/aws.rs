@@ -2,6 +2,9 @@
 //! `aws_iam`, `aws_cloudtrail`, `aws_secretsmanager`, `aws_elasticache`,
 //! `aws_ecr`, `aws_acm`, `aws_budgets`), judged from the AWS API itself.
 //!
+//! The edge and the cluster have theirs too: `aws_cloudfront`, `aws_wafv2`
+//! (which reads distributions through `aws_cloudfront`'s call), `aws_eks`.
+//!
 //! What they share lives here:
 //!
 //! - [`settings`]: `region`, `profile` and `endpoint_url`, set once under
@@ -89,6 +92,10 @@ pub mod elasticache;
 
 pub mod settings;
 pub mod verdict;
+
+pub mod cloudfront;
+pub mod eks;
+pub mod wafv2;
 
 #[cfg(feature = "aws")]
 pub mod calls;

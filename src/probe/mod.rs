@@ -175,6 +175,9 @@ probe_kinds! {
     "aws_ecr" => AwsEcr(Box<aws::ecr::EcrProbe>),
     "aws_acm" => AwsAcm(Box<aws::acm::AcmProbe>),
     "aws_budgets" => AwsBudgets(Box<aws::budgets::BudgetsProbe>),
+    "aws_cloudfront" => AwsCloudfront(Box<aws::cloudfront::CloudfrontProbe>),
+    "aws_wafv2" => AwsWafv2(Box<aws::wafv2::Wafv2Probe>),
+    "aws_eks" => AwsEks(Box<aws::eks::EksProbe>),
 }
 
 impl ProbeKind {
@@ -192,6 +195,9 @@ impl ProbeKind {
             ProbeKind::AwsEcr(p) => p.inherit(defaults),
             ProbeKind::AwsAcm(p) => p.inherit(defaults),
             ProbeKind::AwsBudgets(p) => p.inherit(defaults),
+            ProbeKind::AwsCloudfront(p) => p.inherit(defaults),
+            ProbeKind::AwsWafv2(p) => p.inherit(defaults),
+            ProbeKind::AwsEks(p) => p.inherit(defaults),
             _ => {}
         }
     }

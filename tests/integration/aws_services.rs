@@ -496,6 +496,9 @@ fn no_credentials_anywhere_is_one_clear_reason_on_every_item_quickly() {
         "aws_ecr: {}",
         "aws_acm: { certificate: app.example.com }",
         "aws_budgets: { expect: { alert: true } }",
+        "aws_cloudfront: { distribution: cdn.example.com }",
+        "aws_wafv2: { web_acl: prod-edge, scope: CLOUDFRONT }",
+        "aws_eks: { cluster: prod }",
     ];
     let probes: Vec<(String, String)> = (0..40)
         .map(|i| (format!("aws-{i}"), kinds[i % kinds.len()].to_owned()))

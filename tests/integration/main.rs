@@ -7,6 +7,8 @@ mod apps;
 mod aws_ec2;
 #[cfg(feature = "aws")]
 mod aws_estate;
+#[cfg(all(feature = "aws-wafv2", feature = "aws-eks"))]
+mod aws_edge;
 #[cfg(feature = "aws-rds")]
 mod aws_rds;
 #[cfg(feature = "aws")]

@@ -2,8 +2,9 @@
 //! into the venv at `<target>/py`) on a free 127.0.0.1 port, and a counting
 //! proxy in front of it that tells which operations reached the emulator —
 //! from the request itself (`Action=` in a query-protocol body, the JSON
-//! protocols' `X-Amz-Target`, S3's method and sub-resource), never from
-//! moto's internals. The proxy can also answer an operation with throttling.
+//! protocols' `X-Amz-Target`, S3's method and sub-resource, CloudFront's and
+//! EKS's paths), never from moto's internals. The proxy can also answer an
+//! operation with throttling.
 //!
 //! Nothing here can reach AWS: every client and every checklist points at
 //! loopback, and the binary runs with an emptied environment.
@@ -193,6 +194,16 @@ fn operation(
     }
     if let Some(id) = query.split('&').find_map(|kv| kv.strip_prefix("x-id=")) {
         return id.to_owned();
+    }
+    // CloudFront's and EKS's REST operations by method and path.
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        ("GET", [version, "distribution"]) if version.starts_with("20") => {
+            return "ListDistributions".to_owned();
+        }
+        ("GET", ["clusters"]) => return "ListClusters".to_owned(),
+        ("GET", ["clusters", _]) => return "DescribeCluster".to_owned(),
+        _ => {}
     }
     // S3's REST operations by method and sub-resource.
     let sub = query

@@ -190,7 +190,7 @@ fn production_checklist_probes_the_cluster_and_the_fly_app() {
         ),
     );
     std::fs::write(dir.path().join("production.yaml"), text).unwrap();
-    let ran = Run::new(&[
+    let mut run = Run::new(&[
         "check",
         "production.yaml",
         "--only",
@@ -206,7 +206,21 @@ fn production_checklist_probes_the_cluster_and_the_fly_app() {
     .env("KUBECONFIG", kubeconfig.to_str().unwrap())
     .env("FLY_API_TOKEN", "fo1_ProdChecklist_5tq")
     .env("HOME", "/nonexistent")
-    .run();
+    // tf-eks also asks EKS: with no AWS credentials and no metadata service
+    // it says so at once, and nothing leaves loopback.
+    .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        run.command().env_remove(var);
+    }
+    let ran = run.run();
     let report = ran.json();
     let probe = |id: &str, kind: &str| {
         crate::support::item(&report, id)["probes"]
@@ -218,6 +232,14 @@ fn production_checklist_probes_the_cluster_and_the_fly_app() {
             .clone()
     };
     assert_eq!(probe("tf-eks", "kubernetes")["evidence"], "2/2 nodes Ready");
+    let eks = probe("tf-eks", "aws_eks");
+    assert!(
+        eks["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no AWS credentials found"),
+        "{eks}"
+    );
     let services = probe("qc-service-health", "kubernetes");
     assert_eq!(services["verdict"], "pass", "{services}");
     assert_eq!(
@@ -423,6 +445,44 @@ fn production_checklist_probes_databases_and_monitoring() {
         assert!(
             found.iter().any(|k| k == kind),
             "{id} has no {kind} probe: {found:?}"
+        );
+    }
+}
+
+/// The seed's EKS, CloudFront and WAF items ask AWS itself.
+#[test]
+fn production_checklist_probes_the_cluster_cdn_and_waf_through_aws() {
+    let ran = Run::new(&["list", "checklists/production.yaml", "--format", "json"]).run();
+    ran.code(0);
+    let listed = ran.json();
+    fn find<'a>(items: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+        items.as_array()?.iter().find_map(|i| {
+            if i["id"] == id {
+                Some(i)
+            } else {
+                find(&i["items"], id)
+            }
+        })
+    }
+    for (id, kind, target) in [
+        ("tf-eks", "aws_eks", "aws eks cluster candlefish-prod"),
+        (
+            "tf-cloudfront",
+            "aws_cloudfront",
+            "aws cloudfront distribution cdn.candlefish.ai",
+        ),
+        (
+            "net-waf-rules",
+            "aws_wafv2",
+            "aws wafv2 web ACL candlefish-prod-edge (CLOUDFRONT)",
+        ),
+    ] {
+        let item = find(&listed, id).unwrap_or_else(|| panic!("no item {id}"));
+        let probes = item["probes"].as_array().cloned().unwrap_or_default();
+        assert!(
+            probes.iter().any(|p| p["kind"] == kind
+                && p["target"].as_str().is_some_and(|t| t.starts_with(target))),
+            "{id} has no {kind} probe on {target}: {probes:?}"
         );
     }
 }
