@@ -69,7 +69,8 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 .iter()
                 .map(|b| json!({ "line": b.line, "message": b.message }))
                 .collect();
-            let doc = json!({ "store": store, "records": records, "problems": problems, "chain": chain });
+            let doc =
+                json!({ "store": store, "records": records, "problems": problems, "chain": chain });
             super::print_out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()

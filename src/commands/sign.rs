@@ -14,9 +14,9 @@ use crate::checklist::scalar::format_duration;
 use crate::cli::{SignArgs, StoreArgs, UnsignArgs};
 use crate::engine::attest::day;
 use crate::engine::plan::PlanItem;
+use crate::state::key::{self, Source};
 use crate::state::log::Contents;
 use crate::state::record::{Record, Signed, Unsigned, Waived};
-use crate::state::key::{self, Source};
 use crate::state::sshsig::Key;
 use crate::state::trust::{Judgement, Policy, payload};
 use crate::state::{chain, signoff};
@@ -69,7 +69,12 @@ pub fn seal(mut record: Record, key: Option<&Key>, policy: &Policy) -> Result<Re
     Ok(record)
 }
 
-fn append(opened: &Opened, record: &Record, signer: Option<&(Key, Source)>, policy: &Policy) -> Exit {
+fn append(
+    opened: &Opened,
+    record: &Record,
+    signer: Option<&(Key, Source)>,
+    policy: &Policy,
+) -> Exit {
     let genesis = chain::genesis(&policy.checklist);
     if let Err(e) = opened.log.append_chained(record, &genesis) {
         eprintln!("error: nothing was recorded: {e}");

@@ -103,7 +103,11 @@ pub fn manual_status(
     }
     if signoffs.is_empty() && declared != Some(Declared::InProgress) {
         // Nothing else recorded: the rejections are the reason.
-        return (Status::Red, Basis::Manual, with_rejected(String::new(), &rejected));
+        return (
+            Status::Red,
+            Basis::Manual,
+            with_rejected(String::new(), &rejected),
+        );
     }
     (status, basis, with_rejected(reason, &rejected))
 }
@@ -254,8 +258,7 @@ mod tests {
             reason,
             "the sign-off by Eve (line 3) does not count: signature by SHA256:x does not verify: the record was changed after signing"
         );
-        let (status, _, reason) =
-            manual_status(&r, None, &[signed("Ada", None, false)], &[bad]);
+        let (status, _, reason) = manual_status(&r, None, &[signed("Ada", None, false)], &[bad]);
         assert_eq!(status, Status::Yellow);
         assert!(reason.starts_with("1 of 2 sign-offs: Ada on 2026-11-25; the sign-off by Eve"));
     }

@@ -46,11 +46,10 @@ impl AllowedSigners {
     /// Reads and parses `path`; errors are `path:line: message`.
     pub fn read(path: &Path) -> Result<AllowedSigners, String> {
         let bytes = crate::bounded::read_at_most(path, 1 << 20, "an allowed_signers file")?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
-        AllowedSigners::parse(&text).map_err(|(line, message)| {
-            format!("{}:{line}: {message}", path.display())
-        })
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        AllowedSigners::parse(&text)
+            .map_err(|(line, message)| format!("{}:{line}: {message}", path.display()))
     }
 
     /// Parses the file's text; an error names its line.
@@ -247,7 +246,8 @@ fn time(text: &str) -> Result<Timestamp, String> {
 mod tests {
     use super::*;
 
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO+mrWxN58w9WKMhB1EmAkJt89rsKmCkEpNhms5f0VwW";
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO+mrWxN58w9WKMhB1EmAkJt89rsKmCkEpNhms5f0VwW";
 
     #[test]
     fn reads_principals_options_and_keys() {

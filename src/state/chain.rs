@@ -190,7 +190,11 @@ mod tests {
         let (breaks, _) = verify(&links(&lines), &g);
         let at: Vec<usize> = breaks.iter().map(|b| b.line).collect();
         assert_eq!(at, [2, 3, 4]);
-        assert!(breaks[0].message.contains("after line 3, which comes after it"));
+        assert!(
+            breaks[0]
+                .message
+                .contains("after line 3, which comes after it")
+        );
     }
 
     #[test]

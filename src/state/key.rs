@@ -27,7 +27,8 @@ pub enum Source {
 /// The key to sign with: `--key`'s, else git's signing key, else `None`.
 pub fn find(flag: Option<&Path>, dir: &Path) -> Result<Option<(Key, Source)>, String> {
     if let Some(path) = flag {
-        return load(&path.display().to_string(), &read_key_file(path)?).map(|k| Some((k, Source::Flag)));
+        return load(&path.display().to_string(), &read_key_file(path)?)
+            .map(|k| Some((k, Source::Flag)));
     }
     if git_config(dir, "gpg.format").as_deref() != Some("ssh") {
         return Ok(None);

@@ -126,10 +126,9 @@ impl Log {
                     message: "a chained record must be a JSON object".to_owned(),
                 });
             };
-            let prev = self.last_line(file)?.map_or_else(
-                || genesis.to_owned(),
-                |last| chain::hash(&last),
-            );
+            let prev = self
+                .last_line(file)?
+                .map_or_else(|| genesis.to_owned(), |last| chain::hash(&last));
             map.insert(chain::FIELD.to_owned(), serde_json::Value::String(prev));
             self.encode(&map)
         })

@@ -37,6 +37,8 @@ pub fn evaluate(
     policy: &Policy,
 ) -> Attestations {
     let mut out: Attestations = HashMap::new();
+    // The line of each current sign-off, by item and name, for messages.
+    let mut lines: HashMap<(String, String), usize> = HashMap::new();
     let counts = |r: &Record| r.at() <= now && (rehearsal || !r.rehearsal());
     for entry in contents.entries.iter().filter(|e| counts(&e.record)) {
         let attested = out.entry(entry.record.item().to_owned()).or_default();
@@ -66,19 +68,22 @@ pub fn evaluate(
                     .find(|o| same_key(o) && o.by != s.by)
                 {
                     attested.rejected.push(Rejected {
-                        line: entry.line,
+                        line: lines
+                            .get(&(s.item.clone(), earlier.by.clone()))
+                            .copied()
+                            .unwrap_or(entry.line),
                         by: earlier.by.clone(),
                         waiver: false,
                         reason: format!(
-                            "its key ({}) signed again as {}; a key counts once, whatever name it gives",
+                            "its key ({}) signed again as {} (line {}); a key counts once, whatever name it gives",
                             key.as_deref().unwrap_or_default(),
-                            s.by
+                            s.by,
+                            entry.line
                         ),
                     });
                 }
-                attested
-                    .signoffs
-                    .retain(|o| o.by != s.by && !same_key(o));
+                attested.signoffs.retain(|o| o.by != s.by && !same_key(o));
+                lines.insert((s.item.clone(), s.by.clone()), entry.line);
                 attested.signoffs.push(Signoff {
                     by: s.by.clone(),
                     at: s.at.to_string(),
@@ -263,7 +268,12 @@ mod tests {
     #[test]
     fn replays_renewals_waivers_and_revocations() {
         let contents = parse::<Record>(RECORDS.as_bytes());
-        let now = evaluate(&contents, at("2026-11-15T00:00:00Z"), false, &Policy::default());
+        let now = evaluate(
+            &contents,
+            at("2026-11-15T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         let a = &now["a"];
         assert_eq!(a.signoffs.len(), 2);
         assert_eq!(a.signoffs[0].by, "Bob");
@@ -271,7 +281,12 @@ mod tests {
         assert!(a.signoffs.iter().all(|s| !s.stale));
         assert!(now["b"].waiver.as_ref().unwrap().expired);
         assert!(!now.contains_key("c"), "revoked");
-        let later = evaluate(&contents, at("2027-02-01T00:00:00Z"), false, &Policy::default());
+        let later = evaluate(
+            &contents,
+            at("2027-02-01T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(later["a"].signoffs[1].stale);
         assert!(!later["a"].signoffs[0].stale, "no expiry, never stale");
     }
@@ -284,17 +299,32 @@ mod tests {
 {"op":"sign","at":"2026-11-02T00:00:00Z","item":"c","by":"Ada","rehearsal":true}
 "#;
         let contents = parse::<Record>(records.as_bytes());
-        let today = evaluate(&contents, at("2026-11-26T00:00:00Z"), false, &Policy::default());
+        let today = evaluate(
+            &contents,
+            at("2026-11-26T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(today.contains_key("a"));
         assert!(!today.contains_key("b"), "dated after now");
         assert!(!today.contains_key("c"), "a rehearsal's sign-off");
-        let day = evaluate(&contents, at("2026-12-01T15:00:00Z"), false, &Policy::default());
+        let day = evaluate(
+            &contents,
+            at("2026-12-01T15:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(
             day.contains_key("a"),
             "a rehearsal's unsign does not count either"
         );
         assert!(day.contains_key("b"));
-        let rehearsal = evaluate(&contents, at("2026-12-01T15:00:00Z"), true, &Policy::default());
+        let rehearsal = evaluate(
+            &contents,
+            at("2026-12-01T15:00:00Z"),
+            true,
+            &Policy::default(),
+        );
         assert!(!rehearsal.contains_key("a"));
         assert!(rehearsal.contains_key("c"));
         let warned = from_the_future(

@@ -132,11 +132,9 @@ pub fn verify(msg: &[u8], signature: &str) -> Result<Verified, String> {
             sig.namespace()
         ));
     }
-    public_key(&key)
-        .verify(NAMESPACE, msg, &sig)
-        .map_err(|_| {
-            format!("signature by {fingerprint} does not verify: the record was changed after signing")
-        })?;
+    public_key(&key).verify(NAMESPACE, msg, &sig).map_err(|_| {
+        format!("signature by {fingerprint} does not verify: the record was changed after signing")
+    })?;
     Ok(Verified { key, fingerprint })
 }
 
@@ -191,9 +189,17 @@ mod tests {
                 key.fingerprint()
             )
         );
-        assert!(armored(&sig).unwrap().starts_with("-----BEGIN SSH SIGNATURE-----"));
+        assert!(
+            armored(&sig)
+                .unwrap()
+                .starts_with("-----BEGIN SSH SIGNATURE-----")
+        );
         assert!(verify(b"payload", &armored(&sig).unwrap()).is_ok());
-        assert!(verify(b"payload", "!!").unwrap_err().contains("cannot be read"));
+        assert!(
+            verify(b"payload", "!!")
+                .unwrap_err()
+                .contains("cannot be read")
+        );
         assert!(format!("{key:?}").starts_with("Key(SHA256:"));
     }
 }

@@ -199,3 +199,73 @@ pub struct Rules {
     /// `require_signed`.
     pub require_signed: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::record::{Signed, Waived};
+
+    #[test]
+    fn the_payload_covers_what_gives_a_signoff_its_meaning() {
+        let sign = Record::Sign(Signed {
+            at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            item: "launch-go".into(),
+            by: "Ada".into(),
+            evidence: Some("minutes".into()),
+            expires: Some("2026-11-26T10:00:00Z".parse().unwrap()),
+            note: Some("n".into()),
+            rehearsal: false,
+            sig: Some("ignored: the signature is not part of what it signs".into()),
+        });
+        assert_eq!(
+            payload("Launch", &sign),
+            r#"{"candlefish":"sign-off/1","checklist":"Launch","op":"sign","item":"launch-go","by":"Ada","at":"2026-11-25T10:00:00Z","evidence":"minutes","note":"n","expires":"2026-11-26T10:00:00Z","waiver":false,"reason":null,"rehearsal":false}"#
+        );
+        let waive = Record::Waive(Waived {
+            at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            item: "api".into(),
+            by: "Ada".into(),
+            reason: "vendor fix".into(),
+            expires: "2026-12-01T10:00:00Z".parse().unwrap(),
+            rehearsal: true,
+            sig: None,
+        });
+        let text = payload("Launch", &waive);
+        assert!(
+            text.contains(r#""waiver":true,"reason":"vendor fix","rehearsal":true"#),
+            "{text}"
+        );
+        assert_ne!(
+            payload("Other", &waive),
+            text,
+            "the checklist's name is signed"
+        );
+    }
+
+    #[test]
+    fn unsigned_records_count_only_where_nothing_asks_for_signatures() {
+        let record = Record::Sign(Signed {
+            at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            item: "a".into(),
+            by: "Ada".into(),
+            evidence: None,
+            expires: None,
+            note: None,
+            rehearsal: false,
+            sig: None,
+        });
+        assert_eq!(Policy::default().judge(&record), Judgement::Unsigned);
+        let required = Policy {
+            require_signed: true,
+            ..Policy::default()
+        };
+        assert!(matches!(required.judge(&record), Judgement::Rejected(_)));
+        let mut restricted = Policy::default();
+        restricted
+            .signers
+            .insert("a".into(), vec!["sre-leads".into()]);
+        assert!(
+            matches!(restricted.judge(&record), Judgement::Rejected(r) if r.contains("only by sre-leads"))
+        );
+    }
+}

@@ -138,7 +138,13 @@ fn team_with(checklist: &str) -> Team {
 }
 
 impl Team {
-    fn sign(&self, item: &str, by: &str, key: Option<&Path>, extra: &[&str]) -> crate::support::Ran {
+    fn sign(
+        &self,
+        item: &str,
+        by: &str,
+        key: Option<&Path>,
+        extra: &[&str],
+    ) -> crate::support::Ran {
         let mut args = vec!["sign", item, "--by", by];
         let key = key.map(|k| k.display().to_string());
         if let Some(key) = &key {
@@ -157,9 +163,7 @@ impl Team {
     }
 
     fn history(&self) -> Value {
-        let ran = self
-            .ws
-            .run(&["history", "--format", "json"], Some(LATER));
+        let ran = self.ws.run(&["history", "--format", "json"], Some(LATER));
         ran.code(0);
         ran.json()
     }
@@ -175,8 +179,11 @@ impl Team {
     }
 
     fn write_lines(&self, lines: &[String]) {
-        std::fs::write(self.ws.path(".candlefish/state.jsonl"), lines.join("\n") + "\n")
-            .expect("write the store");
+        std::fs::write(
+            self.ws.path(".candlefish/state.jsonl"),
+            lines.join("\n") + "\n",
+        )
+        .expect("write the store");
     }
 }
 
@@ -186,10 +193,16 @@ fn ssh_keygen_verifies(team: &Team, index: usize, principal: &str) -> bool {
     let signature = &history["records"][index]["signature"];
     let dir = team.ws.path("verify");
     std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("payload"), signature["payload"].as_str().expect("payload"))
-        .expect("payload");
-    std::fs::write(dir.join("payload.sig"), signature["armored"].as_str().expect("armored"))
-        .expect("sig");
+    std::fs::write(
+        dir.join("payload"),
+        signature["payload"].as_str().expect("payload"),
+    )
+    .expect("payload");
+    std::fs::write(
+        dir.join("payload.sig"),
+        signature["armored"].as_str().expect("armored"),
+    )
+    .expect("sig");
     let out = ssh_keygen()
         .args(["-Y", "verify", "-n", "candlefish", "-I", principal, "-f"])
         .arg(team.ws.path("allowed_signers"))
@@ -274,7 +287,11 @@ fn candlefish_signatures_verify_with_ssh_keygen_and_ssh_keygens_with_candlefish(
     team.write_lines(&lines);
     let report = team.report();
     let two = item(&report, "two-person");
-    assert_eq!(two["signoffs"][0]["key"], fingerprint(&team.bob).as_str(), "{report}");
+    assert_eq!(
+        two["signoffs"][0]["key"],
+        fingerprint(&team.bob).as_str(),
+        "{report}"
+    );
     assert_eq!(
         two["reason"], "1 of 2 sign-offs: Bob on 2026-11-20",
         "{report}"
@@ -309,7 +326,12 @@ fn an_unsigned_signoff_does_not_count_where_signatures_are_required() {
 #[test]
 fn a_key_the_allowed_signers_do_not_list_does_not_count() {
     let team = team();
-    team.sign("training", "Ada", Some(&team.mallory), &["--evidence", "slides"]);
+    team.sign(
+        "training",
+        "Ada",
+        Some(&team.mallory),
+        &["--evidence", "slides"],
+    );
     let report = team.report();
     assert_eq!(statuses(&report)["training"], "red");
     assert_eq!(
@@ -319,7 +341,10 @@ fn a_key_the_allowed_signers_do_not_list_does_not_count() {
             fingerprint(&team.mallory)
         )
     );
-    assert!(team.history_text().contains("[DOES NOT COUNT: it is signed by"));
+    assert!(
+        team.history_text()
+            .contains("[DOES NOT COUNT: it is signed by")
+    );
 }
 
 #[test]
@@ -389,7 +414,10 @@ fn two_names_on_one_key_count_once() {
         why.starts_with("1 of 2 sign-offs: Ada Lovelace on 2026-11-20"),
         "{why}"
     );
-    assert!(why.contains("a key counts once, whatever name it gives"), "{why}");
+    assert!(
+        why.contains("a key counts once, whatever name it gives"),
+        "{why}"
+    );
     team.sign("two-person", "Bob", Some(&team.bob), &[]);
     assert_eq!(statuses(&team.report())["two-person"], "green");
 }
@@ -417,7 +445,7 @@ runbook:
       title: Launch
       at: T-0
       steps:
-        - { id: items, run: [a, b, c, d] }
+        - { id: items, title: Items, run: [a, b, c, d] }
 ";
 
 fn four_records(ws: &Workspace) -> Vec<String> {
@@ -457,7 +485,9 @@ fn a_removed_line_is_reported_by_check_history_and_runbook() {
     );
     let history = ws.run(&["history"], Some(LATER));
     assert!(
-        history.stdout.contains("2  CHAIN BROKEN  the chain is broken: line 1"),
+        history
+            .stdout
+            .contains("2  CHAIN BROKEN  the chain is broken: line 1"),
         "{}",
         history.stdout
     );
@@ -485,7 +515,11 @@ fn a_swapped_pair_of_lines_is_reported_as_reordered() {
         "state.jsonl:3: the chain is broken: this record was written after line 1, which is not the line before it",
         "state.jsonl:4: the chain is broken: this record was written after line 2, which is not the line before it",
     ] {
-        assert!(check.stderr.contains(expected), "{expected}\n{}", check.stderr);
+        assert!(
+            check.stderr.contains(expected),
+            "{expected}\n{}",
+            check.stderr
+        );
     }
     // The records still count: the chain reports, it does not hide.
     let report = ws.run(&["check", "--format", "json"], Some(LATER)).json();
@@ -506,13 +540,22 @@ fn records_written_before_the_chain_stay_readable_and_are_reported_unchained() {
     let check = ws.run(&["check", "--format", "json"], Some(LATER));
     let report = check.json();
     let s = statuses(&report);
-    assert_eq!((s["a"].as_str(), s["b"].as_str(), s["c"].as_str()), ("green", "green", "green"));
+    assert_eq!(
+        (s["a"].as_str(), s["b"].as_str(), s["c"].as_str()),
+        ("green", "green", "green")
+    );
     assert!(
-        check.stderr.contains("state.jsonl:1: 2 records are unchained (written before Candlefish chained its store)"),
+        check.stderr.contains(
+            "state.jsonl:1: 2 records are unchained (written before Candlefish chained its store)"
+        ),
         "{}",
         check.stderr
     );
-    assert!(!check.stderr.contains("chain is broken"), "{}", check.stderr);
+    assert!(
+        !check.stderr.contains("chain is broken"),
+        "{}",
+        check.stderr
+    );
 }
 
 /// An ssh-agent on a socket of its own, stopped when dropped.
@@ -535,7 +578,10 @@ impl Agent {
             .expect("ssh-agent");
         let started = Instant::now();
         while !socket.exists() {
-            assert!(started.elapsed() < Duration::from_secs(10), "ssh-agent did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "ssh-agent did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Agent { child, socket }
@@ -545,9 +591,7 @@ impl Agent {
     fn add(&self, key: &Path, passphrase: &str) {
         let askpass = self.socket.with_file_name("askpass.sh");
         std::fs::write(&askpass, format!("#!/bin/sh\necho '{passphrase}'\n")).expect("askpass");
-        run_ok(
-            Command::new("chmod").arg("700").arg(&askpass),
-        );
+        run_ok(Command::new("chmod").arg("700").arg(&askpass));
         run_ok(
             Command::new("ssh-add")
                 .arg(key)
@@ -573,12 +617,17 @@ fn an_ssh_agent_key_signs_from_its_public_key_or_a_passphrase_protected_file() {
     let agent = Agent::start(team.ws.dir.path());
     let no_agent = team
         .ws
-        .command(&["sign", "launch-go", "--by", "Ada", "--key", "keys/ada.pub"], Some(NOW))
+        .command(
+            &["sign", "launch-go", "--by", "Ada", "--key", "keys/ada.pub"],
+            Some(NOW),
+        )
         .env("SSH_AUTH_SOCK", "/nonexistent/agent.sock")
         .run();
     no_agent.code(2);
     assert!(
-        no_agent.stderr.contains("keys/ada.pub is a public key, so ssh-agent must sign: cannot reach ssh-agent"),
+        no_agent.stderr.contains(
+            "keys/ada.pub is a public key, so ssh-agent must sign: cannot reach ssh-agent"
+        ),
         "{}",
         no_agent.stderr
     );
@@ -601,24 +650,51 @@ fn an_ssh_agent_key_signs_from_its_public_key_or_a_passphrase_protected_file() {
     assert_eq!(statuses(&team.report())["launch-go"], "green");
 
     // A passphrase-protected key file signs through the agent that holds it.
-    let locked = keygen(&team.ws.path("keys"), "locked", &["-t", "ed25519"], "hunter22");
+    let locked = keygen(
+        &team.ws.path("keys"),
+        "locked",
+        &["-t", "ed25519"],
+        "hunter22",
+    );
     let mut allowed = std::fs::read_to_string(team.ws.path("allowed_signers")).expect("file");
     allowed.push_str(&format!("carol@example.com {}\n", public(&locked)));
     std::fs::write(team.ws.path("allowed_signers"), allowed).expect("file");
     let refused = team
         .ws
-        .command(&["sign", "two-person", "--by", "Carol", "--key", "keys/locked"], Some(NOW))
+        .command(
+            &[
+                "sign",
+                "two-person",
+                "--by",
+                "Carol",
+                "--key",
+                "keys/locked",
+            ],
+            Some(NOW),
+        )
         .env("SSH_AUTH_SOCK", &agent.socket.display().to_string())
         .run();
     refused.code(2);
     assert!(
-        refused.stderr.contains("is protected by a passphrase, so ssh-agent must sign, but it does not hold"),
+        refused
+            .stderr
+            .contains("is protected by a passphrase, so ssh-agent must sign, but it does not hold"),
         "{}",
         refused.stderr
     );
     agent.add(&locked, "hunter22");
     team.ws
-        .command(&["sign", "two-person", "--by", "Carol", "--key", "keys/locked"], Some(NOW))
+        .command(
+            &[
+                "sign",
+                "two-person",
+                "--by",
+                "Carol",
+                "--key",
+                "keys/locked",
+            ],
+            Some(NOW),
+        )
         .env("SSH_AUTH_SOCK", &agent.socket.display().to_string())
         .run()
         .code(0);
@@ -651,14 +727,26 @@ fn gits_ssh_signing_key_signs_without_key() {
     );
     assert_eq!(statuses(&team.report())["launch-go"], "green");
     // The key itself in the setting (`key::…`) means the agent signs; without one it is an error.
-    git(&["config", "user.signingkey", &format!("key::{}", public(&team.bob))]);
+    git(&[
+        "config",
+        "user.signingkey",
+        &format!("key::{}", public(&team.bob)),
+    ]);
     let ran = team
         .ws
-        .command(&["sign", "training", "--by", "Bob", "--evidence", "x"], Some(NOW))
+        .command(
+            &["sign", "training", "--by", "Bob", "--evidence", "x"],
+            Some(NOW),
+        )
         .env("SSH_AUTH_SOCK", "/nonexistent/agent.sock")
         .run();
     ran.code(2);
-    assert!(ran.stderr.contains("git's user.signingkey is a public key, so ssh-agent must sign"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("git's user.signingkey is a public key, so ssh-agent must sign"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]
@@ -671,7 +759,17 @@ fn runbook_confirmations_are_signed_and_the_launch_record_says_whether_they_veri
     let confirmed = team
         .ws
         .command(
-            &["runbook", "--t0", LATER, "--by", "Ada", "--confirm", "flags", "--key", &key],
+            &[
+                "runbook",
+                "--t0",
+                LATER,
+                "--by",
+                "Ada",
+                "--confirm",
+                "flags",
+                "--key",
+                &key,
+            ],
             Some(LATER),
         )
         .env("CANDLEFISH_CLOCK", "simulated")
@@ -679,7 +777,9 @@ fn runbook_confirmations_are_signed_and_the_launch_record_says_whether_they_veri
     confirmed.code(0);
     let fp = fingerprint(&team.ada);
     assert!(
-        confirmed.stdout.contains(&format!("`flags` confirmed by Ada; signed with {fp}")),
+        confirmed
+            .stdout
+            .contains(&format!("`flags` confirmed by Ada; signed with {fp}")),
         "{}",
         confirmed.stdout
     );
@@ -705,7 +805,9 @@ fn runbook_confirmations_are_signed_and_the_launch_record_says_whether_they_veri
     };
     assert_eq!(
         evidence(&team.ws),
-        [format!("confirmed by Ada at 10:00 UTC (signed by {fp}, verified)")]
+        [format!(
+            "confirmed by Ada at 10:00 UTC (signed by {fp}, verified)"
+        )]
     );
     // An answer edited afterwards no longer verifies.
     let forged = journal.replacen(
@@ -759,10 +861,14 @@ fn no_exec_starts_no_process() {
 fn the_seeds_signing_rules_work_once_uncommented() {
     let text = std::fs::read_to_string(crate::support::root().join("checklists/production.yaml"))
         .expect("production.yaml");
-    let rules = "# signoffs:\n#   allowed_signers: .candlefish/allowed_signers\n#   require_signed: true\n";
+    let rules =
+        "# signoffs:\n#   allowed_signers: .candlefish/allowed_signers\n#   require_signed: true\n";
     assert!(text.contains(rules), "the commented signoffs block");
     let restricted = text.matches("# signers: [launch-leads]").count();
-    assert!(restricted >= 10, "launch-day items restricted: {restricted}");
+    assert!(
+        restricted >= 10,
+        "launch-day items restricted: {restricted}"
+    );
     let text = text
         .replace(rules, &rules.replace("# ", "").replace("#", ""))
         .replace("# signers: [launch-leads]", "signers: [launch-leads]");
@@ -785,7 +891,16 @@ fn the_seeds_signing_rules_work_once_uncommented() {
     let sign = |key: &Path| {
         let key = key.display().to_string();
         ws.run(
-            &["sign", "t4h-dashboards-open", "-c", "production.yaml", "--by", "Lee", "--key", &key],
+            &[
+                "sign",
+                "t4h-dashboards-open",
+                "-c",
+                "production.yaml",
+                "--by",
+                "Lee",
+                "--key",
+                &key,
+            ],
             Some(NOW),
         )
         .code(0);
@@ -793,8 +908,16 @@ fn the_seeds_signing_rules_work_once_uncommented() {
     let status = || {
         let report = ws
             .run(
-                &["check", "production.yaml", "--only", "t4h-dashboards-open", "--format", "json"],
-                Some(LATER),
+                &[
+                    "check",
+                    "production.yaml",
+                    "--only",
+                    "t4h-dashboards-open",
+                    "--format",
+                    "json",
+                ],
+                // Launch-day sign-offs last a day.
+                Some("2026-11-20T11:00:00Z"),
             )
             .json();
         statuses(&report)["t4h-dashboards-open"].clone()
