@@ -201,6 +201,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub run_blocked: bool,
 
+    /// Start no process: `exec` probes (and kubeconfig exec credential plugins) fail
+    /// "exec disabled by policy". For checklists not yet reviewed, such as a pull
+    /// request's; CANDLEFISH_NO_EXEC=1 does the same for every command.
+    #[arg(long)]
+    pub no_exec: bool,
+
     /// Re-run every INTERVAL (default 30s, at least 1s) and redraw, marking what changed; Ctrl-C stops.
     #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "30s",
           value_parser = parse_watch_interval)]
@@ -397,8 +403,13 @@ Examples:
       --evidence \"ticket SEC-142\" --expires 30d --note \"vendor confirmed the window\"
   candlefish sign api-ready --waive --reason \"vendor fix ships Monday\" --expires 7d
 
+  candlefish sign launch-go --key ~/.ssh/id_ed25519 --evidence \"go/no-go minutes\"
+
 --by defaults to git's user.name <user.email>, else $USER. It is attribution, not
-authentication: the name is recorded as given.";
+authentication: the name is recorded as given. The record is signed with an SSH key
+(SSH signature format, namespace `candlefish`) from --key, else from git's own
+signing setup (gpg.format=ssh and user.signingkey), else it is unsigned; a public key
+file, or a passphrase-protected one, signs through ssh-agent.";
 
 /// The checklist and its sign-off store, for commands that read or write the store.
 #[derive(Debug, Args, Clone)]
@@ -451,9 +462,18 @@ pub struct SignArgs {
     #[arg(long, requires = "waive")]
     pub reason: Option<String>,
 
+    /// The SSH key to sign with: a private key file, or a public key whose
+    /// private half ssh-agent holds (default: git's user.signingkey when
+    /// gpg.format is ssh; else the record is unsigned).
+    #[arg(long, value_name = "FILE", env = KEY_VAR)]
+    pub key: Option<PathBuf>,
+
     #[command(flatten)]
     pub store: StoreArgs,
 }
+
+/// The environment variable that gives `--key` (for `sign`, `unsign` and `runbook`).
+pub const KEY_VAR: &str = "CANDLEFISH_SIGNING_KEY";
 
 /// `candlefish unsign`.
 #[derive(Debug, Args)]
@@ -468,6 +488,10 @@ pub struct UnsignArgs {
     /// Who revokes (default: as for `sign`).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+
+    /// The SSH key to sign the revocation with (default: as for `sign`).
+    #[arg(long, value_name = "FILE", env = KEY_VAR)]
+    pub key: Option<PathBuf>,
 
     #[command(flatten)]
     pub store: StoreArgs,
@@ -559,6 +583,11 @@ pub struct RunbookArgs {
     /// Who is operating (default: git's user.name <user.email>, else $USER).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+
+    /// The SSH key that signs the operator's confirmations and sign-offs (default:
+    /// git's user.signingkey when gpg.format is ssh; else they are unsigned).
+    #[arg(long, value_name = "FILE", env = KEY_VAR)]
+    pub key: Option<PathBuf>,
 
     /// The journal (default: .candlefish/runbook-<T0>.jsonl beside the checklist).
     #[arg(long, value_name = "PATH")]

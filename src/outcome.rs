@@ -255,8 +255,9 @@ pub struct ItemReport {
     pub items: Vec<ItemReport>,
 }
 
-/// A person's sign-off on a manual item. Attribution, not authentication:
-/// `by` is recorded as given.
+/// A person's sign-off on a manual item. `by` is recorded as given
+/// (attribution); `key`, when present, is the SSH key whose signature over the
+/// sign-off verified (authentication, README "Trust model").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signoff {
     /// Who signed, as given (`Ada Lovelace <ada@example.com>`).
@@ -275,6 +276,13 @@ pub struct Signoff {
     /// It has expired: the item is yellow until someone signs again.
     #[serde(default)]
     pub stale: bool,
+    /// `SHA256:…` of the key that signed it, when it is signed and the
+    /// signature verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The key's principals in the checklist's allowed signers file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<String>,
 }
 
 /// An accepted failure: a person vouches that an automated item may stay as it

@@ -49,6 +49,9 @@ pub struct Checklist {
     /// The launch-day runbook: phases at offsets from T-0, with ordered steps.
     #[serde(default)]
     pub runbook: Option<crate::checklist::runbook::RunbookSpec>,
+    /// Who may sign sign-offs, and whether they must be signed.
+    #[serde(default)]
+    pub signoffs: Option<Signoffs>,
     /// Files whose sections are appended to these, in order (paths or glob
     /// patterns, relative to this file).
     #[serde(default)]
@@ -174,6 +177,28 @@ pub struct Defaults {
     pub aws: crate::probe::aws::AwsSettings,
 }
 
+/// `signoffs:`: who may sign sign-offs and waivers, and whether an unsigned one
+/// counts (README, "Trust model").
+///
+/// ```yaml
+/// signoffs:
+///   allowed_signers: .candlefish/allowed_signers
+///   require_signed: true
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signoffs {
+    /// A file in OpenSSH's `allowed_signers` format, relative to the checklist:
+    /// the keys that may sign, with their principals (people and groups). A
+    /// signed record counts only when its key is listed there.
+    #[serde(default)]
+    pub allowed_signers: Option<Spanned<String>>,
+    /// Unsigned sign-offs and waivers do not count (default false). Needs
+    /// `allowed_signers`.
+    #[serde(default)]
+    pub require_signed: Option<Spanned<bool>>,
+}
+
 /// The checklist's notes section.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +313,10 @@ pub struct Manual {
     pub signoffs: u32,
     /// What the person should check.
     pub instructions: Option<String>,
+    /// Who may sign it off: principals or groups of the checklist's
+    /// `signoffs.allowed_signers`; anyone, when empty. Only signed sign-offs
+    /// by a key listed for one of them count.
+    pub signers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +330,8 @@ struct ManualFields {
     signoffs: u32,
     #[serde(default)]
     instructions: Option<String>,
+    #[serde(default)]
+    signers: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -314,7 +345,7 @@ impl<'de> Deserialize<'de> for Manual {
             type Value = Manual;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "`true` or a mapping with evidence_required, expires, signoffs, instructions",
+                    "`true` or a mapping with evidence_required, expires, signoffs, instructions, signers",
                 )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Manual, E> {
@@ -336,6 +367,7 @@ impl<'de> Deserialize<'de> for Manual {
                     expires: f.expires,
                     signoffs: f.signoffs,
                     instructions: f.instructions,
+                    signers: f.signers,
                 })
             }
         }

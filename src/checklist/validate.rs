@@ -104,6 +104,11 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
         check_item(item, rules, &mut problems);
     }
     super::due::check(&checklist.sections, None, &mut problems);
+    let base_dir = options
+        .base_dir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let signoffs = check_signoffs(checklist, &items, &base_dir, &mut problems);
     let runbook = checklist
         .runbook
         .as_ref()
@@ -127,20 +132,93 @@ pub fn validate(checklist: &Checklist, files: &[&str], options: &PlanOptions) ->
                 risks: checklist.notes.risks.clone(),
             },
         },
-        base_dir: options
-            .base_dir
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from(".")),
+        base_dir,
         items: checklist
             .sections
             .iter()
             .map(|s| plan_item(s, &Inherited::default(), default_timeout))
             .collect(),
+        signoffs,
     });
     Validated {
         runbook: runbook.filter(|_| plan.is_some()),
         plan,
         diagnostics: problems,
+    }
+}
+
+/// `signoffs:` and every `manual.signers`: the allowed signers file must read,
+/// `require_signed` and `signers` need it, and a signer names someone in it.
+fn check_signoffs(
+    checklist: &Checklist,
+    items: &[&Item],
+    base_dir: &std::path::Path,
+    problems: &mut Vec<Diagnostic>,
+) -> crate::state::trust::Rules {
+    let spec = checklist.signoffs.as_ref();
+    let file = spec.and_then(|s| s.allowed_signers.as_ref());
+    let require = spec.and_then(|s| s.require_signed.as_ref());
+    let mut allowed = None;
+    if let Some(file) = file {
+        let span = Span::from_location(&file.referenced);
+        if file.value.trim().is_empty() {
+            problems.push(Diagnostic::error("signoffs.allowed_signers is empty", span));
+        } else {
+            match crate::state::allowed_signers::AllowedSigners::read(&base_dir.join(&file.value))
+            {
+                Ok(signers) => allowed = Some(signers),
+                Err(message) => problems.push(
+                    Diagnostic::error(format!("allowed signers: {message}"), span).with_help(
+                        "the file is in OpenSSH's allowed_signers format (ssh-keygen(1)), relative to the checklist",
+                    ),
+                ),
+            }
+        }
+    }
+    if let Some(require) = require
+        && require.value
+        && file.is_none()
+    {
+        problems.push(
+            Diagnostic::error(
+                "signoffs.require_signed needs signoffs.allowed_signers",
+                Span::from_location(&require.referenced),
+            )
+            .with_help("a signature proves who signed only against a list of keys: add `allowed_signers: FILE`"),
+        );
+    }
+    for item in items {
+        let Some(manual) = &item.manual else { continue };
+        if manual.signers.is_empty() {
+            continue;
+        }
+        let id = &item.id.value;
+        if file.is_none() {
+            problems.push(
+                Diagnostic::error(
+                    format!("`{id}`: manual.signers needs signoffs.allowed_signers at the top of the checklist"),
+                    item.span_of(&item.id),
+                )
+                .with_help("the signers are principals or groups of an allowed_signers file: add `signoffs: { allowed_signers: FILE }`"),
+            );
+            continue;
+        }
+        if let Some(allowed) = &allowed {
+            for name in &manual.signers {
+                if !allowed.signers.iter().any(|s| s.is(name)) {
+                    problems.push(
+                        Diagnostic::warning(
+                            format!("`{id}`: no key in the allowed signers is listed for `{name}`, so no sign-off by `{name}` can count"),
+                            item.span_of(&item.id),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    crate::state::trust::Rules {
+        allowed_signers: file.map(|f| std::path::PathBuf::from(&f.value)),
+        require_signed: require.is_some_and(|r| r.value),
     }
 }
 

@@ -95,6 +95,7 @@ pub async fn run(args: CheckArgs, term: Terminal) -> Exit {
         concurrency: fd_budget(args.concurrency, plan.probe_count()),
         per_host: args.per_host,
         run_blocked: args.run_blocked,
+        no_exec: args.no_exec,
         cancel: Some(cancel.clone()),
         attested,
         started_at: super::store::fixed_now(),

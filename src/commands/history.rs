@@ -1,5 +1,7 @@
 //! `candlefish history [ITEM]`: the store's records in the order they were
-//! written, with the lines that could not be read shown in place.
+//! written, with the lines that could not be read and the breaks in the hash
+//! chain shown in place, and each record's signature judged (who signed, and
+//! whether it counts).
 
 use serde_json::{Value, json};
 
@@ -10,6 +12,8 @@ use crate::engine::attest::day;
 use crate::report::printable;
 use crate::state::log::{Contents, Problem};
 use crate::state::record::Record;
+use crate::state::trust::{Judgement, Policy, payload};
+use crate::state::{chain, signoff, sshsig};
 
 pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
     let opened = match open(&args.store, term) {
@@ -24,6 +28,14 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
         }
     };
     let store = opened.log.path().display().to_string();
+    let policy = match Policy::of(&opened.loaded.plan) {
+        Ok(policy) => policy,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    let (breaks, _) = chain::verify(&contents.links, &chain::genesis(&policy.checklist));
     if let Some(id) = &args.item {
         let recorded = contents.entries.iter().any(|e| e.record.item() == id);
         // An item gone from the checklist still has a history.
@@ -43,6 +55,7 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                     let mut value = serde_json::to_value(&e.record).unwrap_or(Value::Null);
                     if let Value::Object(map) = &mut value {
                         map.insert("line".to_owned(), json!(e.line));
+                        map.insert("signature".to_owned(), signature_json(&policy, &e.record));
                     }
                     value
                 })
@@ -52,7 +65,12 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 .iter()
                 .map(|p| json!({ "line": p.line, "message": p.message }))
                 .collect();
-            let doc = json!({ "store": store, "records": records, "problems": problems });
+            let chain: Vec<Value> = breaks
+                .iter()
+                .map(|b| json!({ "line": b.line, "message": b.message }))
+                .collect();
+            let doc =
+                json!({ "store": store, "records": records, "problems": problems, "chain": chain });
             super::print_out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -63,9 +81,18 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 .entries
                 .iter()
                 .filter(|e| wanted(&e.record))
-                .map(|e| (e.line, describe(&e.record, opened.now)))
+                .map(|e| {
+                    let mut text = describe(&e.record, opened.now);
+                    text.push_str(&mark(&policy, &e.record));
+                    (e.line, text)
+                })
                 .collect();
             lines.extend(contents.problems.iter().map(|p| (p.line, unreadable(p))));
+            lines.extend(
+                breaks
+                    .iter()
+                    .map(|b| (b.line, format!("CHAIN BROKEN  {}", b.message))),
+            );
             lines.sort_by_key(|(line, _)| *line);
             if lines.is_empty() {
                 super::print_out(&format!("{store}: nothing recorded yet\n"));
@@ -78,6 +105,9 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
                 super::print_out(&out);
             }
         }
+    }
+    for warning in signoff::chain_warnings(opened.log.path(), &contents, &policy.checklist) {
+        eprintln!("warning: {warning}");
     }
     if !contents.problems.is_empty() {
         let n = contents.problems.len();
@@ -94,6 +124,55 @@ pub fn run(args: &HistoryArgs, term: Terminal) -> Exit {
         );
     }
     Exit::Passed
+}
+
+/// `  [signed by SHA256:… (ada@example.com)]`, or why the record does not count.
+fn mark(policy: &Policy, record: &Record) -> String {
+    if matches!(record, Record::Unsign(_)) {
+        return match record.sig().and_then(sshsig::signer_of) {
+            Some(key) => format!("  [signed by {key}]"),
+            None => String::new(),
+        };
+    }
+    match policy.judge(record) {
+        Judgement::Unsigned if policy.allowed.is_some() => "  [unsigned]".to_owned(),
+        Judgement::Unsigned => String::new(),
+        Judgement::Signed { key, principals } if principals.is_empty() => {
+            format!("  [signed by {key}]")
+        }
+        Judgement::Signed { key, principals } => {
+            format!("  [signed by {key} ({})]", principals.join(", "))
+        }
+        Judgement::Rejected(reason) => format!("  [DOES NOT COUNT: {reason}]"),
+    }
+}
+
+/// A record's signature for `--format json`: whether it counts, the key, and
+/// what `ssh-keygen -Y verify` needs to check it (the payload and the armoured
+/// signature).
+fn signature_json(policy: &Policy, record: &Record) -> Value {
+    let payload = payload(&policy.checklist, record);
+    let armored = record.sig().and_then(|s| sshsig::armored(s).ok());
+    let (counts, key, principals, problem) = match policy.judge(record) {
+        Judgement::Unsigned => (true, None, Vec::new(), None),
+        Judgement::Signed { key, principals } => (true, Some(key), principals, None),
+        Judgement::Rejected(reason) => (
+            false,
+            record.sig().and_then(sshsig::signer_of),
+            Vec::new(),
+            Some(reason),
+        ),
+    };
+    let counts = counts || matches!(record, Record::Unsign(_));
+    json!({
+        "signed": record.sig().is_some(),
+        "counts": counts,
+        "key": key,
+        "principals": principals,
+        "problem": problem,
+        "payload": payload,
+        "armored": armored,
+    })
 }
 
 fn unreadable(problem: &Problem) -> String {

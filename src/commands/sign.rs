@@ -1,7 +1,9 @@
 //! `candlefish sign` and `candlefish unsign`: validate against the checklist,
-//! then append one record to the store. Exit 0 means the record is on disk
+//! sign with the person's SSH key when they have one (`state::key`), then
+//! append one record to the store's hash chain. Exit 0 means the record is on disk
 //! (written and fsync'd); anything else means nothing was recorded.
 
+use std::path::Path;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -12,21 +14,30 @@ use crate::checklist::scalar::format_duration;
 use crate::cli::{SignArgs, StoreArgs, UnsignArgs};
 use crate::engine::attest::day;
 use crate::engine::plan::PlanItem;
+use crate::state::key::{self, Source};
 use crate::state::log::Contents;
 use crate::state::record::{Record, Signed, Unsigned, Waived};
-use crate::state::signoff;
+use crate::state::sshsig::Key;
+use crate::state::trust::{Judgement, Policy, payload};
+use crate::state::{chain, signoff};
 
 pub fn sign(args: &SignArgs, term: Terminal) -> Exit {
-    record(&args.store, term, |opened| sign_record(args, opened))
+    record(&args.store, args.key.as_deref(), term, |opened| {
+        sign_record(args, opened)
+    })
 }
 
 pub fn unsign(args: &UnsignArgs, term: Terminal) -> Exit {
-    record(&args.store, term, |opened| unsign_record(args, opened))
+    record(&args.store, args.key.as_deref(), term, |opened| {
+        unsign_record(args, opened)
+    })
 }
 
-/// Opens the checklist and store, builds the record, appends it.
+/// Opens the checklist and store, builds the record, signs it when there is a
+/// key, appends it to the chain.
 fn record(
     store: &StoreArgs,
+    key: Option<&Path>,
     term: Terminal,
     build: impl FnOnce(&Opened) -> Result<Record, String>,
 ) -> Exit {
@@ -34,8 +45,14 @@ fn record(
         Ok(opened) => opened,
         Err(exit) => return exit,
     };
-    match build(&opened) {
-        Ok(record) => append(&opened, &record),
+    let dir = crate::checklist::directory_of(&store.file);
+    let built = build(&opened).and_then(|record| {
+        let signer = key::find(key, &dir)?;
+        let policy = Policy::of(&opened.loaded.plan)?;
+        seal(record, signer.as_ref().map(|(k, _)| k), &policy).map(|r| (r, signer, policy))
+    });
+    match built {
+        Ok((record, signer, policy)) => append(&opened, &record, signer.as_ref(), &policy),
         Err(message) => {
             eprintln!("error: {message}\nnothing was recorded");
             Exit::Usage
@@ -43,12 +60,42 @@ fn record(
     }
 }
 
-fn append(opened: &Opened, record: &Record) -> Exit {
-    if let Err(e) = opened.log.append(record) {
+/// Signs `record` with `key`, when there is one.
+pub fn seal(mut record: Record, key: Option<&Key>, policy: &Policy) -> Result<Record, String> {
+    if let Some(key) = key {
+        let sig = key.sign(payload(&policy.checklist, &record).as_bytes())?;
+        record.set_sig(sig);
+    }
+    Ok(record)
+}
+
+fn append(
+    opened: &Opened,
+    record: &Record,
+    signer: Option<&(Key, Source)>,
+    policy: &Policy,
+) -> Exit {
+    let genesis = chain::genesis(&policy.checklist);
+    if let Err(e) = opened.log.append_chained(record, &genesis) {
         eprintln!("error: nothing was recorded: {e}");
         return Exit::Usage;
     }
-    super::print_out(&format!("{}\n", confirmation(record, opened)));
+    let signed = match signer {
+        Some((key, source)) => {
+            let from = match source {
+                Source::Flag => "--key",
+                Source::Git => "git's user.signingkey",
+            };
+            format!("; signed with {} ({from})", key.fingerprint())
+        }
+        None => "; unsigned (no --key, and git has no SSH signing key)".to_owned(),
+    };
+    super::print_out(&format!("{}{signed}\n", confirmation(record, opened)));
+    if !matches!(record, Record::Unsign(_))
+        && let Judgement::Rejected(reason) = policy.judge(record)
+    {
+        eprintln!("warning: recorded, but it does not count: {reason}");
+    }
     Exit::Passed
 }
 
@@ -85,6 +132,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
             reason: reason.to_owned(),
             expires: expiry(opened.now, after)?,
             rehearsal: opened.rehearsal,
+            sig: None,
         }));
     }
     let Some(rule) = &item.manual else {
@@ -119,6 +167,7 @@ fn sign_record(args: &SignArgs, opened: &Opened) -> Result<Record, String> {
         expires,
         note: super::given(args.note.as_deref()),
         rehearsal: opened.rehearsal,
+        sig: None,
     }))
 }
 
@@ -148,7 +197,8 @@ fn not_signable(item: &PlanItem) -> String {
 
 fn unsign_record(args: &UnsignArgs, opened: &Opened) -> Result<Record, String> {
     let contents: Contents<Record> = opened.log.read().map_err(|e| e.to_string())?;
-    let attested = signoff::evaluate(&contents, opened.now, opened.rehearsal);
+    let policy = Policy::of(&opened.loaded.plan)?;
+    let attested = signoff::evaluate(&contents, opened.now, opened.rehearsal, &policy);
     // An item gone from the checklist can still have its sign-offs revoked.
     let known = attested.contains_key(&args.item);
     if !known {
@@ -168,6 +218,7 @@ fn unsign_record(args: &UnsignArgs, opened: &Opened) -> Result<Record, String> {
         by: signer(args.by.as_deref(), &args.store.file)?,
         reason: reason.to_owned(),
         rehearsal: opened.rehearsal,
+        sig: None,
     }))
 }
 

@@ -13,6 +13,7 @@ use crate::engine::attest::Attestations;
 use crate::engine::plan::{Plan, PlanItem};
 use crate::state::log::{Contents, Log};
 use crate::state::record::Record;
+use crate::state::trust::Policy;
 use crate::state::{default_path, identity, signoff};
 
 /// Replaces the clock, for tests and rehearsals: an RFC 3339 time such as
@@ -53,8 +54,8 @@ pub fn store_path(checklist: &Path, explicit: Option<&Path>) -> PathBuf {
 
 /// Reads the store and evaluates it as of `now` for `plan` (the checklist's
 /// `manual.expires` bounding every sign-off), with the warnings a person should
-/// see (unreadable lines, sign-offs for items that are gone, records dated
-/// after now).
+/// see (a broken hash chain, unreadable lines, sign-offs for items that are
+/// gone, waivers whose signatures do not count, records dated after now).
 pub fn attestations(
     path: &Path,
     plan: &Plan,
@@ -62,9 +63,11 @@ pub fn attestations(
     rehearsal: bool,
 ) -> Result<(Attestations, Vec<String>), String> {
     let contents: Contents<Record> = Log::new(path).read().map_err(|e| e.to_string())?;
-    let mut attested = signoff::evaluate(&contents, now, rehearsal);
+    let policy = Policy::of(plan)?;
+    let mut attested = signoff::evaluate(&contents, now, rehearsal, &policy);
     signoff::bound_by_checklist(&mut attested, plan, now);
-    let mut warnings = signoff::warnings(path, &contents, &attested, plan);
+    let mut warnings = signoff::chain_warnings(path, &contents, &plan.info.name);
+    warnings.extend(signoff::warnings(path, &contents, &attested, plan));
     warnings.extend(signoff::from_the_future(path, &contents, now, rehearsal));
     Ok((attested, warnings))
 }

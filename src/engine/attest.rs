@@ -7,6 +7,11 @@
 //! - some but too few, or only expired ones, or declared in progress → 🟡;
 //! - none → 🔴 "awaiting sign-off".
 //!
+//! A sign-off that does not count ([`Rejected`]: its signature does not
+//! verify, its key is not allowed, it is unsigned where signatures are
+//! required) is named in the reason, so the item says why it is not green.
+//! With signatures, people are counted by key: two names on one key are one.
+//!
 //! A waiver never changes a status: it is carried to the report, shown beside
 //! the item, and the gate policy decides whether it lets the item through.
 
@@ -23,6 +28,34 @@ pub struct Attested {
     pub signoffs: Vec<Signoff>,
     /// The latest waiver since the last revocation, expired or not.
     pub waiver: Option<Waiver>,
+    /// Sign-offs and waivers recorded since the last revocation that do not
+    /// count (unsigned where signatures are required, a key not allowed, a
+    /// signature that does not verify, a second name for one key).
+    pub rejected: Vec<Rejected>,
+}
+
+/// A record that does not count, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Its line in the store.
+    pub line: usize,
+    /// Who it names.
+    pub by: String,
+    /// A waiver, not a sign-off.
+    pub waiver: bool,
+    /// Why it does not count: `signature by SHA256:… does not verify: …`.
+    pub reason: String,
+}
+
+impl Rejected {
+    /// `the sign-off by Ada (line 3) does not count: …`, for people.
+    pub fn describe(&self) -> String {
+        let what = if self.waiver { "waiver" } else { "sign-off" };
+        format!(
+            "the {what} by {} (line {}) does not count: {}",
+            self.by, self.line, self.reason
+        )
+    }
 }
 
 /// Everything attested, by item id.
@@ -42,8 +75,44 @@ fn who(signoffs: &[&Signoff]) -> String {
         .join(", ")
 }
 
+/// `reason; the sign-off by … does not count: …`.
+fn with_rejected(mut reason: String, rejected: &[Rejected]) -> String {
+    for r in rejected {
+        if !reason.is_empty() {
+            reason.push_str("; ");
+        }
+        reason.push_str(&r.describe());
+    }
+    reason
+}
+
 /// The status a manual item's sign-offs give it, where it came from, and why.
 pub fn manual_status(
+    rule: &Manual,
+    declared: Option<Declared>,
+    signoffs: &[Signoff],
+    rejected: &[Rejected],
+) -> (Status, Basis, String) {
+    let (status, basis, reason) = status_of(rule, declared, signoffs);
+    if status == Status::Green {
+        return (status, basis, reason);
+    }
+    let rejected: Vec<Rejected> = rejected.iter().filter(|r| !r.waiver).cloned().collect();
+    if rejected.is_empty() {
+        return (status, basis, reason);
+    }
+    if signoffs.is_empty() && declared != Some(Declared::InProgress) {
+        // Nothing else recorded: the rejections are the reason.
+        return (
+            Status::Red,
+            Basis::Manual,
+            with_rejected(String::new(), &rejected),
+        );
+    }
+    (status, basis, with_rejected(reason, &rejected))
+}
+
+fn status_of(
     rule: &Manual,
     declared: Option<Declared>,
     signoffs: &[Signoff],
@@ -122,6 +191,8 @@ mod tests {
             note: None,
             expires: Some("2026-12-25T10:00:00Z".into()),
             stale,
+            key: None,
+            principals: Vec::new(),
         }
     }
 
@@ -131,6 +202,7 @@ mod tests {
             expires: None,
             signoffs,
             instructions: None,
+            signers: Vec::new(),
         }
     }
 
@@ -138,17 +210,17 @@ mod tests {
     fn a_valid_signoff_is_green_an_expired_one_stale() {
         let r = rule(false, 1);
         assert_eq!(
-            manual_status(&r, None, &[signed("Ada", None, false)]).0,
+            manual_status(&r, None, &[signed("Ada", None, false)], &[]).0,
             Status::Green
         );
-        let (status, basis, reason) = manual_status(&r, None, &[signed("Ada", None, true)]);
+        let (status, basis, reason) = manual_status(&r, None, &[signed("Ada", None, true)], &[]);
         assert_eq!((status, basis), (Status::Yellow, Basis::Signoff));
         assert_eq!(
             reason,
             "stale: the sign-off by Ada expired on 2026-12-25; sign again"
         );
         assert_eq!(
-            manual_status(&r, None, &[]),
+            manual_status(&r, None, &[], &[]),
             (Status::Red, Basis::Manual, "awaiting sign-off".into())
         );
     }
@@ -158,27 +230,48 @@ mod tests {
         let r = rule(true, 2);
         let one = [signed("Ada", Some("https://x"), false)];
         assert_eq!(
-            manual_status(&r, None, &one).2,
+            manual_status(&r, None, &one, &[]).2,
             "1 of 2 sign-offs: Ada on 2026-11-25"
         );
         let two = [
             signed("Ada", Some("https://x"), false),
             signed("Bob", Some("ticket 42"), false),
         ];
-        assert_eq!(manual_status(&r, None, &two).0, Status::Green);
+        assert_eq!(manual_status(&r, None, &two, &[]).0, Status::Green);
         let bare = [signed("Ada", None, false)];
-        assert_eq!(manual_status(&r, None, &bare).0, Status::Red);
+        assert_eq!(manual_status(&r, None, &bare, &[]).0, Status::Red);
+    }
+
+    #[test]
+    fn rejected_signoffs_say_why_the_item_is_not_green() {
+        let r = rule(false, 2);
+        let bad = Rejected {
+            line: 3,
+            by: "Eve".into(),
+            waiver: false,
+            reason: "signature by SHA256:x does not verify: the record was changed after signing"
+                .into(),
+        };
+        let (status, _, reason) = manual_status(&r, None, &[], std::slice::from_ref(&bad));
+        assert_eq!(status, Status::Red);
+        assert_eq!(
+            reason,
+            "the sign-off by Eve (line 3) does not count: signature by SHA256:x does not verify: the record was changed after signing"
+        );
+        let (status, _, reason) = manual_status(&r, None, &[signed("Ada", None, false)], &[bad]);
+        assert_eq!(status, Status::Yellow);
+        assert!(reason.starts_with("1 of 2 sign-offs: Ada on 2026-11-25; the sign-off by Eve"));
     }
 
     #[test]
     fn declared_in_progress_is_yellow_declared_done_is_not_enough() {
         let r = rule(false, 1);
         assert_eq!(
-            manual_status(&r, Some(Declared::InProgress), &[]).0,
+            manual_status(&r, Some(Declared::InProgress), &[], &[]).0,
             Status::Yellow
         );
         assert_eq!(
-            manual_status(&r, Some(Declared::Done), &[]).2,
+            manual_status(&r, Some(Declared::Done), &[], &[]).2,
             "declared done, but awaiting sign-off"
         );
     }

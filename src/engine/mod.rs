@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// runbook's simulated time); `None` is the system clock. The report's
     /// `started_at` and every probe's are stamped from it.
     pub started_at: Option<jiff::Timestamp>,
+    /// Start no process (`check --no-exec`): `exec` probes fail "exec disabled
+    /// by policy". `CANDLEFISH_NO_EXEC=1` has the same effect on every run.
+    pub no_exec: bool,
 }
 
 impl Default for RunOptions {
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             cancel: None,
             attested: attest::Attestations::new(),
             started_at: None,
+            no_exec: false,
         }
     }
 }

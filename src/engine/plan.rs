@@ -49,6 +49,8 @@ pub struct Plan {
     pub base_dir: PathBuf,
     /// Top-level sections.
     pub items: Vec<PlanItem>,
+    /// `signoffs:`: who may sign, and whether signatures are required.
+    pub signoffs: crate::state::trust::Rules,
 }
 
 impl Plan {

@@ -239,11 +239,10 @@ impl<'a> Arena<'a> {
         }
         let probed = (!outcomes.is_empty()).then(|| probe_status(outcomes));
         let signed = item.manual.as_ref().map(|rule| {
-            let signoffs = self
-                .attested
-                .get(&item.id)
-                .map_or(&[][..], |a| a.signoffs.as_slice());
-            attest::manual_status(rule, item.declared, signoffs)
+            let attested = self.attested.get(&item.id);
+            let signoffs = attested.map_or(&[][..], |a| a.signoffs.as_slice());
+            let rejected = attested.map_or(&[][..], |a| a.rejected.as_slice());
+            attest::manual_status(rule, item.declared, signoffs, rejected)
         });
         match (probed, signed) {
             (Some((status, reason)), None) => Verdict3 {
@@ -501,6 +500,7 @@ mod tests {
         Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
+            signoffs: Default::default(),
             items,
         }
     }

@@ -106,7 +106,8 @@ pub(crate) async fn run(
 ) -> Finished {
     let graph = Items::new(plan);
     let mut state = State::new(plan, &graph, &tasks, options);
-    let ctx = Arc::new(Context::new(plan.base_dir.clone()));
+    let no_exec = options.no_exec || crate::probe::exec::disabled_by_env();
+    let ctx = Arc::new(Context::new(plan.base_dir.clone()).with_no_exec(no_exec));
     let redactor = Arc::new(Redactor::from_plan(plan));
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
     let mut running: JoinSet<(usize, ProbeOutcome, Vec<String>)> = JoinSet::new();

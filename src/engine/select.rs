@@ -88,6 +88,7 @@ pub fn select(plan: &Plan, selectors: &[Selector]) -> Result<Plan, String> {
     Ok(Plan {
         info: plan.info.clone(),
         base_dir: plan.base_dir.clone(),
+        signoffs: plan.signoffs.clone(),
         items: plan.items.iter().filter_map(|i| prune(i, &keep)).collect(),
     })
 }
@@ -136,6 +137,7 @@ mod tests {
         let plan = Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
+            signoffs: Default::default(),
             items: vec![
                 item("s1", &[], vec![item("a", &["db"], vec![]), b]),
                 item(

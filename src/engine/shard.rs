@@ -41,6 +41,7 @@ pub fn part(plan: &Plan, index: usize, count: usize) -> (Plan, ShardInfo) {
     let part = Plan {
         info: plan.info.clone(),
         base_dir: plan.base_dir.clone(),
+        signoffs: plan.signoffs.clone(),
         items: plan.items.iter().filter_map(|i| prune(i, &keep)).collect(),
     };
     (part, info)
@@ -199,6 +200,7 @@ mod tests {
         Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
+            signoffs: Default::default(),
             items: vec![
                 item("s1", vec![item("a", vec![]), b, item("c", vec![])]),
                 item("s2", vec![g, item("d", vec![])]),

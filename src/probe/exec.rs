@@ -16,6 +16,9 @@
 //! killed too. stdout and stderr are each read up to [`MAX_OUTPUT`] (the rest is
 //! drained and discarded, and evidence says so). Environment values that use
 //! the environment (`${TOKEN}`) are secrets.
+//!
+//! `check --no-exec` (or `CANDLEFISH_NO_EXEC=1`, for every command) refuses
+//! exec probes: they fail with "exec disabled by policy" and nothing starts.
 
 use std::fmt;
 use std::os::unix::process::ExitStatusExt as _;
@@ -37,6 +40,23 @@ use crate::probe::{Context, Probe, nagios};
 
 /// The most of stdout, and of stderr, that is kept, in bytes.
 pub const MAX_OUTPUT: usize = 64 << 10;
+
+/// The evidence of an exec probe under `--no-exec`.
+pub const DISABLED: &str =
+    "exec disabled by policy (--no-exec or CANDLEFISH_NO_EXEC): nothing was started";
+
+/// The environment variable that disables exec probes, as `check --no-exec` does.
+pub const NO_EXEC_VAR: &str = "CANDLEFISH_NO_EXEC";
+
+/// `CANDLEFISH_NO_EXEC` is set to something true (`1`, `true`, `yes`, `on`).
+pub fn disabled_by_env() -> bool {
+    std::env::var(NO_EXEC_VAR).is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
 
 /// Configuration of an `exec` probe.
 #[derive(Debug, Clone, Deserialize)]
@@ -257,6 +277,12 @@ impl Probe for ExecProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
+        if ctx.no_exec() {
+            return Finding {
+                verdict: crate::outcome::Verdict::Fail,
+                ..Finding::error(DISABLED)
+            };
+        }
         let dir = ctx.resolve(Path::new(self.dir.as_deref().unwrap_or(".")));
         let (program, args): (PathBuf, Vec<&str>) = match &self.command {
             CommandLine::Line(line) => (PathBuf::from("/bin/sh"), vec!["-c", line.as_str()]),

@@ -253,6 +253,7 @@ impl Probe for KubernetesProbe {
                 .as_ref()
                 .map(|p| ctx.resolve(Path::new(p.trim()))),
             context: self.context.as_ref().map(|c| c.trim().to_owned()),
+            no_exec: ctx.no_exec(),
         };
         let cluster = match shared.clusters.get(&key).await {
             Ok(cluster) => cluster,

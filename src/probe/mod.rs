@@ -360,6 +360,7 @@ pub struct Context {
     kubernetes: kubernetes::Shared,
     fly: fly::Shared,
     aws: aws::Shared,
+    no_exec: bool,
 }
 
 impl fmt::Debug for Context {
@@ -380,6 +381,20 @@ impl Context {
             base_dir,
             ..Context::default()
         }
+    }
+
+    /// Refuses to start processes (`check --no-exec`, `CANDLEFISH_NO_EXEC=1`):
+    /// `exec` probes fail at once, and so do kubeconfigs that would run an exec
+    /// credential plugin.
+    #[must_use]
+    pub fn with_no_exec(mut self, no_exec: bool) -> Self {
+        self.no_exec = no_exec;
+        self
+    }
+
+    /// Starting processes is disabled by policy.
+    pub fn no_exec(&self) -> bool {
+        self.no_exec
     }
 
     /// `path` resolved against the checklist's directory (absolute paths as they are).

@@ -148,6 +148,30 @@ pub struct Answer {
     /// Why it failed or was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The operator's SSH signature over [`answer_payload`], when they have a
+    /// key (as `candlefish sign` signs sign-offs); unsigned when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
+}
+
+/// What the signature of an answer covers: the checklist's name, the session,
+/// phase, step and item, the reply, who, when, evidence and reason; every field
+/// present, in this order.
+pub fn answer_payload(checklist: &str, a: &Answer) -> String {
+    serde_json::json!({
+        "candlefish": "runbook-answer/1",
+        "checklist": checklist,
+        "session": a.session,
+        "phase": a.phase,
+        "step": a.step,
+        "item": a.item,
+        "reply": a.reply,
+        "by": a.by,
+        "at": a.at.to_string(),
+        "evidence": a.evidence,
+        "reason": a.reason,
+    })
+    .to_string()
 }
 
 /// `op: sample`.

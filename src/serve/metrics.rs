@@ -399,6 +399,8 @@ mod tests {
             note: None,
             expires: None,
             stale: true,
+            key: None,
+            principals: Vec::new(),
         });
         let mut group = leaf("sec", Status::Yellow);
         group.critical = true;

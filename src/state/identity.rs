@@ -22,7 +22,7 @@ pub fn default_signer(dir: &Path) -> Option<String> {
     }
 }
 
-fn git_config(dir: &Path, key: &str) -> Option<String> {
+pub fn git_config(dir: &Path, key: &str) -> Option<String> {
     let output = Command::new("git")
         .args(["config", "--get", key])
         .current_dir(dir)

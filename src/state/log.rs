@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::chain::{self, Link};
+
 /// Logs larger than this are refused when read (a state file is text a person reviews).
 pub const MAX_LOG_SIZE: u64 = 64 << 20;
 
@@ -57,6 +59,9 @@ pub struct Contents<R> {
     pub entries: Vec<Entry<R>>,
     /// Lines that could not be read, in file order.
     pub problems: Vec<Problem>,
+    /// Every non-empty line's hash and `prev`, for the hash chain
+    /// ([`super::chain`]); read or not.
+    pub links: Vec<Link>,
 }
 
 impl<R> Default for Contents<R> {
@@ -64,6 +69,7 @@ impl<R> Default for Contents<R> {
         Contents {
             entries: Vec::new(),
             problems: Vec::new(),
+            links: Vec::new(),
         }
     }
 }
@@ -100,11 +106,70 @@ impl Log {
     /// missing, takes the exclusive lock, starts a fresh line if the last one is
     /// torn, writes the record as one line, and fsyncs the file and its directory.
     pub fn append<R: Serialize>(&self, record: &R) -> Result<(), LogError> {
+        let line = self.encode(record)?;
+        self.append_with(|_| Ok(line))
+    }
+
+    /// Appends one record as [`Log::append`] does, carrying the hash chain: the
+    /// record gets a `prev` field with the hash of the log's last line, or of
+    /// `genesis` when the log is empty ([`chain`]). The last line is read under
+    /// the same lock the write holds, so two writers cannot fork the chain.
+    pub fn append_chained<R: Serialize>(&self, record: &R, genesis: &str) -> Result<(), LogError> {
+        let value = serde_json::to_value(record).map_err(|e| LogError {
+            path: self.path.display().to_string(),
+            message: format!("cannot encode the record: {e}"),
+        })?;
+        self.append_with(|file| {
+            let serde_json::Value::Object(mut map) = value else {
+                return Err(LogError {
+                    path: self.path.display().to_string(),
+                    message: "a chained record must be a JSON object".to_owned(),
+                });
+            };
+            let prev = self
+                .last_line(file)?
+                .map_or_else(|| genesis.to_owned(), |last| chain::hash(&last));
+            map.insert(chain::FIELD.to_owned(), serde_json::Value::String(prev));
+            self.encode(&map)
+        })
+    }
+
+    fn encode<R: Serialize>(&self, record: &R) -> Result<String, LogError> {
         let mut line = serde_json::to_string(record).map_err(|e| LogError {
             path: self.path.display().to_string(),
             message: format!("cannot encode the record: {e}"),
         })?;
         line.push('\n');
+        Ok(line)
+    }
+
+    /// The last non-empty line of the open, locked log, without its newline.
+    fn last_line(&self, file: &mut File) -> Result<Option<Vec<u8>>, LogError> {
+        let mut bytes = Vec::new();
+        file.take(MAX_LOG_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.error("cannot read", &e))?;
+        if bytes.len() as u64 > MAX_LOG_SIZE {
+            return Err(LogError {
+                path: self.path.display().to_string(),
+                message: format!(
+                    "holds more than {} MiB; larger logs are refused",
+                    MAX_LOG_SIZE >> 20
+                ),
+            });
+        }
+        Ok(bytes
+            .split(|b| *b == b'\n')
+            .rev()
+            .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .map(<[u8]>::to_vec))
+    }
+
+    /// Opens, locks and appends the line `build` makes from the locked file.
+    fn append_with(
+        &self,
+        build: impl FnOnce(&mut File) -> Result<String, LogError>,
+    ) -> Result<(), LogError> {
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -117,6 +182,7 @@ impl Log {
             .open(&self.path)
             .map_err(|e| self.error("cannot open for writing", &e))?;
         file.lock().map_err(|e| self.error("cannot lock", &e))?;
+        let mut line = build(&mut file)?;
         let len = file
             .metadata()
             .map_err(|e| self.error("cannot read its size", &e))?
@@ -197,6 +263,7 @@ pub fn parse<R: DeserializeOwned>(bytes: &[u8]) -> Contents<R> {
         let line = index + 1;
         let torn = index + 1 == count && !ends_with_newline;
         let Ok(text) = std::str::from_utf8(raw) else {
+            contents.links.push(chain::link(line, raw));
             contents.problems.push(Problem {
                 line,
                 message: "not UTF-8 text".to_owned(),
@@ -206,6 +273,7 @@ pub fn parse<R: DeserializeOwned>(bytes: &[u8]) -> Contents<R> {
         if text.trim().is_empty() {
             continue;
         }
+        contents.links.push(chain::link(line, raw));
         match serde_json::from_str::<R>(text) {
             Ok(record) => contents.entries.push(Entry { line, record }),
             // The last line without its newline: a write cut short.
@@ -350,6 +418,20 @@ mod tests {
         assert_eq!(c.problems[0].line, 2);
         assert!(c.problems[0].message.starts_with("incomplete record"));
         assert_eq!(c.entries[1].line, 3);
+    }
+
+    #[test]
+    fn chained_appends_name_the_line_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        let genesis = chain::genesis("launch");
+        log.append_chained(&Rec { n: 1 }, &genesis).unwrap();
+        log.append_chained(&Rec { n: 2 }, &genesis).unwrap();
+        let c: Contents<Rec> = log.read().unwrap();
+        assert_eq!(c.entries.len(), 2, "`prev` is not part of the record");
+        assert_eq!(c.links[0].prev.as_deref(), Some(genesis.as_str()));
+        assert_eq!(c.links[1].prev.as_ref(), Some(&c.links[0].hash));
+        assert_eq!(chain::verify(&c.links, &genesis), (vec![], vec![]));
     }
 
     #[test]

@@ -6,10 +6,16 @@
 //! The store is a file beside the checklist, `.candlefish/state.jsonl` by
 //! default, meant to be committed and reviewed like the checklist itself.
 
+pub mod agent;
+pub mod allowed_signers;
+pub mod chain;
 pub mod identity;
+pub mod key;
 pub mod log;
 pub mod record;
 pub mod signoff;
+pub mod sshsig;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 

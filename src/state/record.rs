@@ -7,6 +7,9 @@
 //! {"op":"unsign","at":"2026-11-26T09:00:00Z","item":"team-training","by":"Bob","reason":"training was cancelled"}
 //! ```
 //!
+//! A record may carry `sig`, its SSH signature (`state::trust`), and `prev`,
+//! the hash of the line before it (`state::chain`).
+//!
 //! Records are never rewritten: a renewed sign-off is a new `sign`, a revocation
 //! an `unsign`. Unknown fields are ignored, so older versions read newer files.
 
@@ -47,6 +50,10 @@ pub struct Signed {
     /// rehearsals, never on the real day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
+    /// The SSH signature over the record's payload (`state::trust::payload`):
+    /// base64 of the SSHSIG blob; unsigned when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 /// `op: waive`.
@@ -66,6 +73,10 @@ pub struct Waived {
     /// rehearsals, never on the real day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
+    /// The SSH signature over the record's payload (`state::trust::payload`):
+    /// base64 of the SSHSIG blob; unsigned when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 /// `op: unsign`.
@@ -83,6 +94,10 @@ pub struct Unsigned {
     /// rehearsals, never on the real day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
+    /// The SSH signature over the record's payload (`state::trust::payload`):
+    /// base64 of the SSHSIG blob; unsigned when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 impl Record {
@@ -113,6 +128,24 @@ impl Record {
         }
     }
 
+    /// Its signature, if it is signed.
+    pub fn sig(&self) -> Option<&str> {
+        match self {
+            Record::Sign(r) => r.sig.as_deref(),
+            Record::Waive(r) => r.sig.as_deref(),
+            Record::Unsign(r) => r.sig.as_deref(),
+        }
+    }
+
+    /// Attaches a signature.
+    pub fn set_sig(&mut self, sig: String) {
+        match self {
+            Record::Sign(r) => r.sig = Some(sig),
+            Record::Waive(r) => r.sig = Some(sig),
+            Record::Unsign(r) => r.sig = Some(sig),
+        }
+    }
+
     /// Who recorded it.
     pub fn by(&self) -> &str {
         match self {
@@ -137,6 +170,7 @@ mod tests {
             expires: None,
             note: None,
             rehearsal: false,
+            sig: None,
         });
         let text = serde_json::to_string(&record).unwrap();
         assert!(!text.contains('\n'));

@@ -9,27 +9,81 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use crate::checklist::diagnostic::did_you_mean;
-use crate::engine::attest::{Attestations, Attested};
+use crate::engine::attest::{Attestations, Attested, Rejected};
 use crate::engine::plan::Plan;
 use crate::outcome::{Signoff, Waiver};
+use crate::state::chain;
 use crate::state::log::Contents;
 use crate::state::record::Record;
+use crate::state::trust::{Judgement, Policy};
 
 /// Replays the records in file order as of `now`: a person's latest sign-off
 /// replaces their earlier one, the latest waiver replaces earlier ones, and an
 /// `unsign` clears everything recorded on the item before it.
 ///
+/// Each sign-off and waiver is judged by the checklist's signing `policy`
+/// first: one that does not count is kept aside as [`Rejected`], with why. A
+/// signed sign-off replaces any earlier one made with the same key, whatever
+/// name it gives, so N-of-M counts keys, not names. An `unsign` counts signed
+/// or not: it can only make items less green.
+///
 /// Only what had happened by `now` counts: a record dated later (made on a
 /// simulated clock, or by a machine whose clock runs ahead) is left out until
 /// its time. Records made in a rehearsal count only when `rehearsal` is set.
-pub fn evaluate(contents: &Contents<Record>, now: Timestamp, rehearsal: bool) -> Attestations {
+pub fn evaluate(
+    contents: &Contents<Record>,
+    now: Timestamp,
+    rehearsal: bool,
+    policy: &Policy,
+) -> Attestations {
     let mut out: Attestations = HashMap::new();
+    // The line of each current sign-off, by item and name, for messages.
+    let mut lines: HashMap<(String, String), usize> = HashMap::new();
     let counts = |r: &Record| r.at() <= now && (rehearsal || !r.rehearsal());
     for entry in contents.entries.iter().filter(|e| counts(&e.record)) {
         let attested = out.entry(entry.record.item().to_owned()).or_default();
+        if let Record::Unsign(_) = &entry.record {
+            *attested = Attested::default();
+            continue;
+        }
+        let (key, principals) = match policy.judge(&entry.record) {
+            Judgement::Unsigned => (None, Vec::new()),
+            Judgement::Signed { key, principals } => (Some(key), principals),
+            Judgement::Rejected(reason) => {
+                attested.rejected.push(Rejected {
+                    line: entry.line,
+                    by: entry.record.by().to_owned(),
+                    waiver: matches!(entry.record, Record::Waive(_)),
+                    reason,
+                });
+                continue;
+            }
+        };
         match &entry.record {
             Record::Sign(s) => {
-                attested.signoffs.retain(|o| o.by != s.by);
+                let same_key = |o: &Signoff| key.is_some() && o.key == key;
+                if let Some(earlier) = attested
+                    .signoffs
+                    .iter()
+                    .find(|o| same_key(o) && o.by != s.by)
+                {
+                    attested.rejected.push(Rejected {
+                        line: lines
+                            .get(&(s.item.clone(), earlier.by.clone()))
+                            .copied()
+                            .unwrap_or(entry.line),
+                        by: earlier.by.clone(),
+                        waiver: false,
+                        reason: format!(
+                            "its key ({}) signed again as {} (line {}); a key counts once, whatever name it gives",
+                            key.as_deref().unwrap_or_default(),
+                            s.by,
+                            entry.line
+                        ),
+                    });
+                }
+                attested.signoffs.retain(|o| o.by != s.by && !same_key(o));
+                lines.insert((s.item.clone(), s.by.clone()), entry.line);
                 attested.signoffs.push(Signoff {
                     by: s.by.clone(),
                     at: s.at.to_string(),
@@ -37,6 +91,8 @@ pub fn evaluate(contents: &Contents<Record>, now: Timestamp, rehearsal: bool) ->
                     note: s.note.clone(),
                     expires: s.expires.map(|e| e.to_string()),
                     stale: s.expires.is_some_and(|e| e <= now),
+                    key,
+                    principals,
                 });
             }
             Record::Waive(w) => {
@@ -48,10 +104,29 @@ pub fn evaluate(contents: &Contents<Record>, now: Timestamp, rehearsal: bool) ->
                     expired: w.expires <= now,
                 });
             }
-            Record::Unsign(_) => *attested = Attested::default(),
+            Record::Unsign(_) => {}
         }
     }
-    out.retain(|_, a| !a.signoffs.is_empty() || a.waiver.is_some());
+    out.retain(|_, a| !a.signoffs.is_empty() || a.waiver.is_some() || !a.rejected.is_empty());
+    out
+}
+
+/// The store's hash chain, for people: every break at its line, and the lines
+/// written before the chain (which cannot show a removed or edited line).
+pub fn chain_warnings(store: &Path, contents: &Contents<Record>, checklist: &str) -> Vec<String> {
+    let name = store.display();
+    let (breaks, unchained) = chain::verify(&contents.links, &chain::genesis(checklist));
+    let mut out: Vec<String> = breaks
+        .iter()
+        .map(|b| format!("{name}:{}: {}", b.line, b.message))
+        .collect();
+    if let Some(first) = unchained.first() {
+        let n = unchained.len();
+        let (plural, verb) = if n == 1 { ("", "is") } else { ("s", "are") };
+        out.push(format!(
+            "{name}:{first}: {n} record{plural} {verb} unchained (written before Candlefish chained its store): a removed or edited line among them cannot be detected"
+        ));
+    }
     out
 }
 
@@ -148,6 +223,12 @@ pub fn warnings(
                 ));
             }
             Some(item) => {
+                for r in a.rejected.iter().filter(|r| r.waiver) {
+                    out.push((
+                        r.line,
+                        format!("{name}:{}: `{id}`: {}", r.line, r.describe()),
+                    ));
+                }
                 if !a.signoffs.is_empty() && item.manual.is_none() {
                     out.push((
                         line,
@@ -187,7 +268,12 @@ mod tests {
     #[test]
     fn replays_renewals_waivers_and_revocations() {
         let contents = parse::<Record>(RECORDS.as_bytes());
-        let now = evaluate(&contents, at("2026-11-15T00:00:00Z"), false);
+        let now = evaluate(
+            &contents,
+            at("2026-11-15T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         let a = &now["a"];
         assert_eq!(a.signoffs.len(), 2);
         assert_eq!(a.signoffs[0].by, "Bob");
@@ -195,7 +281,12 @@ mod tests {
         assert!(a.signoffs.iter().all(|s| !s.stale));
         assert!(now["b"].waiver.as_ref().unwrap().expired);
         assert!(!now.contains_key("c"), "revoked");
-        let later = evaluate(&contents, at("2027-02-01T00:00:00Z"), false);
+        let later = evaluate(
+            &contents,
+            at("2027-02-01T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(later["a"].signoffs[1].stale);
         assert!(!later["a"].signoffs[0].stale, "no expiry, never stale");
     }
@@ -208,17 +299,32 @@ mod tests {
 {"op":"sign","at":"2026-11-02T00:00:00Z","item":"c","by":"Ada","rehearsal":true}
 "#;
         let contents = parse::<Record>(records.as_bytes());
-        let today = evaluate(&contents, at("2026-11-26T00:00:00Z"), false);
+        let today = evaluate(
+            &contents,
+            at("2026-11-26T00:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(today.contains_key("a"));
         assert!(!today.contains_key("b"), "dated after now");
         assert!(!today.contains_key("c"), "a rehearsal's sign-off");
-        let day = evaluate(&contents, at("2026-12-01T15:00:00Z"), false);
+        let day = evaluate(
+            &contents,
+            at("2026-12-01T15:00:00Z"),
+            false,
+            &Policy::default(),
+        );
         assert!(
             day.contains_key("a"),
             "a rehearsal's unsign does not count either"
         );
         assert!(day.contains_key("b"));
-        let rehearsal = evaluate(&contents, at("2026-12-01T15:00:00Z"), true);
+        let rehearsal = evaluate(
+            &contents,
+            at("2026-12-01T15:00:00Z"),
+            true,
+            &Policy::default(),
+        );
         assert!(!rehearsal.contains_key("a"));
         assert!(rehearsal.contains_key("c"));
         let warned = from_the_future(
@@ -245,10 +351,11 @@ mod tests {
 "#;
         let contents = parse::<Record>(records.as_bytes());
         let now = at("2026-11-26T00:00:00Z");
-        let mut attested = evaluate(&contents, now, false);
+        let mut attested = evaluate(&contents, now, false, &Policy::default());
         let plan = Plan {
             info: crate::outcome::ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
+            signoffs: Default::default(),
             items: vec![PlanItem {
                 manual: Some(Manual {
                     expires: Some(Dur(std::time::Duration::from_secs(7 * 86_400))),

@@ -85,9 +85,11 @@ fn concurrent_signers_are_all_recorded() {
             "ticket-{i} is missing"
         );
     }
-    // Twelve distinct people: the go/no-go is green.
+    // Twelve distinct people: the go/no-go is green; the writers' lock kept
+    // the hash chain whole.
     let report = ws.run(&["check", "--format", "json"], None);
     report.code(0);
+    assert!(!report.stderr.contains("chain"), "{}", report.stderr);
     assert_eq!(report.json()["status"], "green");
 }
 

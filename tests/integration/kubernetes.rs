@@ -524,6 +524,25 @@ fn kubernetes_exec_credential_plugin_supplies_the_token() {
         "one client per (kubeconfig, context) per run"
     );
 
+    // Under --no-exec (here CANDLEFISH_NO_EXEC) the plugin is a program the
+    // checklist would make run: refused, and it never starts.
+    let before = runs();
+    let refused = Run::new(&["check", "--format", "json"])
+        .with_checklist(&checklist)
+        .env("KUBECONFIG", config.to_str().unwrap())
+        .env("HOME", "/nonexistent")
+        .env("CANDLEFISH_NO_EXEC", "1")
+        .run();
+    let (verdict, evidence) = probe_result(&refused.json(), "ready");
+    assert_eq!(verdict, "error");
+    assert!(
+        evidence.contains(
+            "runs an exec credential plugin for user `eks-user`, and exec is disabled by policy"
+        ),
+        "{evidence}"
+    );
+    assert_eq!(runs(), before, "the plugin did not run");
+
     // A plugin that fails is named with what it said.
     std::fs::write(
         &plugin,

@@ -83,6 +83,7 @@ mod tcp;
 mod terminal;
 mod tls;
 mod tls_support;
+mod trust;
 mod web_secrets;
 mod web_tls;
 mod websocket;

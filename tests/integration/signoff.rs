@@ -104,8 +104,9 @@ fn manual_items_follow_their_signoffs_through_time() {
         "{}",
         signed.stdout
     );
+    assert!(ws.store().contains(",\"prev\":\""), "chained");
     assert_eq!(
-        ws.store(),
+        ws.store_unchained(),
         "{\"op\":\"sign\",\"at\":\"2026-11-01T10:00:00Z\",\"item\":\"team-training\",\"by\":\"Ada <ada@example.com>\",\"evidence\":\"https://wiki.example.com/training\",\"expires\":\"2026-12-01T10:00:00Z\",\"note\":\"all twelve engineers\"}\n"
     );
 
@@ -423,8 +424,13 @@ fn unreadable_lines_and_removed_items_are_reported_never_dropped() {
         stderr.contains("warning: .candlefish/state.jsonl:4: incomplete record"),
         "{stderr}"
     );
+    // Written before the hash chain: readable, and reported as unchained.
+    assert!(
+        stderr.contains("warning: .candlefish/state.jsonl:1: 4 records are unchained"),
+        "{stderr}"
+    );
     let json = ran.json();
-    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(3), "{json}");
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(4), "{json}");
     assert_eq!(
         item(&json, "go-no-go")["reason"],
         "1 of 2 sign-offs: Ada on 2026-11-01"

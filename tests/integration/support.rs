@@ -224,6 +224,19 @@ impl Workspace {
         std::fs::read_to_string(self.path(".candlefish/state.jsonl")).unwrap_or_default()
     }
 
+    /// The store's text without the hash chain's `"prev"` fields, to compare
+    /// records with what they should say.
+    pub fn store_unchained(&self) -> String {
+        let mut text = self.store();
+        while let Some(at) = text.find(",\"prev\":\"") {
+            let end = text[at + 9..]
+                .find('"')
+                .map_or(text.len(), |e| at + 9 + e + 1);
+            text.replace_range(at..end, "");
+        }
+        text
+    }
+
     /// A run in the workspace; `now` sets CANDLEFISH_NOW.
     pub fn run(&self, args: &[&str], now: Option<&str>) -> Ran {
         self.command(args, now).run()

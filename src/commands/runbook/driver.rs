@@ -46,6 +46,8 @@ pub struct Context {
     pub t0: Timestamp,
     /// The operator.
     pub by: String,
+    /// The operator's SSH key, which signs their answers and sign-offs.
+    pub key: Option<crate::state::sshsig::Key>,
     /// Interactive or not.
     pub mode: Mode,
     /// The go/no-go policy.

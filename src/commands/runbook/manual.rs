@@ -17,8 +17,10 @@ use crate::runbook::journal::{self, Record, Reply};
 use crate::runbook::plan::{Phase, Step};
 use crate::runbook::record::clock;
 use crate::runbook::replay::Attempt;
+use crate::state::chain;
 use crate::state::log::Log;
 use crate::state::record::{Record as StoreRecord, Signed};
+use crate::state::trust::{Judgement, Policy};
 
 /// A person's answer about one checklist item, replayed from the journal.
 pub(super) enum Override {
@@ -158,17 +160,31 @@ impl Driver {
             expires,
             note: Some(format!("launch runbook, T-0 {}", self.cx.t0)),
             rehearsal: self.cx.clock.is_simulated(),
+            sig: None,
         });
-        Log::new(&self.cx.store).append(&record).map_err(|e| {
+        let fail = |e: String| {
             eprintln!("error: nothing was recorded: {e}");
             Exit::Usage
-        })?;
+        };
+        let policy = Policy::of(&self.cx.plan).map_err(fail)?;
+        // The operator's key signs only what the operator answers.
+        let key = self.cx.key.as_ref().filter(|_| by == self.cx.by);
+        let record = crate::commands::sign::seal(record, key, &policy).map_err(fail)?;
+        Log::new(&self.cx.store)
+            .append_chained(&record, &chain::genesis(&policy.checklist))
+            .map_err(|e| fail(e.to_string()))?;
+        let signed = key
+            .map(|k| format!(", signed with {}", k.fingerprint()))
+            .unwrap_or_default();
         say!(
-            "      recorded in {}: `{}` signed off by {}",
+            "      recorded in {}: `{}` signed off by {}{signed}",
             self.cx.store.display(),
             item.id,
             printable(by)
         );
+        if let Judgement::Rejected(reason) = policy.judge(&record) {
+            say!("      ⚠ it does not count: {}", printable(&reason));
+        }
         Ok(())
     }
 
@@ -183,7 +199,7 @@ impl Driver {
         evidence: Option<String>,
         reason: Option<String>,
     ) -> Result<(), Stopped> {
-        self.append(&Record::Answer(journal::Answer {
+        let mut answer = journal::Answer {
             at: self.now(),
             by: by.to_owned(),
             session: self.session.clone(),
@@ -193,7 +209,15 @@ impl Driver {
             reply,
             evidence,
             reason,
-        }))
+            sig: None,
+        };
+        // Only the operator's own answers carry their signature.
+        let key = self.cx.key.as_ref().filter(|_| by == self.cx.by);
+        super::sign_answer(&mut answer, &self.cx.name, key).map_err(|e| {
+            eprintln!("error: nothing was recorded: {e}");
+            Exit::Usage
+        })?;
+        self.append(&Record::Answer(answer))
     }
 
     /// A step a person confirms at the prompt; every answer is journaled, and
@@ -267,6 +291,8 @@ fn manual_result(
                 note: None,
                 expires: None,
                 stale: false,
+                key: None,
+                principals: Vec::new(),
             });
             continue;
         }
@@ -285,7 +311,7 @@ fn manual_result(
         );
         return (result, true);
     }
-    let (status, basis, reason) = manual_status(rule, None, &result.signoffs);
+    let (status, basis, reason) = manual_status(rule, None, &result.signoffs, &[]);
     result.status = status;
     result.basis = basis;
     result.reason = reason;

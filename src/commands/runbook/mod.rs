@@ -24,6 +24,7 @@ use crate::runbook::record::{self, RecordSpec};
 use crate::runbook::replay::Replay;
 use crate::runbook::{default_journal, plan::Runbook};
 use crate::state::log::{Contents, Log};
+use crate::state::sshsig::Key;
 
 pub async fn run(args: RunbookArgs, term: Terminal) -> Exit {
     match start(args, term).await {
@@ -117,6 +118,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
     refuse_mixing(&replay, &journal, clock.is_simulated())?;
     if !args.confirm.is_empty() {
         let by = signer(args.by.as_deref(), &args.file).map_err(usage)?;
+        let key = operator_key(&args)?;
         return confirm(
             &args,
             &runbook,
@@ -124,7 +126,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
             &clock,
             t0,
             &loaded.plan.info.name,
-            &by,
+            (by.as_str(), key.as_ref()),
         );
     }
     // A cron job may pass --resume from its first run on; say so, in case
@@ -156,6 +158,11 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         }
     }
     let by = signer(args.by.as_deref(), &args.file).map_err(usage)?;
+    let key = if args.non_interactive {
+        None
+    } else {
+        operator_key(&args)?
+    };
     let mode = if args.non_interactive {
         Mode::NonInteractive
     } else {
@@ -171,6 +178,7 @@ async fn start(args: RunbookArgs, term: Terminal) -> Result<Exit, Exit> {
         clock,
         t0,
         by,
+        key,
         mode,
         policy: args.gate.policy(),
         ascii: args.ascii,
@@ -193,7 +201,7 @@ fn confirm(
     clock: &Clock,
     t0: Timestamp,
     checklist: &str,
-    by: &str,
+    (by, key): (&str, Option<&Key>),
 ) -> Result<Exit, Exit> {
     use crate::runbook::journal::{Answer, Reply};
     use crate::runbook::plan::Action;
@@ -253,7 +261,7 @@ fn confirm(
         None,
     ))?;
     for (phase, step) in steps {
-        write(&Record::Answer(Answer {
+        let mut answer = Answer {
             at: clock.now(),
             by: by.to_owned(),
             session: session.clone(),
@@ -263,14 +271,39 @@ fn confirm(
             reply: Reply::Confirm,
             evidence: evidence.clone(),
             reason: None,
-        }))?;
+            sig: None,
+        };
+        let signed = sign_answer(&mut answer, checklist, key).map_err(usage)?;
+        write(&Record::Answer(answer))?;
         crate::commands::print_out(&format!(
-            "recorded in {}: `{step}` confirmed by {}\n",
+            "recorded in {}: `{step}` confirmed by {}{signed}\n",
             journal.path().display(),
             crate::report::printable(by)
         ));
     }
     Ok(Exit::Passed)
+}
+
+/// The operator's signing key: `--key`, else git's signing key, else none.
+fn operator_key(args: &RunbookArgs) -> Result<Option<Key>, Exit> {
+    let dir = crate::checklist::directory_of(&args.file);
+    crate::state::key::find(args.key.as_deref(), &dir)
+        .map(|found| found.map(|(key, _)| key))
+        .map_err(usage)
+}
+
+/// Signs `answer` with `key`, when there is one: `; signed with SHA256:…`.
+pub(super) fn sign_answer(
+    answer: &mut crate::runbook::journal::Answer,
+    checklist: &str,
+    key: Option<&Key>,
+) -> Result<String, String> {
+    let Some(key) = key else {
+        return Ok(String::new());
+    };
+    let payload = crate::runbook::journal::answer_payload(checklist, answer);
+    answer.sig = Some(key.sign(payload.as_bytes())?);
+    Ok(format!("; signed with {}", key.fingerprint()))
 }
 
 /// A rehearsal and the real day never share a journal: the rehearsal's steps

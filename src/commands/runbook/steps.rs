@@ -81,6 +81,7 @@ impl Driver {
         Plan {
             info: self.cx.plan.info.clone(),
             base_dir: self.cx.plan.base_dir.clone(),
+            signoffs: self.cx.plan.signoffs.clone(),
             items: vec![PlanItem {
                 id: step.id.clone(),
                 title: step.title.clone(),

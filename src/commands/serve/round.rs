@@ -137,6 +137,7 @@ impl Runner {
             concurrency: self.concurrency,
             per_host: self.per_host,
             run_blocked: false,
+            no_exec: false,
             cancel: Some(cancel.child_token()),
             attested,
             started_at: crate::commands::store::fixed_now(),

@@ -24,6 +24,9 @@ pub struct ClusterKey {
     pub kubeconfig: Option<PathBuf>,
     /// A context named in the kubeconfig.
     pub context: Option<String>,
+    /// Starting processes is disabled by policy (`check --no-exec`): a
+    /// kubeconfig with an exec credential plugin is refused.
+    pub no_exec: bool,
 }
 
 /// A client and what probes need to know about its configuration.
@@ -83,6 +86,17 @@ async fn build(key: ClusterKey) -> Result<Cluster, String> {
     };
     let mut config = match kubeconfig {
         Some((kubeconfig, source)) => {
+            if key.no_exec
+                && let Some(user) = kubeconfig
+                    .auth_infos
+                    .iter()
+                    .find(|u| u.auth_info.as_ref().is_some_and(|a| a.exec.is_some()))
+            {
+                return Err(format!(
+                    "the kubeconfig ({source}) runs an exec credential plugin for user `{}`, and exec is disabled by policy (--no-exec)",
+                    user.name
+                ));
+            }
             if let Some(context) = &key.context
                 && !kubeconfig.contexts.iter().any(|c| &c.name == context)
             {
@@ -230,6 +244,7 @@ mod tests {
         let key = ClusterKey {
             kubeconfig: Some(path.clone()),
             context: Some("prod".into()),
+            no_exec: false,
         };
         let err = clusters.get(&key).await.err().unwrap();
         assert!(
@@ -240,6 +255,7 @@ mod tests {
             .get(&ClusterKey {
                 kubeconfig: Some(path),
                 context: None,
+                no_exec: false,
             })
             .await
             .ok()
@@ -254,6 +270,7 @@ mod tests {
         let key = ClusterKey {
             kubeconfig: Some(PathBuf::from("/nonexistent/kubeconfig")),
             context: None,
+            no_exec: false,
         };
         let err = clusters.get(&key).await.err().unwrap();
         assert!(

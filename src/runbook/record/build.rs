@@ -56,7 +56,7 @@ pub fn build(
         phases: runbook
             .phases
             .iter()
-            .map(|p| phase_record(p, replay, t0))
+            .map(|p| phase_record(p, replay, t0, checklist))
             .collect(),
         events,
         problems: replay
@@ -81,7 +81,7 @@ fn who(record: &Record) -> Option<&str> {
     })
 }
 
-fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
+fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp, checklist: &str) -> PhaseRecord {
     let record_of = |d: &Decision, standing: bool| {
         let mut gate = d.gate.clone();
         if gate.passed && gate.verdict == GateVerdict::NotReady {
@@ -168,12 +168,12 @@ fn phase_record(phase: &Phase, replay: &Replay, t0: Timestamp) -> PhaseRecord {
         steps: phase
             .steps
             .iter()
-            .map(|s| step_record(s, replay, t0))
+            .map(|s| step_record(s, replay, t0, checklist))
             .collect(),
     }
 }
 
-fn step_record(step: &Step, replay: &Replay, t0: Timestamp) -> StepRecord {
+fn step_record(step: &Step, replay: &Replay, t0: Timestamp, checklist: &str) -> StepRecord {
     let attempt = replay.step(&step.id);
     let state = match step_state(replay, step) {
         StepState::Done(_) => "done",
@@ -197,7 +197,7 @@ fn step_record(step: &Step, replay: &Replay, t0: Timestamp) -> StepRecord {
         reason: finished
             .map(|f| one_line(&f.result.reason))
             .unwrap_or_default(),
-        evidence: evidence(step, &attempt, t0),
+        evidence: evidence(step, &attempt, t0, checklist),
         earlier: replay
             .earlier
             .get(&step.id)
@@ -256,7 +256,7 @@ fn ids(ids: &[String]) -> String {
         .join(", ")
 }
 
-fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
+fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp, checklist: &str) -> Vec<String> {
     let mut out = Vec::new();
     // A confirmation of an item is also its sign-off: said once, as the answer.
     let confirmed: Vec<(&str, &str)> = attempt
@@ -284,6 +284,7 @@ fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
         if let Some(r) = &a.reason {
             line.push_str(&format!(": {}", one_line(r)));
         }
+        line.push_str(&answer_signature(a, checklist));
         out.push(line);
     }
     if let Some(f) = &attempt.finished {
@@ -304,6 +305,19 @@ fn evidence(step: &Step, attempt: &Attempt, t0: Timestamp) -> Vec<String> {
         }
     }
     out
+}
+
+/// ` (signed by SHA256:…, verified)`, or why the signature does not verify;
+/// nothing for an unsigned answer.
+fn answer_signature(a: &crate::runbook::journal::Answer, checklist: &str) -> String {
+    let Some(sig) = &a.sig else {
+        return String::new();
+    };
+    let payload = crate::runbook::journal::answer_payload(checklist, a);
+    match crate::state::sshsig::verify(payload.as_bytes(), sig) {
+        Ok(v) => format!(" (signed by {}, verified)", v.fingerprint),
+        Err(reason) => format!(" (SIGNATURE DOES NOT VERIFY: {reason})"),
+    }
 }
 
 /// The evidence of an item: its sign-offs and probes, then its children's.
@@ -339,7 +353,12 @@ fn item_lines(
         let at =
             s.at.parse::<Timestamp>()
                 .map_or_else(|_| s.at.clone(), |at| clock(t0, at));
-        out.push(format!("signed off by {} at {at}{evidence}", s.by));
+        let key = s
+            .key
+            .as_deref()
+            .map(|k| format!(" (signed by {k}, verified)"))
+            .unwrap_or_default();
+        out.push(format!("signed off by {} at {at}{evidence}{key}", s.by));
     }
     if let Some(w) = &item.waiver {
         out.push(format!(
@@ -553,6 +572,7 @@ mod tests {
                 reply: Reply::Confirm,
                 evidence: Some("https://flags.example/<b>on</b>".into()),
                 reason: None,
+                sig: None,
             }),
             finish("06", Status::Green, ""),
         ];
@@ -611,6 +631,8 @@ mod tests {
             note: None,
             expires: None,
             stale: false,
+            key: None,
+            principals: Vec::new(),
         }];
         let mut result = leaf("backups-step", Status::Green);
         result.basis = Basis::Children;
@@ -625,6 +647,7 @@ mod tests {
             reply: Reply::Confirm,
             evidence: Some("restore drill".into()),
             reason: None,
+            sig: None,
         };
         let finish = Finish {
             at: at("2026-12-01T14:30:00Z"),
@@ -642,7 +665,7 @@ mod tests {
             ..Attempt::default()
         };
         let step = &runbook().phases[0].steps[0];
-        let lines = evidence(step, &attempt, at("2026-12-01T15:00:00Z"));
+        let lines = evidence(step, &attempt, at("2026-12-01T15:00:00Z"), "C");
         let ada: Vec<&String> = lines.iter().filter(|l| l.contains("Ada")).collect();
         assert_eq!(
             ada,
