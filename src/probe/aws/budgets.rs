@@ -74,32 +74,29 @@ pub struct Budget {
 /// `alert` is asked): `wanted` by name, else any cost budget.
 pub fn judge(all: &[Budget], wanted: Option<&str>, account: &str, e: &BudgetExpect) -> Finding {
     let mut v = Verdicts::new();
-    let chosen: Vec<&Budget> = match wanted {
-        Some(name) => {
-            let Some(b) = all.iter().find(|b| b.name == name) else {
-                v.check(false, format!("budget {name}"), "not found", || {
-                    format!("no budget `{name}` in account {account}")
-                });
-                return v.finish("");
-            };
-            v.check(
-                b.kind == "COST",
-                "a cost budget",
-                format!("{name}: {}", b.kind),
-                || format!("{name}: a {} budget, not a cost budget", b.kind),
-            );
-            vec![b]
-        }
-        None => {
-            let cost: Vec<&Budget> = all.iter().filter(|b| b.kind == "COST").collect();
-            v.check(
-                !cost.is_empty(),
-                "a cost budget",
-                count(cost.len(), "cost budget"),
-                || format!("no cost budget in account {account}"),
-            );
-            cost
-        }
+    let chosen: Vec<&Budget> = if let Some(name) = wanted {
+        let Some(b) = all.iter().find(|b| b.name == name) else {
+            v.check(false, format!("budget {name}"), "not found", || {
+                format!("no budget `{name}` in account {account}")
+            });
+            return v.finish("");
+        };
+        v.check(
+            b.kind == "COST",
+            "a cost budget",
+            format!("{name}: {}", b.kind),
+            || format!("{name}: a {} budget, not a cost budget", b.kind),
+        );
+        vec![b]
+    } else {
+        let cost: Vec<&Budget> = all.iter().filter(|b| b.kind == "COST").collect();
+        v.check(
+            !cost.is_empty(),
+            "a cost budget",
+            count(cost.len(), "cost budget"),
+            || format!("no cost budget in account {account}"),
+        );
+        cost
     };
     let names = |list: &[&Budget]| {
         list.iter()

@@ -178,7 +178,7 @@ impl Probe for EcrProbe {
         } else {
             self.repositories
                 .iter()
-                .map(|r| r.as_str())
+                .map(Text::as_str)
                 .collect::<Vec<_>>()
                 .join(", ")
         };

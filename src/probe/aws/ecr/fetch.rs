@@ -62,7 +62,7 @@ async fn repositories(client: Client) -> Result<Vec<Repository>, String> {
                     name: r.repository_name().unwrap_or_default().to_owned(),
                     scan_on_push: r
                         .image_scanning_configuration()
-                        .is_some_and(|s| s.scan_on_push()),
+                        .is_some_and(aws_sdk_ecr::types::ImageScanningConfiguration::scan_on_push),
                     tag_mutability: r
                         .image_tag_mutability()
                         .map_or("MUTABLE", |m| m.as_str())
@@ -80,7 +80,7 @@ async fn scan_rules(client: Client) -> Result<Vec<ScanRule>, String> {
         .map_err(|e| describe("ecr", "GetRegistryScanningConfiguration", &e))?;
     Ok(answer
         .scanning_configuration()
-        .map(|c| c.rules())
+        .map(aws_sdk_ecr::types::RegistryScanningConfiguration::rules)
         .unwrap_or_default()
         .iter()
         .map(|rule| ScanRule {
