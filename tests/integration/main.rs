@@ -5,10 +5,10 @@ mod alerting;
 mod apps;
 #[cfg(feature = "aws-ec2")]
 mod aws_ec2;
-#[cfg(feature = "aws")]
-mod aws_estate;
 #[cfg(all(feature = "aws-wafv2", feature = "aws-eks"))]
 mod aws_edge;
+#[cfg(feature = "aws")]
+mod aws_estate;
 #[cfg(feature = "aws-rds")]
 mod aws_rds;
 #[cfg(feature = "aws")]
