@@ -173,7 +173,7 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             info: ChecklistInfo {
                 name: "Services".into(),
                 ..ChecklistInfo::default()
@@ -193,7 +193,7 @@ mod tests {
     fn mermaid_nodes_never_collide_or_use_keywords() {
         let plan = Plan {
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             info: ChecklistInfo::default(),
             items: vec![
                 item("a-b", &[]),

@@ -500,7 +500,7 @@ mod tests {
         Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             items,
         }
     }

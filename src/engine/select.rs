@@ -137,7 +137,7 @@ mod tests {
         let plan = Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             items: vec![
                 item("s1", &[], vec![item("a", &["db"], vec![]), b]),
                 item(

@@ -200,7 +200,7 @@ mod tests {
         Plan {
             info: ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             items: vec![
                 item("s1", vec![item("a", vec![]), b, item("c", vec![])]),
                 item("s2", vec![g, item("d", vec![])]),

@@ -37,10 +37,13 @@ pub struct Break {
 
 /// Hex SHA-256 of `bytes`.
 pub fn hash(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
     Sha256::digest(bytes)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 /// Where the chain starts: the hash of the checklist's name.

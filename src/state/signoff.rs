@@ -355,7 +355,7 @@ mod tests {
         let plan = Plan {
             info: crate::outcome::ChecklistInfo::default(),
             base_dir: std::path::PathBuf::new(),
-            signoffs: Default::default(),
+            signoffs: crate::state::trust::Rules::default(),
             items: vec![PlanItem {
                 manual: Some(Manual {
                     expires: Some(Dur(std::time::Duration::from_secs(7 * 86_400))),

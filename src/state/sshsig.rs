@@ -19,7 +19,8 @@ use super::agent::Agent;
 /// The SSHSIG namespace of every Candlefish signature.
 pub const NAMESPACE: &str = "candlefish";
 
-/// A key that can sign.
+/// A key that can sign. One per run, so the private key is held inline.
+#[allow(clippy::large_enum_variant)]
 pub enum Key {
     /// A private key read from a file (not passphrase-protected).
     File {

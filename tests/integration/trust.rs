@@ -870,7 +870,7 @@ fn the_seeds_signing_rules_work_once_uncommented() {
         "launch-day items restricted: {restricted}"
     );
     let text = text
-        .replace(rules, &rules.replace("# ", "").replace("#", ""))
+        .replace(rules, &rules.replace("# ", "").replace('#', ""))
         .replace("# signers: [launch-leads]", "signers: [launch-leads]");
     let ws = Workspace::new("");
     std::fs::write(ws.path("production.yaml"), text).expect("write");
