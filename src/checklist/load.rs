@@ -66,11 +66,16 @@ pub fn parse(sources: &mut Vec<Source>, scope: Scope) -> Result<Checklist, Vec<D
     // when it resolves cleanly and the full parse reads the same `vars:`;
     // otherwise the file is read the careful way, whole, as if it had not
     // been tried (so a syntax error anywhere is still reported first).
-    if let Some(vars) = vars_block(&source.text)
-        .and_then(|text| {
-            serde_saphyr::from_str_with_options::<VarsOnly>(&text, yaml_options()).ok()
-        })
-        .map(|v| v.vars)
+    let quick = match vars_block(&source.text) {
+        QuickVars::Absent => Some(IndexMap::new()),
+        QuickVars::Block(text) => {
+            serde_saphyr::from_str_with_options::<VarsOnly>(&text, yaml_options())
+                .ok()
+                .map(|v| v.vars)
+        }
+        QuickVars::Unsure => None,
+    };
+    if let Some(vars) = quick
         && let Ok(resolved) = resolve_vars(&vars, scope.clone())
     {
         let read = sources.len();
@@ -89,27 +94,42 @@ pub fn parse(sources: &mut Vec<Source>, scope: Scope) -> Result<Checklist, Vec<D
     parse_resolved(sources, scope)
 }
 
-/// The checklist's top-level `vars:` block alone, every line before it left
-/// empty so that lines keep their numbers and the block its columns; `None`
-/// when the file is not a plain block mapping with exactly one `vars:` at the
-/// start of a line (flow style, several documents, directives), or has none.
-fn vars_block(text: &str) -> Option<String> {
+/// What reading `vars:` from its own lines found.
+#[derive(Debug, PartialEq)]
+enum QuickVars {
+    /// The block alone, every line before it left empty so that lines keep
+    /// their numbers and the block its columns.
+    Block(String),
+    /// No line starts with `vars:` in a plain block mapping.
+    Absent,
+    /// Not a plain block mapping with at most one `vars:` at the start of a
+    /// line (flow style, several documents, directives): parse it whole.
+    Unsure,
+}
+
+/// The checklist's top-level `vars:` block, read from its lines. What it
+/// finds is trusted only if the full parse then reads the same `vars:`.
+fn vars_block(text: &str) -> QuickVars {
     let mut out = String::new();
     let mut lines = text.split_inclusive('\n');
     let mut found = false;
+    let mut content = false;
     for line in lines.by_ref() {
         if line.starts_with("vars:") {
             found = true;
             out.push_str(line);
             break;
         }
-        if line.starts_with(['{', '[', '%', '&', '*', '!', '?', '"', '\'', '-', '.']) {
-            return None;
+        // One document marker may open the file.
+        let opens = !content && line.trim_end() == "---";
+        if line.starts_with(['{', '[', '%', '&', '*', '!', '?', '"', '\'', '-', '.']) && !opens {
+            return QuickVars::Unsure;
         }
+        content |= !(line.starts_with('#') || line.trim().is_empty());
         out.push('\n');
     }
     if !found {
-        return None;
+        return QuickVars::Absent;
     }
     let mut ended = false;
     for line in lines {
@@ -118,7 +138,7 @@ fn vars_block(text: &str) -> Option<String> {
             // The rest is only checked: another `vars:` or a document marker
             // means the quick way could read something else than the parser.
             if line.starts_with("vars:") || line.starts_with("---") || line.starts_with("...") {
-                return None;
+                return QuickVars::Unsure;
             }
             ended = true;
         }
@@ -126,7 +146,7 @@ fn vars_block(text: &str) -> Option<String> {
             out.push_str(line);
         }
     }
-    Some(out)
+    QuickVars::Block(out)
 }
 
 /// Whether the full parse read the same `vars:` as the quick way.
@@ -887,7 +907,9 @@ mod tests {
     #[test]
     fn the_vars_block_keeps_its_lines_and_columns() {
         let text = "version: 1\nname: X # vars: no\nvars:\n  a: one\n\n  # note\n  b: ${a}\nsections: []\n";
-        let block = vars_block(text).unwrap();
+        let QuickVars::Block(block) = vars_block(text) else {
+            panic!("no block in {text:?}")
+        };
         assert_eq!(block, "\n\nvars:\n  a: one\n\n  # note\n  b: ${a}\n");
         let vars = serde_saphyr::from_str::<VarsOnly>(&block).unwrap().vars;
         assert_eq!(vars["b"].referenced.line(), 7);
@@ -898,14 +920,32 @@ mod tests {
     fn the_vars_block_is_not_guessed_at() {
         for text in [
             "{version: 1, vars: {a: b}}\n",
-            "---\nvars: {a: b}\n",
+            "# c\nversion: 1\n---\nvars: {a: b}\n",
             "vars: {a: b}\n---\nvars: {a: c}\n",
             "vars: {a: b}\nvars: {a: c}\n",
             "%YAML 1.2\n---\nvars: {a: b}\n",
-            "version: 1\nsections: []\n",
+            "version: 1\n---\nversion: 2\n",
+            "- version: 1\n",
         ] {
-            assert_eq!(vars_block(text), None, "{text}");
+            assert_eq!(vars_block(text), QuickVars::Unsure, "{text}");
         }
+        // No `vars:` line: none, unless the full parse finds one after all.
+        for text in ["version: 1\nsections: []\n", "# top\n---\nversion: 1\n"] {
+            assert_eq!(vars_block(text), QuickVars::Absent, "{text}");
+        }
+        assert_eq!(
+            vars_block("---\nvars: {a: b}\n"),
+            QuickVars::Block("\nvars: {a: b}\n".to_owned())
+        );
+    }
+
+    #[test]
+    fn vars_the_line_reading_missed_are_found_by_the_full_parse() {
+        // A quoted key is no `vars:` line: the quick way says there are none,
+        // the full parse disagrees, and the careful way resolves them.
+        let text = "version: 1\nname: n\n\"vars\": { host: shop }\nsections:\n  - id: a\n    title: A\n    probe: { http: { url: \"http://${host}.test/\" } }\n";
+        let checklist = parse_text(text).unwrap();
+        assert!(format!("{checklist:?}").contains("http://shop.test/"));
     }
 
     fn parse_text(text: &str) -> Result<Checklist, Vec<Diagnostic>> {

@@ -286,3 +286,42 @@ fn client_certificates_and_bad_settings_go_through_the_same_block() {
         ran.stderr
     );
 }
+
+#[test]
+fn the_system_trust_store_is_read_only_by_a_handshake() {
+    // An empty store (SSL_CERT_FILE and SSL_CERT_DIR both set, neither holding
+    // a certificate) cannot verify anything: the HTTPS probe says why, while a
+    // plain-HTTP probe of the same run never needs the store and passes.
+    let pki = pki();
+    let nginx = nginx(&pki);
+    let plain = crate::support::Server::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty_file = dir.path().join("empty.pem");
+    std::fs::write(&empty_file, "").expect("write");
+    let empty_dir = dir.path().join("certs");
+    std::fs::create_dir(&empty_dir).expect("mkdir");
+    let items = vec![
+        (
+            "plain".to_owned(),
+            format!("http: {{ url: \"{}\" }}", plain.url("/status/200")),
+        ),
+        (
+            "secure".to_owned(),
+            format!("http: {{ url: \"{}\" }}", nginx.https_url("/health")),
+        ),
+    ];
+    let ran = run(
+        &items,
+        &[
+            ("SSL_CERT_FILE", &empty_file.display().to_string()),
+            ("SSL_CERT_DIR", &empty_dir.display().to_string()),
+        ],
+    );
+    let s = statuses(&ran);
+    assert_eq!(s["plain"], "green", "{ran}");
+    assert_eq!(s["secure"], "red", "{ran}");
+    assert!(
+        probe_result(&ran, "secure").1.contains("trust store"),
+        "{ran}"
+    );
+}

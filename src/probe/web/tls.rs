@@ -18,7 +18,7 @@
 //! the system's store for every probe of the run.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{
@@ -151,10 +151,7 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Strin
             .build()
             .map_err(|e| format!("ca_file {}: {e}", path.display()))?
     } else {
-        Arc::new(
-            rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
-                .map_err(|e| format!("the system's trust store: {e}"))?,
-        )
+        Arc::new(SystemRoots::new(Arc::clone(&provider)))
     };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -229,6 +226,79 @@ fn read_pem(path: &Path, field: &str) -> Result<Vec<u8>, String> {
 /// Also the postgres probe's `sslmode=require` without a CA.
 #[derive(Debug)]
 pub(crate) struct AcceptAny(pub(crate) Arc<CryptoProvider>);
+
+/// The system's trust store, read at the first certificate it is asked to
+/// verify: a run that makes no TLS handshake (plain `http://` probes) never
+/// reads it, which matters where `SSL_CERT_DIR` holds hundreds of files.
+/// A store that cannot be read fails each handshake with the reason.
+#[derive(Debug)]
+struct SystemRoots {
+    provider: Arc<CryptoProvider>,
+    built: OnceLock<Result<rustls_platform_verifier::Verifier, String>>,
+}
+
+impl SystemRoots {
+    fn new(provider: Arc<CryptoProvider>) -> Self {
+        SystemRoots {
+            provider,
+            built: OnceLock::new(),
+        }
+    }
+
+    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.built
+            .get_or_init(|| {
+                rustls_platform_verifier::Verifier::new(Arc::clone(&self.provider))
+                    .map_err(|e| format!("the system's trust store: {e}"))
+            })
+            .as_ref()
+            .map_err(|why| rustls::Error::General(why.clone()))
+    }
+}
+
+impl ServerCertVerifier for SystemRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        // What the platform verifier answers too: the provider's algorithms.
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
 
 impl ServerCertVerifier for AcceptAny {
     fn verify_server_cert(
