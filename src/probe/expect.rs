@@ -266,6 +266,28 @@ pub fn above(value: &serde_json::Value, limit: f64) -> bool {
     Number::read(value).is_some_and(|n| n.value > limit)
 }
 
+/// Whether `value` is a string holding the number `expected` (`"1"` for
+/// `equals: 1`), as APIs that send numbers as text (Prometheus samples) do.
+/// Integers compare exactly, whatever their size; anything else as `f64`.
+pub fn text_equals_number(value: &serde_json::Value, expected: &serde_json::Value) -> bool {
+    let (serde_json::Value::String(text), serde_json::Value::Number(want)) = (value, expected)
+    else {
+        return false;
+    };
+    let t = text.trim();
+    let exact = want
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| want.as_u64().map(i128::from));
+    if let (Some(want), Ok(got)) = (exact, t.strip_prefix('+').unwrap_or(t).parse::<i128>()) {
+        return got == want;
+    }
+    match (Number::parse(text), want.as_f64()) {
+        (Some(got), Some(want)) => (got - want).abs() < f64::EPSILON,
+        _ => false,
+    }
+}
+
 /// How a value compared as a number reads in evidence: `42`; `"90.49" (a
 /// string, read as the number 90.49)`; `"ok" (not a number)`.
 pub fn shown_as_number(value: &serde_json::Value) -> String {

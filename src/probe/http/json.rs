@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::checklist::scalar::Pattern;
 use crate::outcome::Check;
-use crate::probe::expect::{above, below, check, excerpt, shown_as_number};
+use crate::probe::expect::{above, below, check, excerpt, shown_as_number, text_equals_number};
 
 /// An assertion on the values a JSONPath selects in the body. Every comparison
 /// given must hold for every selected value; with none, the path must select something.
@@ -26,7 +26,9 @@ use crate::probe::expect::{above, below, check, excerpt, shown_as_number};
 pub struct JsonExpect {
     /// A JSONPath query such as `$.status` or `$.checks[*].ok` (required).
     pub path: JsonPathExpr,
-    /// Every selected value equals this (`200` and `200.0` are equal).
+    /// Every selected value equals this (`200` and `200.0` are equal). A
+    /// number also matches a string holding it (`equals: 1` matches `"1"`);
+    /// a quoted `"1"` matches only the string.
     #[serde(default)]
     pub equals: Option<Value>,
     /// Every selected value (as text) matches this regular expression.
@@ -161,8 +163,14 @@ impl JsonExpect {
             out.push(check(bad.is_none(), expected, observed));
         };
         if let Some(expected) = &self.equals {
-            let holds = |v: &Value| json_equal(v, expected);
-            compare(format!("{path} = {}", shown(expected)), &holds, false);
+            // `equals: 1` holds for `"1"` too: numbers sent as text compare as
+            // numbers (the evidence says so), as for less_than and greater_than.
+            let holds = |v: &Value| json_equal(v, expected) || text_equals_number(v, expected);
+            compare(
+                format!("{path} = {}", shown(expected)),
+                &holds,
+                expected.is_number(),
+            );
         }
         if let Some(pattern) = &self.matches {
             let holds = |v: &Value| pattern.0.is_match(&as_text(v));
@@ -288,6 +296,39 @@ mod tests {
         assert_eq!(bad[0].observed, "false");
         let missing = rule("{ path: '$.nope', equals: true }").checks(&doc());
         assert_eq!(missing[0].observed, "nothing there");
+    }
+
+    #[test]
+    fn a_number_equals_the_string_that_holds_it_and_says_so() {
+        let doc = json!({"up": "1", "ratio": "0.5", "id": "12345678901234567891",
+                         "word": "ok", "n": 1});
+        let first = |y: &str| rule(y).checks(&doc).remove(0);
+        let up = first("{ path: '$.up', equals: 1 }");
+        assert_eq!(up.verdict, Verdict::Pass);
+        assert_eq!(up.observed, r#""1" (a string, read as the number 1)"#);
+        assert_eq!(
+            first("{ path: '$.ratio', equals: 0.5 }").verdict,
+            Verdict::Pass
+        );
+        assert_eq!(first("{ path: '$.up', equals: 2 }").verdict, Verdict::Fail);
+        // Integers compare exactly, beyond what a float holds.
+        assert_eq!(
+            first("{ path: '$.id', equals: 12345678901234567890 }").verdict,
+            Verdict::Fail
+        );
+        assert_eq!(
+            first("{ path: '$.id', equals: 12345678901234567891 }").verdict,
+            Verdict::Pass
+        );
+        let word = first("{ path: '$.word', equals: 1 }");
+        assert_eq!(word.verdict, Verdict::Fail);
+        assert_eq!(word.observed, r#""ok" (not a number)"#);
+        // A quoted expectation is text: it matches the string only.
+        assert_eq!(first("{ path: '$.n', equals: '1' }").verdict, Verdict::Fail);
+        assert_eq!(
+            first("{ path: '$.up', equals: '1' }").verdict,
+            Verdict::Pass
+        );
     }
 
     #[test]
