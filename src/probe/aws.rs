@@ -50,6 +50,27 @@ macro_rules! settings_of {
 }
 pub(crate) use settings_of;
 
+/// The body of an AWS kind's `run`: its `fetch::run` when Candlefish was built
+/// with the kind's cargo feature, else an error naming the missing feature.
+macro_rules! fetch_or_missing {
+    ($feature:literal, $probe:expr, $ctx:expr) => {{
+        #[cfg(feature = $feature)]
+        {
+            fetch::run($probe, $ctx).await
+        }
+        #[cfg(not(feature = $feature))]
+        {
+            let _ = ($probe, $ctx);
+            $crate::probe::Finding::error(concat!(
+                "this Candlefish was built without the cargo feature `",
+                $feature,
+                "`"
+            ))
+        }
+    }};
+}
+pub(crate) use fetch_or_missing;
+
 /// Reads every page of a paginated call (at most [`calls::MAX_PAGES`]) into
 /// one `Vec`: `all_pages!("ec2", "DescribeVpcs", client.describe_vpcs().into_paginator(), |page| page.vpcs)`.
 /// Used inside an `async` function returning `Result<_, String>`.

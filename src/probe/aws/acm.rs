@@ -201,15 +201,7 @@ impl Probe for AcmProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-acm")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-acm"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-acm`")
-        }
+        super::fetch_or_missing!("aws-acm", self, ctx)
     }
 }
 

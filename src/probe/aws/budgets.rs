@@ -161,15 +161,7 @@ impl Probe for BudgetsProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-budgets")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-budgets"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-budgets`")
-        }
+        super::fetch_or_missing!("aws-budgets", self, ctx)
     }
 }
 

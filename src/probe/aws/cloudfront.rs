@@ -132,14 +132,6 @@ impl Probe for CloudfrontProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-cloudfront")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-cloudfront"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-cloudfront`")
-        }
+        super::fetch_or_missing!("aws-cloudfront", self, ctx)
     }
 }

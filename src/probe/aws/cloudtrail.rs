@@ -158,15 +158,7 @@ impl Probe for CloudtrailProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-cloudtrail")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-cloudtrail"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-cloudtrail`")
-        }
+        super::fetch_or_missing!("aws-cloudtrail", self, ctx)
     }
 }
 

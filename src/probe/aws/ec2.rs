@@ -126,15 +126,7 @@ impl Probe for Ec2Probe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-ec2")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-ec2"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-ec2`")
-        }
+        super::fetch_or_missing!("aws-ec2", self, ctx)
     }
 }
 

@@ -209,15 +209,7 @@ impl Probe for EcrProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-ecr")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-ecr"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-ecr`")
-        }
+        super::fetch_or_missing!("aws-ecr", self, ctx)
     }
 }
 

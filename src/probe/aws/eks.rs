@@ -183,15 +183,7 @@ impl Probe for EksProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-eks")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-eks"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-eks`")
-        }
+        super::fetch_or_missing!("aws-eks", self, ctx)
     }
 }
 

@@ -224,15 +224,7 @@ impl Probe for ElasticacheProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-elasticache")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-elasticache"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-elasticache`")
-        }
+        super::fetch_or_missing!("aws-elasticache", self, ctx)
     }
 }
 

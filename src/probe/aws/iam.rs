@@ -120,14 +120,6 @@ impl Probe for IamProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-iam")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-iam"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-iam`")
-        }
+        super::fetch_or_missing!("aws-iam", self, ctx)
     }
 }

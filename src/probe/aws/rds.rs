@@ -180,14 +180,6 @@ impl Probe for RdsProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-rds")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-rds"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-rds`")
-        }
+        super::fetch_or_missing!("aws-rds", self, ctx)
     }
 }

@@ -174,15 +174,7 @@ impl Probe for S3Probe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-s3")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-s3"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-s3`")
-        }
+        super::fetch_or_missing!("aws-s3", self, ctx)
     }
 }
 

@@ -136,17 +136,7 @@ impl Probe for SecretsProbe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-secretsmanager")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-secretsmanager"))]
-        {
-            let _ = ctx;
-            Finding::error(
-                "this Candlefish was built without the cargo feature `aws-secretsmanager`",
-            )
-        }
+        super::fetch_or_missing!("aws-secretsmanager", self, ctx)
     }
 }
 

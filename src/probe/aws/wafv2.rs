@@ -148,14 +148,6 @@ impl Probe for Wafv2Probe {
     }
 
     async fn run(&self, ctx: &Context) -> Finding {
-        #[cfg(feature = "aws-wafv2")]
-        {
-            fetch::run(self, ctx).await
-        }
-        #[cfg(not(feature = "aws-wafv2"))]
-        {
-            let _ = ctx;
-            Finding::error("this Candlefish was built without the cargo feature `aws-wafv2`")
-        }
+        super::fetch_or_missing!("aws-wafv2", self, ctx)
     }
 }
