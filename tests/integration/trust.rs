@@ -659,21 +659,23 @@ fn an_ssh_agent_key_signs_from_its_public_key_or_a_passphrase_protected_file() {
     let mut allowed = std::fs::read_to_string(team.ws.path("allowed_signers")).expect("file");
     allowed.push_str(&format!("carol@example.com {}\n", public(&locked)));
     std::fs::write(team.ws.path("allowed_signers"), allowed).expect("file");
-    let refused = team
-        .ws
-        .command(
-            &[
-                "sign",
-                "two-person",
-                "--by",
-                "Carol",
-                "--key",
-                "keys/locked",
-            ],
-            Some(NOW),
-        )
-        .env("SSH_AUTH_SOCK", &agent.socket.display().to_string())
-        .run();
+    let sign_with_the_locked_key = || {
+        team.ws
+            .command(
+                &[
+                    "sign",
+                    "two-person",
+                    "--by",
+                    "Carol",
+                    "--key",
+                    "keys/locked",
+                ],
+                Some(NOW),
+            )
+            .env("SSH_AUTH_SOCK", &agent.socket.display().to_string())
+            .run()
+    };
+    let refused = sign_with_the_locked_key();
     refused.code(2);
     assert!(
         refused
@@ -683,21 +685,7 @@ fn an_ssh_agent_key_signs_from_its_public_key_or_a_passphrase_protected_file() {
         refused.stderr
     );
     agent.add(&locked, "hunter22");
-    team.ws
-        .command(
-            &[
-                "sign",
-                "two-person",
-                "--by",
-                "Carol",
-                "--key",
-                "keys/locked",
-            ],
-            Some(NOW),
-        )
-        .env("SSH_AUTH_SOCK", &agent.socket.display().to_string())
-        .run()
-        .code(0);
+    sign_with_the_locked_key().code(0);
     assert!(ssh_keygen_verifies(&team, 1, "carol@example.com"));
 }
 
